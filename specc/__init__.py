@@ -1,0 +1,8 @@
+"""specc: one model spec, compiled to PyTorch, TensorFlow-graph and Keras training scripts."""
+
+from .compiler import Result, build, compile
+from .diagnostics import Diagnostic, Source, SpecError
+from .targets import TARGETS
+
+__all__ = ["TARGETS", "Diagnostic", "Result", "Source", "SpecError", "build", "compile"]
+__version__ = "0.1.0"

@@ -1,0 +1,142 @@
+"""The command line: `specc build` and `specc check`. Exit 0 ok, 1 bad spec or stale file, 2 misuse."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from . import __version__
+from .compiler import analyze, generate
+from .diagnostics import Diagnostic, Source, SpecError, render_all
+from .targets import TARGETS
+from .write import stale, write_all
+
+STDIN = "-"
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run the command line; returns the exit status."""
+    args = _parser().parse_args(argv)
+    try:
+        return args.run(args)
+    except SpecError as error:
+        sys.stderr.write(render_all(error.source, error.diagnostics))
+        return 1
+    except _InputError as error:
+        sys.stderr.write(f"{error}\n")
+        return 1
+    except OSError as error:
+        sys.stderr.write(f"specc: error: {error.strerror or error}: {error.filename or ''}\n")
+        return 1
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="specc",
+        description="Compile a model spec to PyTorch, TensorFlow-graph and Keras training scripts.",
+    )
+    parser.add_argument("--version", action="version", version=f"specc {__version__}")
+    commands = parser.add_subparsers(required=True, metavar="COMMAND")
+
+    build = commands.add_parser("build", help="write the training script(s) for a spec")
+    build.add_argument("file", metavar="FILE", help="the spec (- reads standard input)")
+    build.add_argument(
+        "-t",
+        "--target",
+        required=True,
+        choices=[*TARGETS, "all"],
+        help="framework to generate for; `all` writes one file per target into a directory",
+    )
+    build.add_argument(
+        "-o",
+        "--output",
+        metavar="PATH",
+        help="file to write (default: standard output); with --target all, a directory "
+        "(default: the current one)",
+    )
+    build.add_argument(
+        "--check",
+        action="store_true",
+        help="write nothing; exit 1 with a diff if the file(s) on disk are not what specc writes",
+    )
+    build.set_defaults(run=_build)
+
+    check = commands.add_parser("check", help="parse and check a spec, and report its errors")
+    check.add_argument("file", metavar="FILE", help="the spec (- reads standard input)")
+    check.set_defaults(run=_check)
+    return parser
+
+
+class _InputError(Exception):
+    """The spec file cannot be read as text."""
+
+
+def _read(name: str) -> Source:
+    if name == STDIN:
+        data = sys.stdin.buffer.read()
+        filename = "<stdin>"
+    else:
+        path = Path(name)
+        if path.is_dir():
+            raise _InputError(f"{name}: error: is a directory, not a spec file")
+        try:
+            data = path.read_bytes()
+        except FileNotFoundError:
+            raise _InputError(f"{name}: error: no such file") from None
+        filename = name
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as error:
+        raise _InputError(
+            f"{filename}: error: not UTF-8 text (byte 0x{data[error.start]:02x} at offset "
+            f"{error.start}); specs are UTF-8 text files"
+        ) from None
+    if "\x00" in text:
+        raise _InputError(f"{filename}: error: this is a binary file, not a spec")
+    return Source(filename, text.removeprefix("\ufeff"))
+
+
+def _warn(source: Source, warnings: list[Diagnostic]) -> None:
+    if warnings:
+        sys.stderr.write(render_all(source, warnings))
+
+
+def _check(args: argparse.Namespace) -> int:
+    source = _read(args.file)
+    _, warnings = analyze(source)
+    _warn(source, warnings)
+    return 0
+
+
+def _outputs(args: argparse.Namespace, source: Source) -> dict[str, Path | None]:
+    """Target -> where its script goes (None: standard output)."""
+    if args.target != "all":
+        return {args.target: Path(args.output) if args.output else None}
+    directory = Path(args.output or ".")
+    if directory.exists() and not directory.is_dir():
+        raise _InputError(f"{directory}: error: --target all writes into a directory")
+    stem = "model" if args.file == STDIN else Path(args.file).stem
+    return {target: directory / f"{stem}_{target}.py" for target in TARGETS}
+
+
+def _build(args: argparse.Namespace) -> int:
+    if args.check and args.target != "all" and not args.output:
+        _parser().error("build --check compares with a file: give it with -o PATH")
+    source = _read(args.file)
+    outputs = _outputs(args, source)
+    spec, warnings = analyze(source)
+    _warn(source, warnings)
+    scripts = {target: generate(spec, target) for target in outputs}  # all before any write
+
+    if args.check:
+        diffs = [stale(path, scripts[t]) for t, path in outputs.items() if path is not None]
+        for diff in filter(None, diffs):
+            sys.stdout.write(diff)
+        return 1 if any(diffs) else 0
+    files = {path: scripts[t] for t, path in outputs.items() if path is not None}
+    if files:
+        write_all(files)
+    else:
+        sys.stdout.write(scripts[args.target])
+    return 0

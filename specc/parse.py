@@ -1,0 +1,298 @@
+"""Parse: spec text -> syntax tree with positions, or located syntax errors."""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Iterator
+from typing import Any
+
+from lark import Lark, Token, Transformer, v_args
+from lark.exceptions import UnexpectedCharacters, UnexpectedEOF, UnexpectedInput, UnexpectedToken
+from lark.lexer import PatternStr
+
+from . import syntax as s
+from .diagnostics import Diagnostic, Source, Span, SpecError, did_you_mean, one_of
+from .resources import resource_dir
+
+MAX_NESTING = 32  # brackets deeper than this are an error, not a RecursionError
+
+KEYWORDS = ("model", "seed", "dtype", "data", "layer", "loss", "optim", "train", "log", "predict")
+
+# Characters people paste from documents, and what they meant.
+LOOKALIKES = {
+    "→": "->",
+    "−": "-",
+    "–": "-",
+    "—": "-",
+    "×": "*",
+    "“": '"',
+    "”": '"',
+    "‘": "'",
+    "’": "'",
+    "；": ";",
+    "，": ",",
+    "（": "(",
+    "）": ")",
+    "＝": "=",
+}
+
+# Terminals whose name says nothing to a user.
+_WORDS = {
+    "NAME": "a name",
+    "INT": "a whole number",
+    "NUMBER": "a number",
+    "STRING": 'a string in "double quotes"',
+    "_NL": "the end of the line",
+    "$END": "the end of the file",
+}
+
+
+class _Brackets:
+    """Post-lexer: drop newlines inside brackets, and refuse absurd nesting."""
+
+    always_accept = ("_NL",)
+
+    def process(self, stream: Iterator[Token]) -> Iterator[Token]:
+        depth = 0
+        for token in stream:
+            if token.type in ("LPAR", "LSQB"):
+                depth += 1
+                if depth > MAX_NESTING:
+                    raise _TooDeep(token)
+            elif token.type in ("RPAR", "RSQB"):
+                depth = max(0, depth - 1)
+            elif token.type == "_NL" and depth:
+                continue
+            yield token
+
+
+class _TooDeep(Exception):
+    def __init__(self, token: Token) -> None:
+        self.token = token
+
+
+@functools.cache
+def _parser() -> Lark:
+    return Lark(
+        (resource_dir("grammar") / "specc.lark").read_text(encoding="utf-8"),
+        parser="lalr",
+        lexer="contextual",
+        postlex=_Brackets(),
+        propagate_positions=True,
+        maybe_placeholders=False,
+        cache=True,  # parse tables cached in the temp dir, keyed by the grammar's hash
+    )
+
+
+def _span(item: Token | Any) -> Span:
+    """Span of a token or of a tree's meta."""
+    return Span(item.line, item.column, item.end_line, item.end_column)
+
+
+@v_args(meta=True, inline=True)
+class _ToSyntax(Transformer):
+    """Lark tree -> syntax nodes. Anonymous keywords are filtered, so spans come from meta."""
+
+    def start(self, meta: Any, *statements: s.Statement) -> s.Program:
+        return s.Program(tuple(statements))
+
+    # statements
+    def _head(self, meta: Any, keyword: str) -> dict[str, Any]:
+        span = _span(meta)
+        kw = s.Word(keyword, Span(span.line, span.column, span.line, span.column + len(keyword)))
+        return {"keyword": kw, "span": span}
+
+    def model_stmt(self, meta: Any, name: Token) -> s.ModelStmt:
+        return s.ModelStmt(**self._head(meta, "model"), name=_word(name))
+
+    def seed_stmt(self, meta: Any, value: s.Expr) -> s.SeedStmt:
+        return s.SeedStmt(**self._head(meta, "seed"), value=value)
+
+    def dtype_stmt(self, meta: Any, name: Token) -> s.DtypeStmt:
+        return s.DtypeStmt(**self._head(meta, "dtype"), name=_word(name))
+
+    def data_stmt(self, meta: Any, name: Token, value: s.Expr) -> s.DataStmt:
+        return s.DataStmt(**self._head(meta, "data"), name=_word(name), value=value)
+
+    def layer_stmt(self, meta: Any, kind: Token, sizes: tuple, *rest: Any) -> s.LayerStmt:
+        activation = _word(rest[0]) if rest and isinstance(rest[0], Token) else None
+        options = tuple(r for r in rest if isinstance(r, s.Option))
+        return s.LayerStmt(
+            **self._head(meta, "layer"),
+            kind=_word(kind),
+            size_in=sizes[0],
+            size_out=sizes[1],
+            activation=activation,
+            options=options,
+        )
+
+    def sizes(self, meta: Any, size_in: Token, size_out: Token) -> tuple:
+        return (_number(size_in), _number(size_out))
+
+    def loss_stmt(self, meta: Any, kind: Token, *options: s.Option) -> s.LossStmt:
+        return s.LossStmt(**self._head(meta, "loss"), kind=_word(kind), options=options)
+
+    def optim_stmt(self, meta: Any, kind: Token, *options: s.Option) -> s.OptimStmt:
+        return s.OptimStmt(**self._head(meta, "optim"), kind=_word(kind), options=options)
+
+    def train_stmt(self, meta: Any, *options: s.Option) -> s.TrainStmt:
+        return s.TrainStmt(**self._head(meta, "train"), options=options)
+
+    def log_stmt(self, meta: Any, *options: s.Option) -> s.LogStmt:
+        return s.LogStmt(**self._head(meta, "log"), options=options)
+
+    def predict_stmt(self, meta: Any, value: s.Expr) -> s.PredictStmt:
+        return s.PredictStmt(**self._head(meta, "predict"), value=value)
+
+    def option(self, meta: Any, key: Token, *values: s.Expr) -> s.Option:
+        return s.Option(_word(key), values, _span(meta))
+
+    # expressions
+    def number(self, meta: Any, token: Token) -> s.Number:
+        return _number(token)
+
+    def name(self, meta: Any, token: Token) -> s.Name:
+        return s.Name(str(token), _span(token))
+
+    def string(self, meta: Any, token: Token) -> s.String:
+        return s.String(_unquote(str(token)), _span(token))
+
+    def call(self, meta: Any, func: Token, *args: Any) -> s.Call:
+        positional = tuple(a for a in args if not isinstance(a, tuple))
+        keywords = tuple(a for a in args if isinstance(a, tuple))
+        return s.Call(_word(func), positional, keywords, _span(meta))
+
+    def kwarg(self, meta: Any, key: Token, value: s.Expr) -> tuple[s.Word, s.Expr]:
+        return (_word(key), value)
+
+    def array(self, meta: Any, *items: s.Expr) -> s.Array:
+        return s.Array(items, _span(meta))
+
+    def _binop(op: str):  # type: ignore[misc]  # noqa: N805 - a method factory
+        def method(self: Any, meta: Any, left: s.Expr, right: s.Expr) -> s.BinOp:
+            return s.BinOp(op, left, right, _span(meta))
+
+        return method
+
+    add = _binop("+")
+    sub = _binop("-")
+    mul = _binop("*")
+    div = _binop("/")
+    pow = _binop("**")
+
+    def neg(self, meta: Any, operand: s.Expr) -> s.Unary:
+        return s.Unary("-", operand, _span(meta))
+
+    def pos(self, meta: Any, operand: s.Expr) -> s.Unary:
+        return s.Unary("+", operand, _span(meta))
+
+
+def _word(token: Token) -> s.Word:
+    return s.Word(str(token), _span(token))
+
+
+def _number(token: Token) -> s.Number:
+    text = str(token)
+    value: int | float = int(text) if text.isdigit() else float(text)
+    return s.Number(value, text, _span(token))
+
+
+def _unquote(text: str) -> str:
+    return text[1:-1].encode("latin-1", "backslashreplace").decode("unicode_escape")
+
+
+def parse(source: Source) -> s.Program:
+    """Parse a spec, or raise SpecError with the located syntax error."""
+    try:
+        tree = _parser().parse(source.text)
+    except UnexpectedInput as error:
+        raise SpecError(source, [_syntax_error(source, error)]) from None
+    except _TooDeep as error:
+        diagnostic = Diagnostic.error(
+            f"brackets nested more than {MAX_NESTING} deep", _span(error.token)
+        )
+        raise SpecError(source, [diagnostic]) from None
+    return _ToSyntax().transform(tree)
+
+
+def _syntax_error(source: Source, error: UnexpectedInput) -> Diagnostic:
+    """Say in words what was found and what was expected."""
+    if isinstance(error, UnexpectedCharacters):
+        char = source.text[error.pos_in_stream] if error.pos_in_stream < len(source.text) else ""
+        span = Span.point(error.line, error.column)
+        if char in LOOKALIKES:
+            return Diagnostic.error(
+                f"unexpected character `{char}` (U+{ord(char):04X})",
+                span,
+                f"write `{LOOKALIKES[char]}` instead: specs are plain ASCII outside strings",
+            )
+        if char == "'":
+            return Diagnostic.error(
+                "strings are written in double quotes", span, 'write "like this"'
+            )
+        shown = char if char.isprintable() else repr(char)
+        return Diagnostic.error(f"unexpected character `{shown}`", span)
+
+    if isinstance(error, UnexpectedToken):
+        token = error.token
+        expected = set(error.expected)
+    else:
+        assert isinstance(error, UnexpectedEOF)
+        token = None
+        expected = set(error.expected)
+
+    at_end = token is None or token.type == "$END"
+    if at_end:
+        line = max(1, len(source.text.splitlines()))
+        column = len(source.line(line)) + 1
+        span = Span.point(line, column)
+        found = "the end of the file"
+    elif token.type == "_NL":
+        span = Span.point(token.line, token.column)
+        found = "the end of the line"
+    else:
+        span = _span(token)
+        found = f"`{token}`"
+
+    keywords = {k.upper() for k in KEYWORDS}
+    if keywords <= expected and token is not None and token.type == "NAME":
+        return Diagnostic.error(
+            f"unknown statement `{token}`",
+            span,
+            did_you_mean(str(token), KEYWORDS)
+            or f"a statement starts with one of {one_of(KEYWORDS)}",
+        )
+    if keywords <= expected:
+        return Diagnostic.error(
+            f"expected a statement, found {found}",
+            span,
+            f"a statement starts with one of {one_of(KEYWORDS)}",
+        )
+    words = _describe(expected)
+    help_text = None
+    if "`->`" in words:
+        return Diagnostic.error(
+            f"expected `->` between the sizes, found {found}",
+            span,
+            "write the input and output sizes as `1->32`",
+        )
+    if words == ["`=`"]:
+        help_text = "options are written `name=value`, as in `lr=0.01`"
+    return Diagnostic.error(f"expected {_either(words)}, found {found}", span, help_text)
+
+
+def _describe(expected: set[str]) -> list[str]:
+    """Terminal names -> words, deduplicated and sorted for stable messages."""
+    literals = {
+        t.name: f"`{t.pattern.value}`"
+        for t in _parser().terminals
+        if isinstance(t.pattern, PatternStr)
+    }
+    words = {_WORDS.get(name) or literals.get(name) or name.lower() for name in expected}
+    return sorted(words)
+
+
+def _either(words: list[str]) -> str:
+    if len(words) == 1:
+        return words[0]
+    return ", ".join(words[:-1]) + " or " + words[-1]

@@ -1,0 +1,70 @@
+"""One small table per target: the facts that differ between frameworks.
+
+Structure lives in `templates/<target>/script.py.j2`; spellings live here. Code snippets are
+`str.format` patterns whose fields are filled with validated IR values only.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Target:
+    name: str  # what `--target` takes, and the generated file's suffix
+    title: str  # how the docstring names the framework
+    activations: Mapping[str, str | None]  # IR activation -> function (None: no call)
+    dtypes: Mapping[str, str]  # IR dtype -> the framework's spelling
+    losses: Mapping[tuple[str, str], str]  # (kind, reduction) -> code
+    optimizers: Mapping[tuple[str, bool], str]  # (kind, with momentum) -> code
+
+
+TORCH = Target(
+    name="torch",
+    title="PyTorch",
+    activations={"linear": None, "relu": "torch.relu", "sigmoid": "torch.sigmoid", "tanh": "torch.tanh"},
+    dtypes={"float32": "torch.float32", "float64": "torch.float64"},
+    losses={
+        ("mse", "mean"): "nn.MSELoss()",
+        ("mse", "sum"): 'nn.MSELoss(reduction="sum")',
+    },
+    optimizers={
+        ("sgd", False): "torch.optim.SGD(model.parameters(), lr={lr})",
+        ("sgd", True): "torch.optim.SGD(model.parameters(), lr={lr}, momentum={momentum})",
+    },
+)
+
+TFGRAPH = Target(
+    name="tfgraph",
+    title="TensorFlow (graph mode, tf.compat.v1)",
+    activations={"linear": None, "relu": "tf.nn.relu", "sigmoid": "tf.sigmoid", "tanh": "tf.tanh"},
+    dtypes={"float32": "tf.float32", "float64": "tf.float64"},
+    losses={
+        ("mse", "mean"): "tf.reduce_mean(tf.square(outputs - targets))",
+        ("mse", "sum"): "tf.reduce_sum(tf.square(outputs - targets))",
+    },
+    optimizers={
+        ("sgd", False): "tf.compat.v1.train.GradientDescentOptimizer(learning_rate={lr})",
+        ("sgd", True): (
+            "tf.compat.v1.train.MomentumOptimizer(learning_rate={lr}, momentum={momentum})"
+        ),
+    },
+)
+
+KERAS = Target(
+    name="keras",
+    title="Keras 3",
+    activations={"linear": None, "relu": '"relu"', "sigmoid": '"sigmoid"', "tanh": '"tanh"'},
+    dtypes={"float32": '"float32"', "float64": '"float64"'},
+    losses={
+        ("mse", "mean"): '"mse"',
+        ("mse", "sum"): 'keras.losses.MeanSquaredError(reduction="sum")',
+    },
+    optimizers={
+        ("sgd", False): "keras.optimizers.SGD(learning_rate={lr})",
+        ("sgd", True): "keras.optimizers.SGD(learning_rate={lr}, momentum={momentum})",
+    },
+)
+
+TARGETS: Mapping[str, Target] = {t.name: t for t in (TORCH, TFGRAPH, KERAS)}

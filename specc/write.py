@@ -1,0 +1,45 @@
+"""Write: put generated files on disk all together or not at all, and compare with disk."""
+
+from __future__ import annotations
+
+import difflib
+import os
+import tempfile
+from pathlib import Path
+
+
+def write_all(files: dict[Path, str]) -> None:
+    """Write every file through a temporary file and a rename; on error, none is replaced."""
+    staged: list[tuple[str, Path]] = []
+    try:
+        for path, text in files.items():
+            path.parent.mkdir(parents=True, exist_ok=True)
+            fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+            staged.append((tmp, path))
+            with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as handle:
+                handle.write(text)
+        for tmp, path in staged:
+            os.replace(tmp, path)
+    finally:
+        for tmp, _ in staged:
+            if os.path.exists(tmp):
+                os.unlink(tmp)
+
+
+def stale(path: Path, text: str) -> str | None:
+    """A unified diff from the file on disk to `text`, or None when they are the same."""
+    try:
+        current = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        current = ""
+    except (OSError, UnicodeDecodeError):
+        current = "<unreadable>\n"
+    if current == text:
+        return None
+    diff = difflib.unified_diff(
+        current.splitlines(keepends=True),
+        text.splitlines(keepends=True),
+        fromfile=f"{path} (on disk)",
+        tofile=f"{path} (specc would write)",
+    )
+    return "".join(diff) or f"{path}: differs\n"
