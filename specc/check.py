@@ -52,7 +52,8 @@ class Checker:
         self.fields: dict[str, Any] = {}
         self.data: dict[str, tuple[ir.Data, s.DataStmt]] = {}
         self.layers: list[tuple[ir.Dense, s.LayerStmt]] = []
-        self.seen: dict[type, s.Statement] = {}
+        self.seen: dict[type, s.Statement] = {}  # the first of each once-only statement
+        self.seen_kinds: set[type] = set()
         self.predict: s.PredictStmt | None = None
         self.log_every: int | None = None
 
@@ -89,6 +90,7 @@ class Checker:
                     )
                     continue
                 self.seen[type(stmt)] = stmt
+            self.seen_kinds.add(type(stmt))
             try:
                 handlers[type(stmt)](stmt)
             except _Invalid:
@@ -97,7 +99,13 @@ class Checker:
 
     def finish(self) -> ir.Spec:
         end = _end_of(self.source)
-        if not self.layers:
+        if not self.seen and not self.layers and not self.data:
+            self.error(
+                "the spec is empty",
+                end,
+                "a spec needs at least a model, for example `layer Dense 1->1`",
+            )
+        elif not self.layers and s.LayerStmt not in self.seen_kinds:
             self.error(
                 "the spec has no model",
                 end,
@@ -315,7 +323,7 @@ class Checker:
                     f"unknown option `{key}`",
                     option.key.span,
                     did_you_mean(key, schema)
-                    or (f"options here are {one_of(schema)}" if schema else "this takes no options"),
+                    or (f"the options are {one_of(schema, 'and')}" if schema else "this takes no options"),
                 )
                 continue
             if key in result:

@@ -87,10 +87,10 @@ def did_you_mean(word: str, choices: Iterable[str]) -> str | None:
     return f"did you mean `{matches[0]}`?" if matches else None
 
 
-def one_of(choices: Iterable[str]) -> str:
+def one_of(choices: Iterable[str], conjunction: str = "or") -> str:
     """`a`, `b` or `c`."""
     names = [f"`{c}`" for c in choices]
-    return names[0] if len(names) == 1 else ", ".join(names[:-1]) + " or " + names[-1]
+    return names[0] if len(names) == 1 else f"{', '.join(names[:-1])} {conjunction} {names[-1]}"
 
 
 _MAX_SHOWN = 120  # columns of a source line shown around the caret

@@ -276,6 +276,10 @@ def _syntax_error(source: Source, error: UnexpectedInput) -> Diagnostic:
             span,
             "write the input and output sizes as `1->32`",
         )
+    if "a name" in words and token is not None and token.type in ("INT", "NUMBER"):
+        return Diagnostic.error(
+            f"expected a name, found {found}", span, "names start with a letter or `_`"
+        )
     if words == ["`=`"]:
         help_text = "options are written `name=value`, as in `lr=0.01`"
     return Diagnostic.error(f"expected {_either(words)}, found {found}", span, help_text)

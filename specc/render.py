@@ -88,9 +88,10 @@ def architecture(spec: ir.Spec) -> str:
     return " -> ".join(parts)
 
 
-def code(pattern: str, **fields: Any) -> str:
-    """Fill a target table's code pattern with literal values."""
-    return pattern.format(**{k: py(v) for k, v in fields.items()})
+def code(pattern: str, t: Target, dtype: str, **fields: Any) -> str:
+    """Fill a target table's code pattern with literal values, spelled as `t` needs them."""
+    spell = t.hyperparameters.get(dtype, "{}")
+    return pattern.format(**{k: spell.format(py(v)) for k, v in fields.items()})
 
 
 @functools.cache

@@ -7,7 +7,7 @@ Structure lives in `templates/<target>/script.py.j2`; spellings live here. Code 
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 
 @dataclass(frozen=True)
@@ -18,6 +18,8 @@ class Target:
     dtypes: Mapping[str, str]  # IR dtype -> the framework's spelling
     losses: Mapping[tuple[str, str], str]  # (kind, reduction) -> code
     optimizers: Mapping[tuple[str, bool], str]  # (kind, with momentum) -> code
+    # dtype -> how a hyperparameter is spelled, when the bare Python float is not right
+    hyperparameters: Mapping[str, str] = field(default_factory=dict)
 
 
 TORCH = Target(
@@ -50,6 +52,9 @@ TFGRAPH = Target(
             "tf.compat.v1.train.MomentumOptimizer(learning_rate={lr}, momentum={momentum})"
         ),
     },
+    # TF1 optimizers turn a Python float into a float32 tensor before casting it to the
+    # variable's dtype, so a float64 model would step with lr rounded to float32.
+    hyperparameters={"float64": "tf.constant({}, dtype=tf.float64)"},
 )
 
 KERAS = Target(

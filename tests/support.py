@@ -1,0 +1,57 @@
+"""Shared test helpers: where the golden cases are, and how to run the real CLI."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+CASES = ROOT / "tests" / "cases"
+ERRORS = ROOT / "tests" / "errors"
+EXAMPLES = ROOT / "examples"
+TARGETS = ("torch", "tfgraph", "keras")
+
+# `SPECC_REGEN=1 pytest` rewrites every golden file through the real CLI.
+REGEN = os.environ.get("SPECC_REGEN") == "1"
+
+
+@dataclass(frozen=True)
+class Case:
+    """A spec and the directory holding its expected scripts, one per target."""
+
+    name: str
+    spec: Path
+    directory: Path
+
+    def expected(self, target: str) -> Path:
+        return self.directory / f"{self.spec.stem}_{target}.py"
+
+
+def build_cases() -> list[Case]:
+    """tests/cases/<name>/model.spec, and examples/<name>.spec with examples/<name>/."""
+    cases = [Case(d.name, d / "model.spec", d) for d in sorted(CASES.iterdir()) if d.is_dir()]
+    cases += [
+        Case(f"examples/{p.stem}", p, EXAMPLES / p.stem) for p in sorted(EXAMPLES.glob("*.spec"))
+    ]
+    return cases
+
+
+def error_cases() -> list[Path]:
+    """tests/errors/<name>/ holding model.spec and the expected stderr.txt."""
+    return [d for d in sorted(ERRORS.iterdir()) if d.is_dir()]
+
+
+def specc(*args: str, stdin: str | None = None, cwd: Path | None = None) -> subprocess.CompletedProcess:
+    """Run `python -m specc` in a fresh process, as a user would."""
+    return subprocess.run(
+        [sys.executable, "-m", "specc", *args],
+        input=stdin,
+        capture_output=True,
+        text=True,
+        cwd=cwd or ROOT,
+        env={**os.environ, "PYTHONPATH": str(ROOT)},
+        timeout=120,
+    )

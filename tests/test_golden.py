@@ -1,0 +1,50 @@
+"""Golden cases: the CLI's output for every case and example is exactly the checked-in files.
+
+`SPECC_REGEN=1 python -m pytest tests/test_golden.py` rewrites them through the real CLI.
+"""
+
+from __future__ import annotations
+
+import difflib
+from pathlib import Path
+
+import pytest
+from support import REGEN, TARGETS, Case, build_cases, error_cases, specc
+
+
+def _diff(expected: str, produced: str, name: str) -> str:
+    lines = difflib.unified_diff(
+        expected.splitlines(keepends=True),
+        produced.splitlines(keepends=True),
+        fromfile=f"{name} (golden)",
+        tofile=f"{name} (specc now)",
+    )
+    return "".join(lines) + "\n(regenerate with SPECC_REGEN=1 if the change is intended)"
+
+
+@pytest.mark.parametrize("case", build_cases(), ids=lambda c: c.name)
+def test_build_matches_golden(case: Case, tmp_path: Path) -> None:
+    out = case.directory if REGEN else tmp_path
+    result = specc("build", case.spec.name, "--target", "all", "-o", str(out), cwd=case.spec.parent)
+    assert result.returncode == 0, result.stderr
+    assert "Traceback" not in result.stderr
+    if REGEN:
+        return
+    for target in TARGETS:
+        name = case.expected(target).name
+        produced = (tmp_path / name).read_text(encoding="utf-8")
+        expected = case.expected(target).read_text(encoding="utf-8")
+        assert produced == expected, _diff(expected, produced, name)
+
+
+@pytest.mark.parametrize("case", error_cases(), ids=lambda d: d.name)
+def test_error_matches_golden(case: Path) -> None:
+    result = specc("check", "model.spec", cwd=case)
+    assert "Traceback" not in result.stderr
+    assert result.returncode == 1, "a bad spec must exit 1"
+    golden = case / "stderr.txt"
+    if REGEN:
+        golden.write_text(result.stderr, encoding="utf-8")
+        return
+    expected = golden.read_text(encoding="utf-8")
+    assert result.stderr == expected, _diff(expected, result.stderr, f"{case.name}/stderr.txt")
