@@ -111,7 +111,7 @@ class Checker:
                 end,
                 "add a layer, for example `layer Dense 1->1`",
             )
-        else:
+        if self.layers:
             self.default_data()
         predict = self.prediction() if self.predict and self.layers else None
         self.check_unused()

@@ -29,6 +29,12 @@ def main(argv: list[str] | None = None) -> int:
     except OSError as error:
         sys.stderr.write(f"specc: error: {error.strerror or error}: {error.filename or ''}\n")
         return 1
+    except Exception as error:  # a bug in specc: say so plainly, without a traceback
+        sys.stderr.write(
+            f"specc: internal error: {type(error).__name__}: {error}\n"
+            "This is a bug in specc, not in your spec; please report it with the spec.\n"
+        )
+        return 3
 
 
 def _parser() -> argparse.ArgumentParser:
