@@ -23,7 +23,7 @@ RESERVED_NAMES = frozenset(
         "model", "criterion", "optimizer", "loss", "loss_value", "train_op",
         "epochs", "epoch", "inputs", "targets", "outputs", "hidden",
         "x_new", "predictions", "prediction", "features", "sess", "name", "value",
-        "LossLogger", "logs", "self",
+        "LossLogger", "logs", "self", "_",
     }
 )  # fmt: skip
 

@@ -44,7 +44,9 @@ _WORDS = {
     "STRING": 'a string in "double quotes"',
     "_NL": "the end of the line",
     "$END": "the end of the file",
+    "_END_OF_STATEMENT": "the end of the statement",
 }
+_STATEMENT_END = {"_NL", "SEMICOLON", "$END"}
 
 
 class _Brackets:
@@ -235,7 +237,9 @@ def _syntax_error(source: Source, error: UnexpectedInput) -> Diagnostic:
 
     if isinstance(error, UnexpectedToken):
         token = error.token
-        expected = set(error.expected)
+        # The parser's own choices: the lexer's `expected` adds always-accepted newlines.
+        parser = getattr(error, "interactive_parser", None)
+        expected = set(parser.accepts()) if parser is not None else set(error.expected)
     else:
         assert isinstance(error, UnexpectedEOF)
         token = None
@@ -276,7 +280,7 @@ def _syntax_error(source: Source, error: UnexpectedInput) -> Diagnostic:
             span,
             "write the input and output sizes as `1->32`",
         )
-    if "a name" in words and token is not None and token.type in ("INT", "NUMBER"):
+    if words == ["a name"] and token is not None and token.type in ("INT", "NUMBER"):
         return Diagnostic.error(
             f"expected a name, found {found}", span, "names start with a letter or `_`"
         )
@@ -292,6 +296,8 @@ def _describe(expected: set[str]) -> list[str]:
         for t in _parser().terminals
         if isinstance(t.pattern, PatternStr)
     }
+    if expected & _STATEMENT_END:  # one phrase for the three ways a statement ends
+        expected = (expected - _STATEMENT_END) | {"_END_OF_STATEMENT"}
     words = {_WORDS.get(name) or literals.get(name) or name.lower() for name in expected}
     return sorted(words)
 
