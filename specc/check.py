@@ -146,7 +146,9 @@ class Checker:
         name = self.identifier(stmt.name, "data name")
         if name in self.data:
             line = self.data[name][1].span.line
-            raise self.error(f"data `{name}` is defined twice (first on line {line})", stmt.name.span)
+            raise self.error(
+                f"data `{name}` is defined twice (first on line {line})", stmt.name.span
+            )
         expr, shape = self.data_expr(stmt.value)
         if shape == ():
             raise self.error(
@@ -212,9 +214,7 @@ class Checker:
             stmt.options,
             {
                 "lr": lambda e: self.number(e, "the learning rate", low=0, low_open=True),
-                "momentum": lambda e: self.number(
-                    e, "momentum", low=0, high=1, high_open=True
-                ),
+                "momentum": lambda e: self.number(e, "momentum", low=0, high=1, high_open=True),
             },
         )
         self.fields["optimizer"] = ir.Optimizer(kind=kind, **opts)
@@ -323,7 +323,11 @@ class Checker:
                     f"unknown option `{key}`",
                     option.key.span,
                     did_you_mean(key, schema)
-                    or (f"the options are {one_of(schema, 'and')}" if schema else "this takes no options"),
+                    or (
+                        f"the options are {one_of(schema, 'and')}"
+                        if schema
+                        else "this takes no options"
+                    ),
                 )
                 continue
             if key in result:
@@ -400,9 +404,7 @@ class Checker:
         if isinstance(expr, s.Call):
             kind = self.choice(expr.func, ("uniform", "normal"), "initializer")
             if len(expr.args) != 2 or expr.kwargs:
-                raise self.error(
-                    f"`{kind}` takes two numbers", expr.span, f"write `{kind}(-1, 1)`"
-                )
+                raise self.error(f"`{kind}` takes two numbers", expr.span, f"write `{kind}(-1, 1)`")
             args = tuple(self.number(a, f"an argument of `{kind}`") for a in expr.args)
             if kind == "uniform" and args[0] >= args[1]:
                 raise self.error("`uniform(low, high)` needs low < high", expr.span)
@@ -484,15 +486,13 @@ class Checker:
             "linspace": "linspace(start, stop, count)",
         }[name]
         n_sizes = len(call.args) - n_params
-        if name == "linspace" and n_sizes != 0 or name != "linspace" and n_sizes not in (1, 2):
+        if (name == "linspace" and n_sizes != 0) or (name != "linspace" and n_sizes not in (1, 2)):
             raise self.error(f"wrong number of arguments to `{name}`", call.span, f"write {usage}")
         params = tuple(self.number(a, f"an argument of `{name}`") for a in call.args[:n_params])
         if name == "linspace":
             num = self.integer(call.args[2], "the count", low=1, high=MAX_ELEMENTS)
             return ir.Linspace(start=params[0], stop=params[1], num=num), (num, 1)
-        sizes = [
-            self.integer(a, "a size", low=1, high=MAX_ELEMENTS) for a in call.args[n_params:]
-        ]
+        sizes = [self.integer(a, "a size", low=1, high=MAX_ELEMENTS) for a in call.args[n_params:]]
         shape = (sizes[0], sizes[1] if len(sizes) == 2 else 1)
         if shape[0] * shape[1] > MAX_ELEMENTS:
             raise self.error(f"{shape[0] * shape[1]:,} values is too much data", call.span)

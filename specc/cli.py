@@ -1,4 +1,7 @@
-"""The command line: `specc build` and `specc check`. Exit 0 ok, 1 bad spec or stale file, 2 misuse."""
+"""The command line: `specc build` and `specc check`.
+
+Exit status: 0 success, 1 a bad spec or a stale file, 2 misuse of the command line.
+"""
 
 from __future__ import annotations
 

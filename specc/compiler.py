@@ -38,7 +38,7 @@ def build(source: Source, targets: list[str]) -> Result:
     return Result(spec, warnings, {t: generate(spec, t) for t in targets})
 
 
-def compile(source: str, target: str, filename: str = "<spec>") -> str:  # noqa: A001
+def compile(source: str, target: str, filename: str = "<spec>") -> str:
     """Compile spec text to the script for `target` (torch, tfgraph or keras)."""
     if target not in TARGETS:
         raise ValueError(f"unknown target {target!r}; targets are {', '.join(TARGETS)}")

@@ -20,20 +20,20 @@ KEYWORDS = ("model", "seed", "dtype", "data", "layer", "loss", "optim", "train",
 
 # Characters people paste from documents, and what they meant.
 LOOKALIKES = {
-    "→": "->",
-    "−": "-",
-    "–": "-",
-    "—": "-",
-    "×": "*",
-    "“": '"',
-    "”": '"',
-    "‘": "'",
-    "’": "'",
-    "；": ";",
-    "，": ",",
-    "（": "(",
-    "）": ")",
-    "＝": "=",
+    "\u2192": "->",  # rightwards arrow
+    "\u2212": "-",  # minus sign
+    "\u2013": "-",  # en dash
+    "\u2014": "-",  # em dash
+    "\u00d7": "*",  # multiplication sign
+    "\u201c": '"',  # curly double quotes
+    "\u201d": '"',
+    "\u2018": "'",  # curly single quotes
+    "\u2019": "'",
+    "\uff1b": ";",  # full-width punctuation
+    "\uff0c": ",",
+    "\uff08": "(",
+    "\uff09": ")",
+    "\uff1d": "=",
 }
 
 # Terminals whose name says nothing to a user.
@@ -170,7 +170,7 @@ class _ToSyntax(Transformer):
     def array(self, meta: Any, *items: s.Expr) -> s.Array:
         return s.Array(items, _span(meta))
 
-    def _binop(op: str):  # type: ignore[misc]  # noqa: N805 - a method factory
+    def _binop(op: str):  # type: ignore[misc]
         def method(self: Any, meta: Any, left: s.Expr, right: s.Expr) -> s.BinOp:
             return s.BinOp(op, left, right, _span(meta))
 

@@ -25,7 +25,12 @@ class Target:
 TORCH = Target(
     name="torch",
     title="PyTorch",
-    activations={"linear": None, "relu": "torch.relu", "sigmoid": "torch.sigmoid", "tanh": "torch.tanh"},
+    activations={
+        "linear": None,
+        "relu": "torch.relu",
+        "sigmoid": "torch.sigmoid",
+        "tanh": "torch.tanh",
+    },
     dtypes={"float32": "torch.float32", "float64": "torch.float64"},
     losses={
         ("mse", "mean"): "nn.MSELoss()",

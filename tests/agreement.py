@@ -49,7 +49,9 @@ def disagreements(reference: str, ref: Run, other: str, run: Run) -> list[str]:
     """Every way `run` is off from `ref`, worst first within each kind; [] if they agree."""
     problems: list[str] = []
     if ref.losses.keys() != run.losses.keys():
-        problems.append(f"{other} logged epochs {sorted(run.losses)}, {reference} {sorted(ref.losses)}")
+        problems.append(
+            f"{other} logged epochs {sorted(run.losses)}, {reference} {sorted(ref.losses)}"
+        )
     else:
         worst = max(
             ref.losses,
@@ -65,14 +67,19 @@ def disagreements(reference: str, ref: Run, other: str, run: Run) -> list[str]:
                     f"{reference} {a!r}, {other} {b!r}"
                 )
     if len(ref.predictions) != len(run.predictions):
-        problems.append(f"{other} printed {len(run.predictions)} predictions, {reference} {len(ref.predictions)}")
-    for i, ((xa, ya), (xb, yb)) in enumerate(zip(ref.predictions, run.predictions)):
+        problems.append(
+            f"{other} printed {len(run.predictions)} predictions, "
+            f"{reference} {len(ref.predictions)}"
+        )
+    for i, ((xa, ya), (xb, yb)) in enumerate(zip(ref.predictions, run.predictions, strict=False)):
         if xa.shape != xb.shape or not np.array_equal(xa, xb):
             problems.append(f"prediction {i}: inputs differ ({xa} vs {xb})")
         elif ya.shape != yb.shape or np.max(np.abs(ya - yb)) > VALUE_ATOL:
             problems.append(f"prediction {i} for {xa}: {reference} {ya}, {other} {yb}")
     if ref.params.keys() != run.params.keys():
-        problems.append(f"{other} printed parameters {sorted(run.params)}, {reference} {sorted(ref.params)}")
+        problems.append(
+            f"{other} printed parameters {sorted(run.params)}, {reference} {sorted(ref.params)}"
+        )
     for name in sorted(ref.params.keys() & run.params.keys()):
         a, b = ref.params[name], run.params[name]
         if a.shape != b.shape:

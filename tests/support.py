@@ -44,7 +44,9 @@ def error_cases() -> list[Path]:
     return [d for d in sorted(ERRORS.iterdir()) if d.is_dir()]
 
 
-def specc(*args: str, stdin: str | None = None, cwd: Path | None = None) -> subprocess.CompletedProcess:
+def specc(
+    *args: str, stdin: str | None = None, cwd: Path | None = None
+) -> subprocess.CompletedProcess:
     """Run `python -m specc` in a fresh process, as a user would."""
     return subprocess.run(
         [sys.executable, "-m", "specc", *args],

@@ -119,7 +119,9 @@ def test_failed_build_leaves_existing_files_byte_identical(tmp_path: Path) -> No
         (b"layer Dense 1->1\x00\n", "binary file"),
     ],
 )
-def test_unreadable_input_gets_a_message(tmp_path: Path, content: bytes | None, message: str) -> None:
+def test_unreadable_input_gets_a_message(
+    tmp_path: Path, content: bytes | None, message: str
+) -> None:
     path = tmp_path / "model.spec"
     if content is not None:
         path.write_bytes(content)

@@ -60,7 +60,7 @@ def executions(tmp_path_factory: pytest.TempPathFactory) -> dict[tuple[str, str]
     # The longest cases first, so the pool does not finish on one straggler.
     order = sorted(scripts, key=lambda key: key[1] != "keras")
     with ThreadPoolExecutor(max_workers=os.cpu_count() or 2) as pool:
-        results = dict(zip(order, pool.map(_run, [scripts[k] for k in order])))
+        results = dict(zip(order, pool.map(_run, [scripts[k] for k in order]), strict=True))
     return results
 
 
