@@ -23,13 +23,16 @@ RESERVED_NAMES = frozenset(
         "model", "criterion", "optimizer", "loss", "loss_value", "train_op",
         "epochs", "epoch", "inputs", "targets", "outputs", "hidden",
         "x_new", "predictions", "prediction", "features", "sess", "name", "value",
-        "LossLogger", "logs", "self", "_",
+        "LossLogger", "TrainingLog", "logs", "self", "_", "layer", "forward",
+        "steps", "step", "learning_rate", "read_csv", "table", "path", "columns",
+        "snapshot", "tape", "gradients", "variable", "gradient", "param", "feed",
+        "loss_fn", "values", "weights",
     }
 )  # fmt: skip
 
 
-# Names the scripts derive from layer positions: fc1, fc1_kernel, hidden1, ...
-_GENERATED = re.compile(r"(fc\d+(_kernel|_bias)?|hidden\d*)")
+# Names the scripts derive from layers and weights: fc1, fc1_kernel, hidden1, grad_w, ...
+_GENERATED = re.compile(r"(fc\d+(_kernel|_bias)?|hidden\d*|grad_\w+|new_\w+|\w+_value)")
 
 
 def _python_name(name: str) -> str:
@@ -64,7 +67,11 @@ class Node(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
 
 
-# Data: NumPy expressions, drawn and computed once in float64 in every script ------------
+# Expressions: data formulas (NumPy, float64, computed once) and forward formulas (in
+# the framework). The checker keeps draws, files and literals out of forward formulas.
+
+DATA_FUNCTIONS = ("exp", "log", "sin", "cos", "tanh", "abs", "sqrt")
+FORMULA_FUNCTIONS = (*DATA_FUNCTIONS, "relu", "sigmoid")
 
 
 class Const(Node):
@@ -82,14 +89,14 @@ class Draw(Node):
 
     kind: Literal["draw"] = "draw"
     fn: Literal["randn", "rand", "uniform", "normal"]
-    params: tuple[Real, ...] = ()
+    params: tuple[Scalar, ...] = ()
     shape: tuple[PositiveInt, PositiveInt]
 
 
 class Linspace(Node):
     kind: Literal["linspace"] = "linspace"
-    start: Real
-    stop: Real
+    start: Scalar
+    stop: Scalar
     num: PositiveInt
 
 
@@ -100,30 +107,51 @@ class ArrayLiteral(Node):
     rows: tuple[tuple[Scalar, ...], ...]
     column: bool = False
 
+    @property
+    def shape(self) -> tuple[int, int]:
+        return (len(self.rows), len(self.rows[0]))
+
+
+class Csv(Node):
+    """Columns of a CSV file with a header row, read with NumPy when the script runs."""
+
+    kind: Literal["csv"] = "csv"
+    path: Annotated[str, Field(min_length=1, max_length=4096)]
+    columns: tuple[Annotated[str, Field(min_length=1, max_length=256)], ...] = Field(
+        min_length=1
+    )
+
 
 class BinOp(Node):
     kind: Literal["binop"] = "binop"
-    op: Literal["+", "-", "*", "/", "**"]
-    left: DataExpr
-    right: DataExpr
+    op: Literal["+", "-", "*", "/", "**", "@"]
+    left: Expr
+    right: Expr
 
 
 class Neg(Node):
     kind: Literal["neg"] = "neg"
-    operand: DataExpr
+    operand: Expr
 
 
-DataExpr = Annotated[
-    Const | Ref | Draw | Linspace | ArrayLiteral | BinOp | Neg, Field(discriminator="kind")
+class Call(Node):
+    kind: Literal["call"] = "call"
+    fn: Literal[FORMULA_FUNCTIONS]  # type: ignore[valid-type]
+    arg: Expr
+
+
+Expr = Annotated[
+    Const | Ref | Draw | Linspace | ArrayLiteral | Csv | BinOp | Neg | Call,
+    Field(discriminator="kind"),
 ]
 
 
 class Data(Node):
-    """`data name = expr`: a table of `shape` (rows are samples)."""
+    """`data name = expr`: a table of `shape` (rows are samples; None rows: known at run time)."""
 
     name: Identifier
-    expr: DataExpr
-    shape: tuple[int, ...]
+    expr: Expr
+    shape: tuple[PositiveInt | None, PositiveInt]
     default: bool = False  # filled in by specc because the spec gave no data of this name
 
 
@@ -131,10 +159,13 @@ class Data(Node):
 
 
 class Init(Node):
-    """How a weight's initial value is drawn with NumPy."""
+    """How a weight's initial value is made: drawn or filled with NumPy, or `native`ly."""
 
-    kind: Literal["glorot_uniform", "zeros", "ones", "constant", "uniform", "normal"]
-    args: tuple[Real, ...] = ()
+    kind: Literal[
+        "glorot_uniform", "zeros", "ones", "constant", "uniform", "normal", "array", "native"
+    ]
+    args: tuple[Scalar, ...] = ()
+    values: ArrayLiteral | None = None  # for kind="array"
 
 
 Activation = Literal["linear", "relu", "sigmoid", "tanh"]
@@ -151,36 +182,104 @@ class Dense(Node):
     bias_init: Init = Init(kind="zeros")
 
 
-class Param(Node):
-    """A trainable tensor as every target names and lays it out: kernels are (in, out)."""
+class Sequential(Node):
+    """A stack of layers: `layer Dense 1->32 relu` ..."""
 
-    name: str  # "fc1.kernel"
-    layer: LayerName
-    role: Literal["kernel", "bias"]
+    kind: Literal["sequential"] = "sequential"
+    layers: tuple[Dense, ...] = Field(min_length=1)
+
+    @property
+    def units_in(self) -> int:
+        return self.layers[0].units_in
+
+    @property
+    def units_out(self) -> int:
+        return self.layers[-1].units_out
+
+
+class ParamDef(Node):
+    """`param w[1] = uniform(0, 1)`: a named trainable tensor of a formula model."""
+
+    name: Identifier
+    shape: tuple[PositiveInt, ...] = Field(min_length=1, max_length=2)
+    init: Init
+
+
+class Formula(Node):
+    """`forward y = w * x**2 + b` over named params and the inputs."""
+
+    kind: Literal["formula"] = "formula"
+    params: tuple[ParamDef, ...] = Field(min_length=1)
+    expr: Expr
+    units_in: PositiveInt
+    units_out: PositiveInt
+
+
+Network = Annotated[Sequential | Formula, Field(discriminator="kind")]
+
+
+class Weight(Node):
+    """A trainable tensor as every target names, orders and lays it out."""
+
+    name: str  # as printed: "fc1.kernel" or "w"
+    var: str  # as a Python name in the scripts: "fc1_kernel" or "w"
     shape: tuple[PositiveInt, ...]
     init: Init
+    layer: LayerName | None = None  # the Dense layer it belongs to, if any
+    role: Literal["kernel", "bias", "param"] = "param"
 
 
 # Training ---------------------------------------------------------------------------
 
 
 class Loss(Node):
-    kind: Literal["mse"] = "mse"
+    kind: Literal["mse", "mae"] = "mse"
     reduction: Literal["mean", "sum"] = "mean"
 
 
 class Optimizer(Node):
-    kind: Literal["sgd"] = "sgd"
+    """`sgd`: the framework's optimizer class; `gd`: the same update, written out."""
+
+    kind: Literal["sgd", "gd"] = "sgd"
     lr: Annotated[float, Field(gt=0)] = 0.01
     momentum: Annotated[float, Field(ge=0, lt=1)] = 0.0
 
 
 class Training(Node):
-    epochs: PositiveInt = 100
+    """`epochs` are counted from 1 and logged as `epoch e/N`; `steps` from 0, as `step s`."""
+
+    unit: Literal["epoch", "step"] = "epoch"
+    count: PositiveInt = 100
+
+
+def check_format(text: str, fields: set[str]) -> str:
+    """A log format may name only `fields`, with plain format specs: nothing else runs."""
+    import string
+
+    try:
+        parsed = list(string.Formatter().parse(text))
+    except ValueError as error:
+        raise ValueError(f"bad format string: {error}") from None
+    for _, field_name, spec, conversion in parsed:
+        if field_name is None:
+            continue
+        if field_name not in fields:
+            shown = field_name or "{}"
+            raise ValueError(f"`{{{shown}}}`: a format names one of {', '.join(sorted(fields))}")
+        if conversion not in (None, "r", "s"):
+            raise ValueError(f"unknown conversion `!{conversion}`")
+        if spec and not re.fullmatch(r"[<>=^]?[+\- ]?#?0?\d{0,3}[,_]?(\.\d{1,3})?[eEfFgGn%]?", spec):
+            raise ValueError(f"unsupported format spec `{spec}`")
+    return text
 
 
 class Logging(Node):
+    """What the script prints while it trains."""
+
     every: PositiveInt
+    show: tuple[str, ...] = ()  # names of weights printed with the loss
+    format: str | None = None  # a str.format pattern over step/epoch, loss and `show`
+    numbers: Literal["shortest", "python"] = "shortest"
 
 
 class Prediction(Node):
@@ -197,7 +296,7 @@ class Spec(Node):
     data: tuple[Data, ...]
     inputs: Identifier = "x"
     targets: Identifier = "y"
-    layers: tuple[Dense, ...] = Field(min_length=1)
+    network: Network
     loss: Loss = Loss()
     optimizer: Optimizer = Optimizer()
     training: Training = Training()
@@ -205,17 +304,21 @@ class Spec(Node):
     predict: Prediction | None = None
 
     @property
-    def params(self) -> list[Param]:
+    def weights(self) -> list[Weight]:
         """Every trainable tensor, in the order initial values are drawn."""
+        if isinstance(self.network, Formula):
+            return [Weight(name=p.name, var=p.name, shape=p.shape, init=p.init)
+                    for p in self.network.params]  # fmt: skip
         return [
-            Param(
+            Weight(
                 name=f"{layer.name}.{role}",
-                layer=layer.name,
-                role=role,
+                var=f"{layer.name}_{role}",
                 shape=shape,
                 init=init,
+                layer=layer.name,
+                role=role,
             )
-            for layer in self.layers
+            for layer in self.network.layers
             for role, shape, init in (
                 ("kernel", (layer.units_in, layer.units_out), layer.kernel_init),
                 ("bias", (layer.units_out,), layer.bias_init),
@@ -223,13 +326,25 @@ class Spec(Node):
         ]
 
     @property
+    def shown(self) -> list[Weight]:
+        """The weights a log line prints, in the order the spec lists them."""
+        by_var = {w.var: w for w in self.weights}
+        return [by_var[name] for name in self.logging.show]
+
+    @property
+    def native(self) -> bool:
+        """Some weights start from the framework's own initializer: agreement is statistical."""
+        return any(w.init.kind == "native" for w in self.weights)
+
+    @property
     def units_in(self) -> int:
-        return self.layers[0].units_in
+        return self.network.units_in
 
     @property
     def units_out(self) -> int:
-        return self.layers[-1].units_out
+        return self.network.units_out
 
 
 BinOp.model_rebuild()
 Neg.model_rebuild()
+Call.model_rebuild()

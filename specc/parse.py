@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import re
 from collections.abc import Iterator
 from typing import Any
 
@@ -16,7 +17,10 @@ from .resources import resource_dir
 
 MAX_NESTING = 32  # brackets deeper than this are an error, not a RecursionError
 
-KEYWORDS = ("model", "seed", "dtype", "data", "layer", "loss", "optim", "train", "log", "predict")
+KEYWORDS = (
+    "model", "seed", "dtype", "data", "layer", "param", "forward",
+    "loss", "optim", "train", "log", "predict",
+)  # fmt: skip
 
 # Characters people paste from documents, and what they meant.
 LOOKALIKES = {
@@ -131,6 +135,14 @@ class _ToSyntax(Transformer):
     def sizes(self, meta: Any, size_in: Token, size_out: Token) -> tuple:
         return (_number(size_in), _number(size_out))
 
+    def param_stmt(self, meta: Any, name: Token, *rest: Any) -> s.ParamStmt:
+        sizes = tuple(_number(r) for r in rest if isinstance(r, Token))
+        init = rest[-1] if rest and not isinstance(rest[-1], Token) else None
+        return s.ParamStmt(**self._head(meta, "param"), name=_word(name), shape=sizes, init=init)
+
+    def forward_stmt(self, meta: Any, name: Token, value: s.Expr) -> s.ForwardStmt:
+        return s.ForwardStmt(**self._head(meta, "forward"), name=_word(name), value=value)
+
     def loss_stmt(self, meta: Any, kind: Token, *options: s.Option) -> s.LossStmt:
         return s.LossStmt(**self._head(meta, "loss"), kind=_word(kind), options=options)
 
@@ -181,6 +193,7 @@ class _ToSyntax(Transformer):
     mul = _binop("*")
     div = _binop("/")
     pow = _binop("**")
+    matmul = _binop("@")
 
     def neg(self, meta: Any, operand: s.Expr) -> s.Unary:
         return s.Unary("-", operand, _span(meta))
@@ -199,8 +212,12 @@ def _number(token: Token) -> s.Number:
     return s.Number(value, text, _span(token))
 
 
+_ESCAPES = {"n": "\n", "t": "\t", '"': '"', "\\": "\\"}
+
+
 def _unquote(text: str) -> str:
-    return text[1:-1].encode("latin-1", "backslashreplace").decode("unicode_escape")
+    """A string token's value: \\n, \\t, \\" and \\\\ are escapes; any other \\c is c."""
+    return re.sub(r"\\(.)", lambda m: _ESCAPES.get(m[1], m[1]), text[1:-1])
 
 
 def parse(source: Source) -> s.Program:

@@ -120,6 +120,19 @@ class LayerStmt(Statement):
 
 
 @dataclass(frozen=True)
+class ParamStmt(Statement):
+    name: Word
+    shape: tuple[Number, ...]
+    init: Expr | None
+
+
+@dataclass(frozen=True)
+class ForwardStmt(Statement):
+    name: Word
+    value: Expr
+
+
+@dataclass(frozen=True)
 class LossStmt(Statement):
     kind: Word
     options: tuple[Option, ...]

@@ -15,6 +15,7 @@ class Target:
     name: str  # what `--target` takes, and the generated file's suffix
     title: str  # how the docstring names the framework
     activations: Mapping[str, str | None]  # IR activation -> function (None: no call)
+    functions: Mapping[str, str]  # formula function -> the framework's
     dtypes: Mapping[str, str]  # IR dtype -> the framework's spelling
     losses: Mapping[tuple[str, str], str]  # (kind, reduction) -> code
     optimizers: Mapping[tuple[str, bool], str]  # (kind, with momentum) -> code
@@ -31,14 +32,18 @@ TORCH = Target(
         "sigmoid": "torch.sigmoid",
         "tanh": "torch.tanh",
     },
+    functions={fn: f"torch.{fn}" for fn in ("exp", "log", "sin", "cos", "tanh", "abs", "sqrt",
+               "relu", "sigmoid")},  # fmt: skip
     dtypes={"float32": "torch.float32", "float64": "torch.float64"},
     losses={
         ("mse", "mean"): "nn.MSELoss()",
         ("mse", "sum"): 'nn.MSELoss(reduction="sum")',
+        ("mae", "mean"): "nn.L1Loss()",
+        ("mae", "sum"): 'nn.L1Loss(reduction="sum")',
     },
     optimizers={
-        ("sgd", False): "torch.optim.SGD(model.parameters(), lr={lr})",
-        ("sgd", True): "torch.optim.SGD(model.parameters(), lr={lr}, momentum={momentum})",
+        ("sgd", False): "torch.optim.SGD({params}, lr={lr})",
+        ("sgd", True): "torch.optim.SGD({params}, lr={lr}, momentum={momentum})",
     },
 )
 
@@ -46,10 +51,15 @@ TFGRAPH = Target(
     name="tfgraph",
     title="TensorFlow (graph mode, tf.compat.v1)",
     activations={"linear": None, "relu": "tf.nn.relu", "sigmoid": "tf.sigmoid", "tanh": "tf.tanh"},
+    functions={"exp": "tf.exp", "log": "tf.math.log", "sin": "tf.sin", "cos": "tf.cos",
+               "tanh": "tf.tanh", "abs": "tf.abs", "sqrt": "tf.sqrt", "relu": "tf.nn.relu",
+               "sigmoid": "tf.sigmoid"},  # fmt: skip
     dtypes={"float32": "tf.float32", "float64": "tf.float64"},
     losses={
         ("mse", "mean"): "tf.reduce_mean(tf.square(outputs - targets))",
         ("mse", "sum"): "tf.reduce_sum(tf.square(outputs - targets))",
+        ("mae", "mean"): "tf.reduce_mean(tf.abs(outputs - targets))",
+        ("mae", "sum"): "tf.reduce_sum(tf.abs(outputs - targets))",
     },
     optimizers={
         ("sgd", False): "tf.compat.v1.train.GradientDescentOptimizer(learning_rate={lr})",
@@ -66,10 +76,16 @@ KERAS = Target(
     name="keras",
     title="Keras 3",
     activations={"linear": None, "relu": '"relu"', "sigmoid": '"sigmoid"', "tanh": '"tanh"'},
+    functions={fn: f"keras.ops.{fn}" for fn in ("exp", "log", "sin", "cos", "tanh", "abs",
+               "sqrt", "relu", "sigmoid")},  # fmt: skip
     dtypes={"float32": '"float32"', "float64": '"float64"'},
+    # Keras reduces per sample over the last axis first; with reduction="sum" that is the
+    # summed error only for one output, which the checker requires.
     losses={
-        ("mse", "mean"): '"mse"',
+        ("mse", "mean"): "keras.losses.MeanSquaredError()",
         ("mse", "sum"): 'keras.losses.MeanSquaredError(reduction="sum")',
+        ("mae", "mean"): "keras.losses.MeanAbsoluteError()",
+        ("mae", "sum"): 'keras.losses.MeanAbsoluteError(reduction="sum")',
     },
     optimizers={
         ("sgd", False): "keras.optimizers.SGD(learning_rate={lr})",

@@ -51,12 +51,15 @@ model = keras.Sequential(
 # Start from the shared initial weights.
 model.get_layer("fc1").set_weights([init["fc1.kernel"], init["fc1.bias"]])
 model.get_layer("fc2").set_weights([init["fc2.kernel"], init["fc2.bias"]])
-model.compile(optimizer=keras.optimizers.SGD(learning_rate=0.01), loss="mse")
+model.compile(
+    optimizer=keras.optimizers.SGD(learning_rate=0.01),
+    loss=keras.losses.MeanSquaredError(),
+)
 
 epochs = 100
 
 
-class LossLogger(keras.callbacks.Callback):
+class TrainingLog(keras.callbacks.Callback):
     """Print the loss every 10 epochs, in the format every target uses."""
 
     def on_epoch_end(self, epoch, logs=None):
@@ -73,7 +76,7 @@ model.fit(
     epochs=epochs,
     shuffle=False,
     verbose=0,
-    callbacks=[LossLogger()],
+    callbacks=[TrainingLog()],
 )
 
 predictions = model.predict(x_new, verbose=0)
@@ -81,7 +84,7 @@ for features, prediction in zip(x_new, predictions):
     print(f"predict {fmt(features)} -> {fmt(prediction)}")
 
 # The trained weights, kernels as (inputs, outputs) in every target.
-print("fc1.kernel", fmt(model.get_layer("fc1").kernel))
-print("fc1.bias", fmt(model.get_layer("fc1").bias))
-print("fc2.kernel", fmt(model.get_layer("fc2").kernel))
-print("fc2.bias", fmt(model.get_layer("fc2").bias))
+print("fc1.kernel", fmt(model.get_layer("fc1").kernel.numpy()))
+print("fc1.bias", fmt(model.get_layer("fc1").bias.numpy()))
+print("fc2.kernel", fmt(model.get_layer("fc2").kernel.numpy()))
+print("fc2.bias", fmt(model.get_layer("fc2").bias.numpy()))

@@ -57,13 +57,16 @@ optimizer = tf.compat.v1.train.GradientDescentOptimizer(learning_rate=0.01)
 train_op = optimizer.minimize(loss)
 
 epochs = 100
+feed = {inputs: x, targets: y}
 with tf.compat.v1.Session() as sess:
     sess.run(tf.compat.v1.global_variables_initializer())
     for epoch in range(1, epochs + 1):
-        # The loss is computed in the same run, before the update is applied.
-        _, loss_value = sess.run([train_op, loss], feed_dict={inputs: x, targets: y})
         if epoch % 10 == 0:
+            # Read the loss and weights before this step's update, in a run of their own:
+            # fetched beside train_op, their order against its update would be unspecified.
+            loss_value = sess.run([loss], feed_dict=feed)
             print(f"epoch {epoch:3d}/{epochs}  loss {fmt(loss_value)}")
+        sess.run(train_op, feed_dict=feed)
 
     predictions = sess.run(outputs, feed_dict={inputs: x_new})
     for features, prediction in zip(x_new, predictions):

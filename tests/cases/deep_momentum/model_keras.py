@@ -26,8 +26,8 @@ def glorot_uniform(rng, fan_in, fan_out):
 # so each framework trains the same experiment. RandomState(seed) is the stream that
 # np.random.seed(seed) gives.
 rng = np.random.RandomState(7)
-t = np.linspace(-2.0, 2.0, 64).reshape(-1, 1)
-x = np.array([[1.5, -0.5]]) * t + 0.1 * rng.normal(0.0, 1.0, size=(64, 2))
+t = np.linspace(-2, 2, 64).reshape(-1, 1)
+x = np.array([[1.5, -0.5]]) * t + 0.1 * rng.normal(0, 1, size=(64, 2))
 y = 0.5 * x**2 - rng.uniform(-0.25, 0.25, size=(64, 2)) / 4
 x, y = x.astype(np.float32), y.astype(np.float32)
 x_new = np.array([[0.5, -1], [2, 0.25]], dtype=np.float32)
@@ -36,7 +36,7 @@ x_new = np.array([[0.5, -1], [2, 0.25]], dtype=np.float32)
 init = {
     "fc1.kernel": rng.uniform(-0.5, 0.5, size=(2, 16)).astype(np.float32),
     "fc1.bias": np.zeros(16, dtype=np.float32),
-    "fc2.kernel": rng.normal(0.0, 0.3, size=(16, 8)).astype(np.float32),
+    "fc2.kernel": rng.normal(0, 0.3, size=(16, 8)).astype(np.float32),
     "fc2.bias": np.full(8, 0.1, dtype=np.float32),
     "fc3.kernel": glorot_uniform(rng, 8, 2).astype(np.float32),
     "fc3.bias": np.ones(2, dtype=np.float32),
@@ -57,13 +57,14 @@ model.get_layer("fc1").set_weights([init["fc1.kernel"], init["fc1.bias"]])
 model.get_layer("fc2").set_weights([init["fc2.kernel"], init["fc2.bias"]])
 model.get_layer("fc3").set_weights([init["fc3.kernel"], init["fc3.bias"]])
 model.compile(
-    optimizer=keras.optimizers.SGD(learning_rate=0.05, momentum=0.9), loss="mse"
+    optimizer=keras.optimizers.SGD(learning_rate=0.05, momentum=0.9),
+    loss=keras.losses.MeanSquaredError(),
 )
 
 epochs = 30
 
 
-class LossLogger(keras.callbacks.Callback):
+class TrainingLog(keras.callbacks.Callback):
     """Print the loss every 1 epoch, in the format every target uses."""
 
     def on_epoch_end(self, epoch, logs=None):
@@ -80,7 +81,7 @@ model.fit(
     epochs=epochs,
     shuffle=False,
     verbose=0,
-    callbacks=[LossLogger()],
+    callbacks=[TrainingLog()],
 )
 
 predictions = model.predict(x_new, verbose=0)
@@ -88,9 +89,9 @@ for features, prediction in zip(x_new, predictions):
     print(f"predict {fmt(features)} -> {fmt(prediction)}")
 
 # The trained weights, kernels as (inputs, outputs) in every target.
-print("fc1.kernel", fmt(model.get_layer("fc1").kernel))
-print("fc1.bias", fmt(model.get_layer("fc1").bias))
-print("fc2.kernel", fmt(model.get_layer("fc2").kernel))
-print("fc2.bias", fmt(model.get_layer("fc2").bias))
-print("fc3.kernel", fmt(model.get_layer("fc3").kernel))
-print("fc3.bias", fmt(model.get_layer("fc3").bias))
+print("fc1.kernel", fmt(model.get_layer("fc1").kernel.numpy()))
+print("fc1.bias", fmt(model.get_layer("fc1").bias.numpy()))
+print("fc2.kernel", fmt(model.get_layer("fc2").kernel.numpy()))
+print("fc2.bias", fmt(model.get_layer("fc2").bias.numpy()))
+print("fc3.kernel", fmt(model.get_layer("fc3").kernel.numpy()))
+print("fc3.bias", fmt(model.get_layer("fc3").bias.numpy()))

@@ -28,8 +28,8 @@ def glorot_uniform(rng, fan_in, fan_out):
 # so each framework trains the same experiment. RandomState(seed) is the stream that
 # np.random.seed(seed) gives.
 rng = np.random.RandomState(7)
-t = np.linspace(-2.0, 2.0, 64).reshape(-1, 1)
-x = np.array([[1.5, -0.5]]) * t + 0.1 * rng.normal(0.0, 1.0, size=(64, 2))
+t = np.linspace(-2, 2, 64).reshape(-1, 1)
+x = np.array([[1.5, -0.5]]) * t + 0.1 * rng.normal(0, 1, size=(64, 2))
 y = 0.5 * x**2 - rng.uniform(-0.25, 0.25, size=(64, 2)) / 4
 x, y = x.astype(np.float32), y.astype(np.float32)
 x_new = np.array([[0.5, -1], [2, 0.25]], dtype=np.float32)
@@ -38,7 +38,7 @@ x_new = np.array([[0.5, -1], [2, 0.25]], dtype=np.float32)
 init = {
     "fc1.kernel": rng.uniform(-0.5, 0.5, size=(2, 16)).astype(np.float32),
     "fc1.bias": np.zeros(16, dtype=np.float32),
-    "fc2.kernel": rng.normal(0.0, 0.3, size=(16, 8)).astype(np.float32),
+    "fc2.kernel": rng.normal(0, 0.3, size=(16, 8)).astype(np.float32),
     "fc2.bias": np.full(8, 0.1, dtype=np.float32),
     "fc3.kernel": glorot_uniform(rng, 8, 2).astype(np.float32),
     "fc3.bias": np.ones(2, dtype=np.float32),
@@ -63,13 +63,16 @@ optimizer = tf.compat.v1.train.MomentumOptimizer(learning_rate=0.05, momentum=0.
 train_op = optimizer.minimize(loss)
 
 epochs = 30
+feed = {inputs: x, targets: y}
 with tf.compat.v1.Session() as sess:
     sess.run(tf.compat.v1.global_variables_initializer())
     for epoch in range(1, epochs + 1):
-        # The loss is computed in the same run, before the update is applied.
-        _, loss_value = sess.run([train_op, loss], feed_dict={inputs: x, targets: y})
         if epoch % 1 == 0:
+            # Read the loss and weights before this step's update, in a run of their own:
+            # fetched beside train_op, their order against its update would be unspecified.
+            loss_value = sess.run([loss], feed_dict=feed)
             print(f"epoch {epoch:2d}/{epochs}  loss {fmt(loss_value)}")
+        sess.run(train_op, feed_dict=feed)
 
     predictions = sess.run(outputs, feed_dict={inputs: x_new})
     for features, prediction in zip(x_new, predictions):

@@ -21,8 +21,8 @@ def glorot_uniform(rng, fan_in, fan_out):
 # so each framework trains the same experiment. RandomState(seed) is the stream that
 # np.random.seed(seed) gives.
 rng = np.random.RandomState(7)
-t = np.linspace(-2.0, 2.0, 64).reshape(-1, 1)
-x = np.array([[1.5, -0.5]]) * t + 0.1 * rng.normal(0.0, 1.0, size=(64, 2))
+t = np.linspace(-2, 2, 64).reshape(-1, 1)
+x = np.array([[1.5, -0.5]]) * t + 0.1 * rng.normal(0, 1, size=(64, 2))
 y = 0.5 * x**2 - rng.uniform(-0.25, 0.25, size=(64, 2)) / 4
 x, y = x.astype(np.float32), y.astype(np.float32)
 x_new = np.array([[0.5, -1], [2, 0.25]], dtype=np.float32)
@@ -31,7 +31,7 @@ x_new = np.array([[0.5, -1], [2, 0.25]], dtype=np.float32)
 init = {
     "fc1.kernel": rng.uniform(-0.5, 0.5, size=(2, 16)).astype(np.float32),
     "fc1.bias": np.zeros(16, dtype=np.float32),
-    "fc2.kernel": rng.normal(0.0, 0.3, size=(16, 8)).astype(np.float32),
+    "fc2.kernel": rng.normal(0, 0.3, size=(16, 8)).astype(np.float32),
     "fc2.bias": np.full(8, 0.1, dtype=np.float32),
     "fc3.kernel": glorot_uniform(rng, 8, 2).astype(np.float32),
     "fc3.bias": np.ones(2, dtype=np.float32),
@@ -70,9 +70,9 @@ for epoch in range(1, epochs + 1):
     optimizer.zero_grad()
     loss = criterion(model(inputs), targets)
     loss.backward()
-    optimizer.step()
     if epoch % 1 == 0:
         print(f"epoch {epoch:2d}/{epochs}  loss {fmt(loss.item())}")
+    optimizer.step()
 
 with torch.no_grad():
     predictions = model(torch.from_numpy(x_new)).numpy()
@@ -81,9 +81,9 @@ for features, prediction in zip(x_new, predictions):
 
 
 # The trained weights, kernels as (inputs, outputs) in every target.
-print("fc1.kernel", fmt(model.fc1.weight.detach().T))
-print("fc1.bias", fmt(model.fc1.bias.detach()))
-print("fc2.kernel", fmt(model.fc2.weight.detach().T))
-print("fc2.bias", fmt(model.fc2.bias.detach()))
-print("fc3.kernel", fmt(model.fc3.weight.detach().T))
-print("fc3.bias", fmt(model.fc3.bias.detach()))
+print("fc1.kernel", fmt(model.fc1.weight.detach().numpy().T))
+print("fc1.bias", fmt(model.fc1.bias.detach().numpy()))
+print("fc2.kernel", fmt(model.fc2.weight.detach().numpy().T))
+print("fc2.bias", fmt(model.fc2.bias.detach().numpy()))
+print("fc3.kernel", fmt(model.fc3.weight.detach().numpy().T))
+print("fc3.bias", fmt(model.fc3.bias.detach().numpy()))

@@ -26,7 +26,7 @@ def glorot_uniform(rng, fan_in, fan_out):
 # so each framework trains the same experiment. RandomState(seed) is the stream that
 # np.random.seed(seed) gives.
 rng = np.random.RandomState(0)
-# The spec gives no data: random inputs and targets of the model's shape.
+# The spec gives no data: random values of the model's shape.
 x = rng.randn(100, 1)
 y = rng.randn(100, 32)
 x, y = x.astype(np.float32), y.astype(np.float32)
@@ -47,12 +47,15 @@ model = keras.Sequential(
 )
 # Start from the shared initial weights.
 model.get_layer("fc1").set_weights([init["fc1.kernel"], init["fc1.bias"]])
-model.compile(optimizer=keras.optimizers.SGD(learning_rate=0.01), loss="mse")
+model.compile(
+    optimizer=keras.optimizers.SGD(learning_rate=0.01),
+    loss=keras.losses.MeanSquaredError(),
+)
 
 epochs = 100
 
 
-class LossLogger(keras.callbacks.Callback):
+class TrainingLog(keras.callbacks.Callback):
     """Print the loss every 10 epochs, in the format every target uses."""
 
     def on_epoch_end(self, epoch, logs=None):
@@ -69,8 +72,9 @@ model.fit(
     epochs=epochs,
     shuffle=False,
     verbose=0,
-    callbacks=[LossLogger()],
+    callbacks=[TrainingLog()],
 )
+
 # The trained weights, kernels as (inputs, outputs) in every target.
-print("fc1.kernel", fmt(model.get_layer("fc1").kernel))
-print("fc1.bias", fmt(model.get_layer("fc1").bias))
+print("fc1.kernel", fmt(model.get_layer("fc1").kernel.numpy()))
+print("fc1.bias", fmt(model.get_layer("fc1").bias.numpy()))

@@ -28,7 +28,7 @@ def glorot_uniform(rng, fan_in, fan_out):
 # so each framework trains the same experiment. RandomState(seed) is the stream that
 # np.random.seed(seed) gives.
 rng = np.random.RandomState(0)
-# The spec gives no data: random inputs and targets of the model's shape.
+# The spec gives no data: random values of the model's shape.
 x = rng.randn(100, 1)
 y = rng.randn(100, 32)
 x, y = x.astype(np.float32), y.astype(np.float32)
@@ -52,13 +52,16 @@ optimizer = tf.compat.v1.train.GradientDescentOptimizer(learning_rate=0.01)
 train_op = optimizer.minimize(loss)
 
 epochs = 100
+feed = {inputs: x, targets: y}
 with tf.compat.v1.Session() as sess:
     sess.run(tf.compat.v1.global_variables_initializer())
     for epoch in range(1, epochs + 1):
-        # The loss is computed in the same run, before the update is applied.
-        _, loss_value = sess.run([train_op, loss], feed_dict={inputs: x, targets: y})
         if epoch % 10 == 0:
+            # Read the loss and weights before this step's update, in a run of their own:
+            # fetched beside train_op, their order against its update would be unspecified.
+            loss_value = sess.run([loss], feed_dict=feed)
             print(f"epoch {epoch:3d}/{epochs}  loss {fmt(loss_value)}")
+        sess.run(train_op, feed_dict=feed)
 
     # The trained weights, kernels as (inputs, outputs) in every target.
     print("fc1.kernel", fmt(sess.run(fc1_kernel)))

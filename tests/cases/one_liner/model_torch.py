@@ -21,7 +21,7 @@ def glorot_uniform(rng, fan_in, fan_out):
 # so each framework trains the same experiment. RandomState(seed) is the stream that
 # np.random.seed(seed) gives.
 rng = np.random.RandomState(0)
-# The spec gives no data: random inputs and targets of the model's shape.
+# The spec gives no data: random values of the model's shape.
 x = rng.randn(100, 1)
 y = rng.randn(100, 32)
 x, y = x.astype(np.float32), y.astype(np.float32)
@@ -57,10 +57,10 @@ for epoch in range(1, epochs + 1):
     optimizer.zero_grad()
     loss = criterion(model(inputs), targets)
     loss.backward()
-    optimizer.step()
     if epoch % 10 == 0:
         print(f"epoch {epoch:3d}/{epochs}  loss {fmt(loss.item())}")
+    optimizer.step()
 
 # The trained weights, kernels as (inputs, outputs) in every target.
-print("fc1.kernel", fmt(model.fc1.weight.detach().T))
-print("fc1.bias", fmt(model.fc1.bias.detach()))
+print("fc1.kernel", fmt(model.fc1.weight.detach().numpy().T))
+print("fc1.bias", fmt(model.fc1.bias.detach().numpy()))

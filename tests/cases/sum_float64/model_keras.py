@@ -51,7 +51,7 @@ model.compile(
 epochs = 50
 
 
-class LossLogger(keras.callbacks.Callback):
+class TrainingLog(keras.callbacks.Callback):
     """Print the loss every 5 epochs, in the format every target uses."""
 
     def on_epoch_end(self, epoch, logs=None):
@@ -68,7 +68,7 @@ model.fit(
     epochs=epochs,
     shuffle=False,
     verbose=0,
-    callbacks=[LossLogger()],
+    callbacks=[TrainingLog()],
 )
 
 predictions = model.predict(x_new, verbose=0)
@@ -76,5 +76,5 @@ for features, prediction in zip(x_new, predictions):
     print(f"predict {fmt(features)} -> {fmt(prediction)}")
 
 # The trained weights, kernels as (inputs, outputs) in every target.
-print("fc1.kernel", fmt(model.get_layer("fc1").kernel))
-print("fc1.bias", fmt(model.get_layer("fc1").bias))
+print("fc1.kernel", fmt(model.get_layer("fc1").kernel.numpy()))
+print("fc1.bias", fmt(model.get_layer("fc1").bias.numpy()))

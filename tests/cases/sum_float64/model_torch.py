@@ -51,9 +51,9 @@ for epoch in range(1, epochs + 1):
     optimizer.zero_grad()
     loss = criterion(model(inputs), targets)
     loss.backward()
-    optimizer.step()
     if epoch % 5 == 0:
         print(f"epoch {epoch:2d}/{epochs}  loss {fmt(loss.item())}")
+    optimizer.step()
 
 with torch.no_grad():
     predictions = model(torch.from_numpy(x_new)).numpy()
@@ -62,5 +62,5 @@ for features, prediction in zip(x_new, predictions):
 
 
 # The trained weights, kernels as (inputs, outputs) in every target.
-print("fc1.kernel", fmt(model.fc1.weight.detach().T))
-print("fc1.bias", fmt(model.fc1.bias.detach()))
+print("fc1.kernel", fmt(model.fc1.weight.detach().numpy().T))
+print("fc1.bias", fmt(model.fc1.bias.detach().numpy()))
