@@ -68,9 +68,7 @@ with tf.compat.v1.Session() as sess:
     sess.run(tf.compat.v1.global_variables_initializer())
     for epoch in range(1, epochs + 1):
         if epoch % 1 == 0:
-            # Read the loss and weights before this step's update, in a run of their own:
-            # fetched beside train_op, their order against its update would be unspecified.
-            loss_value = sess.run([loss], feed_dict=feed)
+            loss_value = sess.run(loss, feed_dict=feed)  # before this step's update
             print(f"epoch {epoch:2d}/{epochs}  loss {fmt(loss_value)}")
         sess.run(train_op, feed_dict=feed)
 

@@ -1,0 +1,48 @@
+"""The seed articles' published numbers, reproduced by the examples that express them."""
+
+from __future__ import annotations
+
+import pytest
+from support import TARGETS
+
+# Seed 003's output, as the article prints it (TensorFlow, np.random.seed(100), w0 = 0.20236146).
+ARTICLE_003 = """\
+损失值, 权重, 偏移量分别为 10.0000, [0.20236146], [0.]
+损失值, 权重, 偏移量分别为 0.1559, [1.7073209], [2.5402448]
+损失值, 权重, 偏移量分别为 0.0818, [2.074751], [2.4366689]
+损失值, 权重, 偏移量分别为 0.0440, [2.3316913], [2.341815]
+损失值, 权重, 偏移量分别为 0.0244, [2.516549], [2.2733293]
+损失值, 权重, 偏移量分别为 0.0142, [2.649602], [2.224032]
+损失值, 权重, 偏移量分别为 0.0090, [2.7453692], [2.188551]
+损失值, 权重, 偏移量分别为 0.0063, [2.8142998], [2.163012]
+损失值, 权重, 偏移量分别为 0.0049, [2.863912], [2.1446302]
+损失值, 权重, 偏移量分别为 0.0041, [2.8996227], [2.1313996]
+""".splitlines()
+
+
+@pytest.mark.parametrize("target", ["tfgraph", "keras"])
+def test_quadratic_gd_prints_the_article_log_exactly(target: str, executions: dict) -> None:
+    run = executions[("examples/quadratic_gd", target)]
+    assert run.returncode == 0, run.stderr
+    assert run.stdout.splitlines()[:10] == ARTICLE_003
+
+
+def test_quadratic_gd_in_torch_is_within_one_float32_step_of_the_article(executions: dict) -> None:
+    """torch reduces the mean in another order: one logged value lands one ulp away."""
+    run = executions[("examples/quadratic_gd", "torch")]
+    lines = run.stdout.splitlines()[:10]
+    differing = [(a, b) for a, b in zip(ARTICLE_003, lines, strict=True) if a != b]
+    assert differing == [(ARTICLE_003[1], ARTICLE_003[1].replace("1.7073209", "1.707321"))]
+
+
+@pytest.mark.parametrize("case", ["examples/linear_regression", "fixed_point_far_start"])
+@pytest.mark.parametrize("target", TARGETS)
+def test_summed_loss_reaches_the_published_float32_fixed_point(
+    case: str, target: str, executions: dict
+) -> None:
+    """Seed 002 prints 18.999998092651367 for x = 10 and a last loss of 5.151434834260726e-13."""
+    run = executions[(case, target)]
+    assert run.returncode == 0, run.stderr
+    lines = run.stdout.splitlines()
+    assert "epoch 500/500  loss 5.151434834260726e-13" in lines
+    assert "predict 10.0 -> 18.999998092651367" in lines
