@@ -122,7 +122,7 @@ class Checker:
             raise SpecError(self.source, self.diagnostics)
         try:
             return ir.Spec(
-                source_name=self.source.filename.replace("\\", "/").rsplit("/", 1)[-1],
+                source_name=_printable(self.source.filename.replace("\\", "/").rsplit("/", 1)[-1]),
                 data=tuple(d for d, _ in self.data.values()),
                 network=network,
                 logging=logging,
@@ -844,6 +844,11 @@ def _refs(expr: ir.Expr) -> set[str]:
     if isinstance(expr, ir.Neg | ir.Call):
         return _refs(expr.operand if isinstance(expr, ir.Neg) else expr.arg)
     return set()
+
+
+def _printable(text: str) -> str:
+    """A file name fit for a one-line comment: control and line-break characters become ?."""
+    return "".join(c if c.isprintable() else "?" for c in text)
 
 
 def _size(shape: tuple[int, ...]) -> int:

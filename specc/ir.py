@@ -281,6 +281,15 @@ class Logging(Node):
     format: str | None = None  # a str.format pattern over step/epoch, loss and `show`
     numbers: Literal["shortest", "python"] = "shortest"
 
+    @property
+    def format_fields(self) -> set[str]:
+        """The names the format string uses."""
+        import string
+
+        if self.format is None:
+            return set()
+        return {name for _, name, _, _ in string.Formatter().parse(self.format) if name}
+
 
 class Prediction(Node):
     inputs: ArrayLiteral
@@ -289,7 +298,8 @@ class Prediction(Node):
 class Spec(Node):
     """One experiment: data, model, loss, optimizer, schedule and what to print."""
 
-    source_name: str  # the spec's file name, for the stamp
+    # the spec's file name, for the stamp comment: one printable line
+    source_name: Annotated[str, Field(pattern=r"^[^\x00-\x1f\x7f-\x9f\u2028\u2029]*$")]
     name: Identifier = "Model"
     seed: Annotated[int, Field(ge=0, lt=2**32)] = 0
     dtype: Literal["float32", "float64"] = "float32"

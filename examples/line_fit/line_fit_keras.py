@@ -58,12 +58,8 @@ steps = 10
 # before updating.
 for step in range(steps):
     w_value, b_value = layer.w.numpy(), layer.b.numpy()  # before this step's update
-
     loss_value = model.train_on_batch(x, y)
-    if step % 1 == 0:
-        print(
-            f"step {step:1d}  loss {fmt(loss_value)}  w {fmt(w_value)}  b {fmt(b_value)}"
-        )
+    print(f"step {step}  loss {fmt(loss_value)}  w {fmt(w_value)}  b {fmt(b_value)}")
 
 # The trained weights.
 print("w", fmt(layer.w.numpy()))

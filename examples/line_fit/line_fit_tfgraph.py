@@ -49,13 +49,12 @@ feed = {inputs: x, targets: y}
 with tf.compat.v1.Session() as sess:
     sess.run(tf.compat.v1.global_variables_initializer())
     for step in range(steps):
-        if step % 1 == 0:
-            # Read the loss and weights before this step's update, in a run of their own:
-            # fetched beside train_op, their order against its update would be unspecified.
-            loss_value, w_value, b_value = sess.run([loss, w, b], feed_dict=feed)
-            print(
-                f"step {step:1d}  loss {fmt(loss_value)}  w {fmt(w_value)}  b {fmt(b_value)}"
-            )
+        # Read the loss and weights before this step's update, in a run of their own:
+        # fetched beside train_op, their order against its update would be unspecified.
+        loss_value, w_value, b_value = sess.run([loss, w, b], feed_dict=feed)
+        print(
+            f"step {step}  loss {fmt(loss_value)}  w {fmt(w_value)}  b {fmt(b_value)}"
+        )
         sess.run(train_op, feed_dict=feed)
 
     # The trained weights.

@@ -44,10 +44,9 @@ for step in range(steps):
     optimizer.zero_grad()
     loss = criterion(forward(inputs), targets)
     loss.backward()
-    if step % 1 == 0:
-        print(
-            f"step {step:1d}  loss {fmt(loss.item())}  w {fmt(w.detach().numpy())}  b {fmt(b.detach().numpy())}"
-        )
+    print(
+        f"step {step}  loss {fmt(loss.item())}  w {fmt(w.detach().numpy())}  b {fmt(b.detach().numpy())}"
+    )
     optimizer.step()
 
 # The trained weights.

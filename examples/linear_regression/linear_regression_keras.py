@@ -58,7 +58,7 @@ epochs = 500
 
 
 class TrainingLog(keras.callbacks.Callback):
-    """Print the loss every 50 epochs, in the format every target uses."""
+    """Print the loss every 50 epochs, as every target does."""
 
     def on_epoch_end(self, epoch, logs=None):
         if (epoch + 1) % 50 == 0:

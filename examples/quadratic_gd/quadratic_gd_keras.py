@@ -59,7 +59,7 @@ for step in range(steps):
     if step % 200 == 0:
         print(
             "损失值, 权重, 偏移量分别为 {loss:.4f}, {w}, {b}".format(
-                step=step, loss=np.float32(loss), w=layer.w.numpy(), b=layer.b.numpy()
+                loss=np.float32(loss), w=layer.w.numpy(), b=layer.b.numpy()
             )
         )
     gradients = tape.gradient(loss, model.trainable_variables)

@@ -61,7 +61,7 @@ with tf.compat.v1.Session() as sess:
             loss_value, w_value, b_value = sess.run([loss, w, b], feed_dict=feed)
             print(
                 "损失值, 权重, 偏移量分别为 {loss:.4f}, {w}, {b}".format(
-                    step=step, loss=np.float32(loss_value), w=w_value, b=b_value
+                    loss=np.float32(loss_value), w=w_value, b=b_value
                 )
             )
         sess.run(train_op, feed_dict=feed)

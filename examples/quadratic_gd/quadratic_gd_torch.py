@@ -46,10 +46,7 @@ for step in range(steps):
     if step % 200 == 0:
         print(
             "损失值, 权重, 偏移量分别为 {loss:.4f}, {w}, {b}".format(
-                step=step,
-                loss=np.float32(loss.item()),
-                w=w.detach().numpy(),
-                b=b.detach().numpy(),
+                loss=np.float32(loss.item()), w=w.detach().numpy(), b=b.detach().numpy()
             )
         )
     # Gradient descent, written out: step each weight against its gradient.

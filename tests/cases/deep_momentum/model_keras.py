@@ -65,11 +65,10 @@ epochs = 30
 
 
 class TrainingLog(keras.callbacks.Callback):
-    """Print the loss every 1 epoch, in the format every target uses."""
+    """Print the loss every epoch, as every target does."""
 
     def on_epoch_end(self, epoch, logs=None):
-        if (epoch + 1) % 1 == 0:
-            print(f"epoch {epoch + 1:2d}/{epochs}  loss {fmt(logs['loss'])}")
+        print(f"epoch {epoch + 1:2d}/{epochs}  loss {fmt(logs['loss'])}")
 
 
 # One full batch per epoch, in order: fit's defaults (batches of 32, shuffled) would

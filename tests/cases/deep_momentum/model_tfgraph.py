@@ -67,9 +67,8 @@ feed = {inputs: x, targets: y}
 with tf.compat.v1.Session() as sess:
     sess.run(tf.compat.v1.global_variables_initializer())
     for epoch in range(1, epochs + 1):
-        if epoch % 1 == 0:
-            loss_value = sess.run(loss, feed_dict=feed)  # before this step's update
-            print(f"epoch {epoch:2d}/{epochs}  loss {fmt(loss_value)}")
+        loss_value = sess.run(loss, feed_dict=feed)  # before this step's update
+        print(f"epoch {epoch:2d}/{epochs}  loss {fmt(loss_value)}")
         sess.run(train_op, feed_dict=feed)
 
     predictions = sess.run(outputs, feed_dict={inputs: x_new})

@@ -70,8 +70,7 @@ for epoch in range(1, epochs + 1):
     optimizer.zero_grad()
     loss = criterion(model(inputs), targets)
     loss.backward()
-    if epoch % 1 == 0:
-        print(f"epoch {epoch:2d}/{epochs}  loss {fmt(loss.item())}")
+    print(f"epoch {epoch:2d}/{epochs}  loss {fmt(loss.item())}")
     optimizer.step()
 
 with torch.no_grad():

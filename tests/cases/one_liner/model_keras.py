@@ -56,7 +56,7 @@ epochs = 100
 
 
 class TrainingLog(keras.callbacks.Callback):
-    """Print the loss every 10 epochs, in the format every target uses."""
+    """Print the loss every 10 epochs, as every target does."""
 
     def on_epoch_end(self, epoch, logs=None):
         if (epoch + 1) % 10 == 0:

@@ -52,7 +52,7 @@ epochs = 50
 
 
 class TrainingLog(keras.callbacks.Callback):
-    """Print the loss every 5 epochs, in the format every target uses."""
+    """Print the loss every 5 epochs, as every target does."""
 
     def on_epoch_end(self, epoch, logs=None):
         if (epoch + 1) % 5 == 0:
