@@ -298,6 +298,8 @@ class Checker:
                 f"write `forward {targets} = ...`",
             )
         if not self.params:
+            if s.ParamStmt in self.seen_kinds:
+                raise _Invalid()  # the params' own errors are reported
             raise self.error(
                 "the formula has nothing to train",
                 forward.keyword.span,

@@ -127,7 +127,7 @@ def render(source: Source, diagnostic: Diagnostic) -> str:
 
 def render_all(source: Source, diagnostics: Iterable[Diagnostic]) -> str:
     """Every diagnostic, in order, separated by blank lines, with a closing count of errors."""
-    diagnostics = list(diagnostics)
+    diagnostics = sorted(diagnostics, key=_order)  # source order, whatever found them first
     parts = [render(source, d) for d in diagnostics]
     errors = sum(d.severity is Severity.ERROR for d in diagnostics)
     if errors > 1:

@@ -264,8 +264,8 @@ def check_format(text: str, fields: set[str]) -> str:
         if field_name is None:
             continue
         if field_name not in fields:
-            shown = field_name or "{}"
-            raise ValueError(f"`{{{shown}}}`: a format names one of {', '.join(sorted(fields))}")
+            names = ", ".join(f"`{{{f}}}`" for f in sorted(fields))
+            raise ValueError(f"`{{{field_name}}}` is not a log field; the fields are {names}")
         if conversion not in (None, "r", "s"):
             raise ValueError(f"unknown conversion `!{conversion}`")
         if spec and not re.fullmatch(r"[<>=^]?[+\- ]?#?0?\d{0,3}[,_]?(\.\d{1,3})?[eEfFgGn%]?", spec):

@@ -16,6 +16,7 @@ from .diagnostics import Diagnostic, Source, Span, SpecError, did_you_mean, one_
 from .resources import resource_dir
 
 MAX_NESTING = 32  # brackets deeper than this are an error, not a RecursionError
+MAX_DEPTH = 100  # brackets and chained operators: the syntax tree's depth, bounded
 
 KEYWORDS = (
     "model", "seed", "dtype", "data", "layer", "param", "forward",
@@ -53,28 +54,46 @@ _WORDS = {
 _STATEMENT_END = {"_NL", "SEMICOLON", "$END"}
 
 
-class _Brackets:
-    """Post-lexer: drop newlines inside brackets, and refuse absurd nesting."""
+class _Limits:
+    """Post-lexer: drop newlines inside brackets, and refuse nesting that would recurse deep.
+
+    An expression's depth is its open brackets plus the operators chained at each level
+    (`1 + 1 + 1` and `- - x` nest as deep as they are long); commas start a new item.
+    """
 
     always_accept = ("_NL",)
 
     def process(self, stream: Iterator[Token]) -> Iterator[Token]:
-        depth = 0
+        chain = [0]  # operators chained at each open bracket level
         for token in stream:
-            if token.type in ("LPAR", "LSQB"):
-                depth += 1
-                if depth > MAX_NESTING:
-                    raise _TooDeep(token)
-            elif token.type in ("RPAR", "RSQB"):
-                depth = max(0, depth - 1)
-            elif token.type == "_NL" and depth:
+            kind = token.type
+            if kind in ("LPAR", "LSQB"):
+                chain.append(0)
+                if len(chain) > MAX_NESTING:
+                    raise _TooDeep(token, f"brackets nested more than {MAX_NESTING} deep")
+            elif kind in ("RPAR", "RSQB"):
+                if len(chain) > 1:
+                    chain.pop()
+            elif kind == "COMMA":
+                chain[-1] = 0
+            elif kind in ("_NL", "SEMICOLON") and len(chain) == 1:
+                chain = [0]
+            elif kind in _OPERATORS:
+                chain[-1] += 1
+                if sum(chain) + len(chain) > MAX_DEPTH:
+                    raise _TooDeep(token, f"this expression nests more than {MAX_DEPTH} deep")
+            if kind == "_NL" and len(chain) > 1:
                 continue
             yield token
 
 
+_OPERATORS = {"PLUS", "MINUS", "STAR", "SLASH", "_POW", "AT"}
+
+
 class _TooDeep(Exception):
-    def __init__(self, token: Token) -> None:
+    def __init__(self, token: Token, message: str) -> None:
         self.token = token
+        self.message = message
 
 
 @functools.cache
@@ -83,7 +102,7 @@ def _parser() -> Lark:
         (resource_dir("grammar") / "specc.lark").read_text(encoding="utf-8"),
         parser="lalr",
         lexer="contextual",
-        postlex=_Brackets(),
+        postlex=_Limits(),
         propagate_positions=True,
         maybe_placeholders=False,
         cache=True,  # parse tables cached in the temp dir, keyed by the grammar's hash
@@ -228,7 +247,9 @@ def parse(source: Source) -> s.Program:
         raise SpecError(source, [_syntax_error(source, error)]) from None
     except _TooDeep as error:
         diagnostic = Diagnostic.error(
-            f"brackets nested more than {MAX_NESTING} deep", _span(error.token)
+            error.message,
+            _span(error.token),
+            "split it into several `data` lines, each naming a part",
         )
         raise SpecError(source, [diagnostic]) from None
     return _ToSyntax().transform(tree)
@@ -244,6 +265,10 @@ def _syntax_error(source: Source, error: UnexpectedInput) -> Diagnostic:
                 f"unexpected character `{char}` (U+{ord(char):04X})",
                 span,
                 f"write `{LOOKALIKES[char]}` instead: specs are plain ASCII outside strings",
+            )
+        if char == '"':
+            return Diagnostic.error(
+                "this string is not closed", span, 'a string ends with `"` on the same line'
             )
         if char == "'":
             return Diagnostic.error(
@@ -301,6 +326,17 @@ def _syntax_error(source: Source, error: UnexpectedInput) -> Diagnostic:
         return Diagnostic.error(
             f"expected a name, found {found}", span, "names start with a letter or `_`"
         )
+    if words == ["`=`"] and (at_end or token.type in ("_NL", "SEMICOLON")):
+        # A stray word where an option was expected: `layer Dense 1->1 relu sigmoid`.
+        line = source.line(span.line)[: span.column - 1].rstrip()
+        word = re.search(r"[A-Za-z_][A-Za-z0-9_]*$", line)
+        if word:
+            return Diagnostic.error(
+                f"expected `=` after `{word[0]}`",
+                Span(span.line, word.start() + 1, span.line, word.end() + 1),
+                "options are written `name=value`, as in `lr=0.01`; a layer takes one "
+                "activation before them",
+            )
     if words == ["`=`"]:
         help_text = "options are written `name=value`, as in `lr=0.01`"
     return Diagnostic.error(f"expected {_either(words)}, found {found}", span, help_text)
