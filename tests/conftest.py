@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import shutil
 import subprocess
 import sys
 import time
@@ -50,6 +51,8 @@ def executions(tmp_path_factory: pytest.TempPathFactory) -> dict[tuple[str, str]
         source = Source(case.spec.name, case.spec.read_text(encoding="utf-8"))
         result = specc.build(source, list(TARGETS))
         directory = tmp_path_factory.mktemp(case.name.replace("/", "_"))
+        for data_file in case.spec.parent.glob("*.csv"):  # read by the scripts at run time
+            shutil.copy(data_file, directory)
         for target, text in result.scripts.items():
             path = directory / f"{case.spec.stem}_{target}.py"
             path.write_text(text, encoding="utf-8")

@@ -22,7 +22,6 @@ def fmt(values):
 rng = np.random.RandomState(0)
 x = np.array([-1.0, 0.0, 1.0, 2.0, 3.0, 4.0]).reshape(-1, 1)
 y = np.array([-3.0, -1.0, 1.0, 3.0, 5.0, 7.0]).reshape(-1, 1)
-x, y = x.astype(np.float64), y.astype(np.float64)
 x_new = np.array([10.0], dtype=np.float64).reshape(-1, 1)
 
 # Initial weights. Kernels are stored (inputs, outputs), as Keras and TensorFlow keep them.
