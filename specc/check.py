@@ -502,7 +502,7 @@ class Checker:
 
     def identifier(self, word: s.Word, what: str) -> str:
         try:
-            return ir._python_name(word.text)
+            return ir.python_name(word.text)
         except ValueError as reason:
             raise self.error(f"{reason}, so it cannot be a {what}", word.span, "choose another name") from None
 

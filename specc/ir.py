@@ -26,7 +26,7 @@ RESERVED_NAMES = frozenset(
         "LossLogger", "TrainingLog", "logs", "self", "_", "layer", "forward",
         "steps", "step", "learning_rate", "read_csv", "table", "path", "columns",
         "snapshot", "tape", "gradients", "variable", "gradient", "param", "feed",
-        "loss_fn", "values", "weights",
+        "loss_fn", "values", "weights", "csv", "file", "header", "rows", "picked",
     }
 )  # fmt: skip
 
@@ -35,7 +35,7 @@ RESERVED_NAMES = frozenset(
 _GENERATED = re.compile(r"(fc\d+(_kernel|_bias)?|hidden\d*|grad_\w+|new_\w+|\w+_value)")
 
 
-def _python_name(name: str) -> str:
+def python_name(name: str) -> str:
     """The one gate for spec names that become Python names in generated code."""
     if not name.isidentifier() or not name.isascii():
         raise ValueError(f"`{name}` is not a valid name")
@@ -48,7 +48,7 @@ def _python_name(name: str) -> str:
     return name
 
 
-Identifier = Annotated[str, AfterValidator(_python_name)]
+Identifier = Annotated[str, AfterValidator(python_name)]
 LayerName = Annotated[str, Field(pattern=r"^fc[1-9][0-9]*$")]  # specc names layers itself
 PositiveInt = Annotated[int, Field(gt=0)]
 

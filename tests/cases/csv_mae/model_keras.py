@@ -7,6 +7,8 @@ import os
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 os.environ.setdefault("TF_ENABLE_ONEDNN_OPTS", "0")
 
+import csv
+
 import keras
 import numpy as np
 
@@ -25,15 +27,24 @@ def glorot_uniform(rng, fan_in, fan_out):
 def read_csv(path, *columns):
     """Columns of a CSV file with a header row, as a table with one row per sample."""
     try:
-        table = np.atleast_1d(np.genfromtxt(path, delimiter=",", names=True))
-    except OSError as error:
+        with open(path, newline="", encoding="utf-8") as file:
+            header, *rows = csv.reader(file)
+    except (OSError, ValueError) as error:
         raise SystemExit(
             f"error: cannot read the data file {path!r}: {error}"
         ) from None
-    missing = [c for c in columns if c not in (table.dtype.names or ())]
+    missing = [c for c in columns if c not in header]
     if missing:
-        raise SystemExit(f"error: {path!r} has no column {', '.join(missing)}")
-    return np.column_stack([table[c] for c in columns])
+        raise SystemExit(
+            f"error: {path!r} has no column {', '.join(map(repr, missing))}"
+        )
+    picked = [header.index(c) for c in columns]
+    try:
+        return np.array([[float(row[i]) for i in picked] for row in rows if row])
+    except (ValueError, IndexError) as error:
+        raise SystemExit(
+            f"error: {path!r} has a row that is not numbers: {error}"
+        ) from None
 
 
 # Data and initial weights are drawn once with NumPy, in the same order in every target,
