@@ -1,8 +1,19 @@
 """specc: one model spec, compiled to PyTorch, TensorFlow-graph and Keras training scripts."""
 
-from .compiler import Result, build, compile
+from . import ir
+from .compiler import Result, build, compile, generate
 from .diagnostics import Diagnostic, Source, SpecError
 from .targets import TARGETS
 
-__all__ = ["TARGETS", "Diagnostic", "Result", "Source", "SpecError", "build", "compile"]
+__all__ = [
+    "TARGETS",
+    "Diagnostic",
+    "Result",
+    "Source",
+    "SpecError",
+    "build",
+    "compile",
+    "generate",
+    "ir",
+]
 __version__ = "0.1.0"

@@ -207,7 +207,9 @@ class Checker:
             raise self.error(f"`{name}` is defined twice (first on line {line})", stmt.name.span)
         if len(stmt.shape) > 2:
             raise self.error(
-                "a param has one or two dimensions", stmt.shape[2].span, f"write `{name}[rows, columns]`"
+                "a param has one or two dimensions",
+                stmt.shape[2].span,
+                f"write `{name}[rows, columns]`",
             )
         shape = tuple(self.size(n) for n in stmt.shape)
         if stmt.init is None:  # Keras's add_weight default for matrices; zeros for vectors
@@ -293,7 +295,8 @@ class Checker:
         inputs, targets = "x", "y"
         if forward.name.text != targets:
             raise self.error(
-                f"`forward` computes `{forward.name.text}`, but the model trains against `{targets}`",
+                f"`forward` computes `{forward.name.text}`, "
+                f"but the model trains against `{targets}`",
                 forward.name.span,
                 f"write `forward {targets} = ...`",
             )
@@ -414,7 +417,8 @@ class Checker:
             else:
                 show.append(value.id)
         if "format" in opts:
-            fields = {training.unit, "loss", *show}
+            unit = training.unit
+            fields = {unit, "loss", *show}
             value = next(o.values[0] for o in stmt.options if o.key.text == "format")  # type: ignore[union-attr]
             try:
                 ir.check_format(opts["format"], fields)
@@ -422,7 +426,7 @@ class Checker:
                 raise self.error(
                     str(error),
                     value.span,
-                    f"for example `format=\"{training.unit} {{{training.unit}}}: loss {{loss:.4f}}\"`",
+                    f'for example `format="{unit} {{{unit}}}: loss {{loss:.4f}}"`',
                 ) from None
         every = opts.pop("every", max(1, training.count // 10))
         return ir.Logging(every=every, show=tuple(show), **opts)
@@ -483,7 +487,11 @@ class Checker:
                     f"unknown option `{key}`{here}",
                     option.key.span,
                     did_you_mean(key, schema)
-                    or (f"the options are {one_of(schema, 'and')}" if schema else "it takes no options"),
+                    or (
+                        f"the options are {one_of(schema, 'and')}"
+                        if schema
+                        else "it takes no options"
+                    ),
                 )
                 continue
             if key in result:
@@ -495,7 +503,8 @@ class Checker:
             if len(option.values) != 1:
                 self.error(f"`{key}` takes one value", option.values[1].span)
                 continue
-            value = self.attempt(lambda option=option: schema[key](option.values[0]), _Invalid)
+            convert = schema[key]
+            value = self.attempt(lambda c=convert, o=option: c(o.values[0]), _Invalid)
             if value is not _Invalid:
                 result[key] = value
         return result
@@ -504,7 +513,9 @@ class Checker:
         try:
             return ir.python_name(word.text)
         except ValueError as reason:
-            raise self.error(f"{reason}, so it cannot be a {what}", word.span, "choose another name") from None
+            raise self.error(
+                f"{reason}, so it cannot be a {what}", word.span, "choose another name"
+            ) from None
 
     def choice(self, word: s.Word, choices: tuple[str, ...], what: str) -> str:
         if word.text in choices:
@@ -584,9 +595,7 @@ class Checker:
         if isinstance(expr, s.Call):
             kind = self.choice(expr.func, ("uniform", "normal"), "initializer")
             if len(expr.args) != 2 or expr.kwargs:
-                raise self.error(
-                    f"`{kind}` takes two numbers", expr.span, f"write `{kind}(-1, 1)`"
-                )
+                raise self.error(f"`{kind}` takes two numbers", expr.span, f"write `{kind}(-1, 1)`")
             args = tuple(self.number(a, f"an argument of `{kind}`") for a in expr.args)
             if kind == "uniform" and args[0] >= args[1]:
                 raise self.error("`uniform(low, high)` needs low < high", expr.span)
@@ -599,10 +608,10 @@ class Checker:
             fits = literal.shape == shape if len(shape) == 2 else literal.column
             if len(shape) == 2 and literal.column and shape[1] == 1:
                 fits = len(values) == shape[0]
+            given = (len(values),) if literal.column else literal.shape
             if not fits or len(values) != _size(shape):
                 raise self.error(
-                    f"this list has shape {_shape(literal.shape if not literal.column else (len(values),))}, "
-                    f"the weight has shape {shown}",
+                    f"this list has shape {_shape(given)}, the weight has shape {shown}",
                     expr.span,
                 )
             return ir.Init(kind="array", values=literal)
@@ -610,7 +619,9 @@ class Checker:
         if value is not None:
             return ir.Init(kind="constant", args=(self.number(expr, "the initial value"),))
         raise self.error(
-            "unknown initializer", expr.span, f"initializers are {one_of(INITS)}, a number or a list"
+            "unknown initializer",
+            expr.span,
+            f"initializers are {one_of(INITS)}, a number or a list",
         )
 
     # expressions ----------------------------------------------------------------------
@@ -709,7 +720,8 @@ class Checker:
             )
         if left[1] != right[0]:
             raise self.error(
-                f"shapes {_shape(left)} @ {_shape(right)}: {left[1]} columns against {right[0]} rows",
+                f"shapes {_shape(left)} @ {_shape(right)}: "
+                f"{left[1]} columns against {right[0]} rows",
                 expr.span,
             )
         return (left[0], right[1])

@@ -12,7 +12,7 @@ import math
 import re
 from typing import Annotated, Literal
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
 
 # Names the generated scripts define or import themselves. A spec's names must not shadow
 # them; tests check that every top-level name of every template is listed here.
@@ -117,9 +117,7 @@ class Csv(Node):
 
     kind: Literal["csv"] = "csv"
     path: Annotated[str, Field(min_length=1, max_length=4096)]
-    columns: tuple[Annotated[str, Field(min_length=1, max_length=256)], ...] = Field(
-        min_length=1
-    )
+    columns: tuple[Annotated[str, Field(min_length=1, max_length=256)], ...] = Field(min_length=1)
 
 
 class BinOp(Node):
@@ -268,7 +266,9 @@ def check_format(text: str, fields: set[str]) -> str:
             raise ValueError(f"`{{{field_name}}}` is not a log field; the fields are {names}")
         if conversion not in (None, "r", "s"):
             raise ValueError(f"unknown conversion `!{conversion}`")
-        if spec and not re.fullmatch(r"[<>=^]?[+\- ]?#?0?\d{0,3}[,_]?(\.\d{1,3})?[eEfFgGn%]?", spec):
+        if spec and not re.fullmatch(
+            r"[<>=^]?[+\- ]?#?0?\d{0,3}[,_]?(\.\d{1,3})?[eEfFgGn%]?", spec
+        ):
             raise ValueError(f"unsupported format spec `{spec}`")
     return text
 
@@ -312,6 +312,24 @@ class Spec(Node):
     training: Training = Training()
     logging: Logging
     predict: Prediction | None = None
+
+    @model_validator(mode="after")
+    def _consistent(self) -> Spec:
+        """What the checker guarantees, for IRs that programs build by hand."""
+        data = {d.name: d for d in self.data}
+        for name, width in ((self.inputs, self.units_in), (self.targets, self.units_out)):
+            if name not in data:
+                raise ValueError(f"no data named `{name}`")
+            if data[name].shape[1] != width:
+                raise ValueError(f"`{name}` has {data[name].shape[1]} columns, the model {width}")
+        if self.predict and self.predict.inputs.shape[1] != self.units_in:
+            raise ValueError("`predict` inputs do not match the model's inputs")
+        weights = {w.var for w in self.weights}
+        if unknown := set(self.logging.show) - weights:
+            raise ValueError(f"`show` names unknown weights {sorted(unknown)}")
+        if self.logging.format is not None:
+            check_format(self.logging.format, {self.training.unit, "loss", *self.logging.show})
+        return self
 
     @property
     def weights(self) -> list[Weight]:

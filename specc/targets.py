@@ -9,6 +9,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
+from .ir import FORMULA_FUNCTIONS
+
 
 @dataclass(frozen=True)
 class Target:
@@ -32,8 +34,7 @@ TORCH = Target(
         "sigmoid": "torch.sigmoid",
         "tanh": "torch.tanh",
     },
-    functions={fn: f"torch.{fn}" for fn in ("exp", "log", "sin", "cos", "tanh", "abs", "sqrt",
-               "relu", "sigmoid")},  # fmt: skip
+    functions={fn: f"torch.{fn}" for fn in FORMULA_FUNCTIONS},
     dtypes={"float32": "torch.float32", "float64": "torch.float64"},
     losses={
         ("mse", "mean"): "nn.MSELoss()",
@@ -51,9 +52,11 @@ TFGRAPH = Target(
     name="tfgraph",
     title="TensorFlow (graph mode, tf.compat.v1)",
     activations={"linear": None, "relu": "tf.nn.relu", "sigmoid": "tf.sigmoid", "tanh": "tf.tanh"},
-    functions={"exp": "tf.exp", "log": "tf.math.log", "sin": "tf.sin", "cos": "tf.cos",
-               "tanh": "tf.tanh", "abs": "tf.abs", "sqrt": "tf.sqrt", "relu": "tf.nn.relu",
-               "sigmoid": "tf.sigmoid"},  # fmt: skip
+    functions={
+        **{fn: f"tf.{fn}" for fn in FORMULA_FUNCTIONS},
+        "log": "tf.math.log",
+        "relu": "tf.nn.relu",
+    },
     dtypes={"float32": "tf.float32", "float64": "tf.float64"},
     losses={
         ("mse", "mean"): "tf.reduce_mean(tf.square(outputs - targets))",
@@ -76,8 +79,7 @@ KERAS = Target(
     name="keras",
     title="Keras 3",
     activations={"linear": None, "relu": '"relu"', "sigmoid": '"sigmoid"', "tanh": '"tanh"'},
-    functions={fn: f"keras.ops.{fn}" for fn in ("exp", "log", "sin", "cos", "tanh", "abs",
-               "sqrt", "relu", "sigmoid")},  # fmt: skip
+    functions={fn: f"keras.ops.{fn}" for fn in FORMULA_FUNCTIONS},
     dtypes={"float32": '"float32"', "float64": '"float64"'},
     # Keras reduces per sample over the last axis first; with reduction="sum" that is the
     # summed error only for one output, which the checker requires.

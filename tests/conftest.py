@@ -62,5 +62,3 @@ def executions(tmp_path_factory: pytest.TempPathFactory) -> dict[tuple[str, str]
     with ThreadPoolExecutor(max_workers=os.cpu_count() or 2) as pool:
         results = dict(zip(order, pool.map(_run, [scripts[k] for k in order]), strict=True))
     return results
-
-
