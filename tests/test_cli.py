@@ -131,6 +131,14 @@ def test_unreadable_input_gets_a_message(
     assert message in result.stderr
 
 
+def test_a_directory_is_not_a_spec(tmp_path: Path) -> None:
+    result = specc("build", str(tmp_path), "-t", "torch")
+    assert (result.returncode, result.stderr) == (
+        1,
+        f"{tmp_path}: error: is a directory, not a spec file\n",
+    )
+
+
 def test_output_is_identical_across_hash_seeds(tmp_path: Path) -> None:
     spec = CASES / "deep_momentum" / "model.spec"
     outputs = set()
