@@ -154,11 +154,19 @@ def architecture(spec: ir.Spec) -> str:
     return " -> ".join(parts)
 
 
-def code(pattern: str, t: Target, dtype: str, params: str = "", **values: Any) -> str:
-    """Fill a target table's code pattern: `values` as literals spelled as `t` needs them,
-    `params` as the code naming the weights (validated identifiers only)."""
-    spell = t.hyperparameters.get(dtype, "{}")
-    return pattern.format(params=params, **{k: spell.format(py(v)) for k, v in values.items()})
+def optimizer_code(spec: ir.Spec, t: Target, params: str = "") -> str:
+    """The optimizer object from `t`'s table, its hyperparameters spelled as `t` needs them;
+    `params` is the code naming the weights (validated identifiers only)."""
+    opt = spec.optimizer
+    spell = t.hyperparameters.get(spec.dtype, "{}")
+    return t.optimizers[(opt.kind, opt.momentum > 0)].format(
+        params=params, lr=spell.format(py(opt.lr)), momentum=spell.format(py(opt.momentum))
+    )
+
+
+def loss_code(spec: ir.Spec, t: Target) -> str:
+    """The loss from `t`'s table."""
+    return t.losses[(spec.loss.kind, spec.loss.reduction)]
 
 
 @functools.cache
@@ -178,7 +186,13 @@ def environment() -> jinja2.Environment:
         numpy_init=numpy_init,
         array_literal=array_literal,
     )
-    env.globals.update(code=code, architecture=architecture, formula=formula_code, uses=uses)
+    env.globals.update(
+        architecture=architecture,
+        formula=formula_code,
+        loss_code=loss_code,
+        optimizer_code=optimizer_code,
+        uses=uses,
+    )
     return env
 
 
