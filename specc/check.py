@@ -63,7 +63,6 @@ class Checker:
         self.params: dict[str, tuple[ir.ParamDef, s.ParamStmt]] = {}
         self.seen: dict[type, s.Statement] = {}  # the first of each once-only statement
         self.seen_kinds: set[type] = set()
-        self.log: s.LogStmt | None = None
 
     # reporting
     def error(self, message: str, span: Span | None, help: str | None = None) -> _Invalid:
@@ -93,7 +92,7 @@ class Checker:
             s.LossStmt: self.loss_stmt,
             s.OptimStmt: self.optim_stmt,
             s.TrainStmt: self.train_stmt,
-            s.LogStmt: self.log_stmt,
+            s.LogStmt: lambda stmt: None,  # checked at the end, against the model's weights
             s.PredictStmt: lambda stmt: None,  # checked at the end, against the model
         }
         for stmt in program.statements:
@@ -250,9 +249,6 @@ class Checker:
         elif "epochs" in opts:
             self.fields["training"] = ir.Training(unit="epoch", count=opts["epochs"])
 
-    def log_stmt(self, stmt: s.LogStmt) -> None:
-        self.log = stmt  # its names are checked against the model at the end
-
     # the model, as a whole ------------------------------------------------------------
 
     def network(self) -> ir.Sequential | ir.Formula:
@@ -386,7 +382,7 @@ class Checker:
 
     def logging(self, network: ir.Sequential | ir.Formula) -> ir.Logging:
         training = self.fields.get("training", ir.Training())
-        stmt = self.log
+        stmt = self.seen.get(s.LogStmt)
         weights = (
             [p.name for p in network.params]
             if isinstance(network, ir.Formula)
