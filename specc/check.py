@@ -14,6 +14,7 @@ from .diagnostics import Diagnostic, Source, Span, SpecError, did_you_mean, one_
 MAX_UNITS = 100_000  # wider layers are surely a typo
 MAX_ELEMENTS = 50_000_000  # larger data would not fit a generated script's purpose
 MAX_COUNT = 10_000_000  # epochs or steps
+MAX_INTEGER = 2**53  # integers beyond are not exact as floats, and NumPy refuses some
 DEFAULT_SAMPLES = 100
 
 ACTIVATIONS = ("linear", "relu", "sigmoid", "tanh")
@@ -547,6 +548,8 @@ class Checker:
             raise self.error(f"{what} must be a number", expr.span)
         if value != value or abs(value) == float("inf"):
             raise self.error(f"{what} must be a finite number", expr.span)
+        if isinstance(value, int) and abs(value) > MAX_INTEGER:
+            raise self.error(f"{what} is too large", expr.span, "write it as a float, like 1e20")
         too_low = low is not None and (value < low or (low_open and value == low))
         too_high = high is not None and (value > high or (high_open and value == high))
         if too_low or too_high:
@@ -557,6 +560,8 @@ class Checker:
 
     def integer(self, expr: s.Expr, what: str, low: int, high: int) -> int:
         value = _literal_number(expr)
+        if isinstance(value, float) and abs(value) == float("inf"):  # digits beyond counting
+            raise self.error(f"{what} must be between {low} and {high:,}", expr.span)
         if not isinstance(value, int):
             raise self.error(f"{what} must be a whole number", expr.span)
         if not low <= value <= high:
@@ -833,7 +838,7 @@ class Checker:
             if value is None:
                 what = "lists nest at most two deep" if isinstance(item, s.Array) else "a number"
                 raise self.error(f"expected a number here ({what})", item.span)
-            values.append(self.number(item, "a value") if isinstance(value, float) else value)
+            values.append(self.number(item, "a value"))
         return tuple(values)
 
 

@@ -227,7 +227,9 @@ def _word(token: Token) -> s.Word:
 
 def _number(token: Token) -> s.Number:
     text = str(token)
-    value: int | float = int(text) if text.isdigit() else float(text)
+    # Python refuses to convert integers of thousands of digits; as floats they become inf,
+    # which the checker reports as out of range.
+    value: int | float = int(text) if text.isdigit() and len(text) < 1000 else float(text)
     return s.Number(value, text, _span(token))
 
 
