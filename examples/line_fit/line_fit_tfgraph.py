@@ -3,7 +3,7 @@
 
 import os
 
-# TensorFlow logs C++ info and warnings, and a oneDNN banner, on import; errors still show.
+# Quiet TensorFlow's C++ info and warnings and its oneDNN banner; errors still show.
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 os.environ.setdefault("TF_ENABLE_ONEDNN_OPTS", "0")
 
@@ -49,8 +49,8 @@ feed = {inputs: x, targets: y}
 with tf.compat.v1.Session() as sess:
     sess.run(tf.compat.v1.global_variables_initializer())
     for step in range(steps):
-        # Read the loss and weights before this step's update, in a run of their own:
-        # fetched beside train_op, their order against its update would be unspecified.
+        # Loss and weights before this step's update, fetched apart from train_op:
+        # in the same run, their order against the update would be unspecified.
         loss_value, w_value, b_value = sess.run([loss, w, b], feed_dict=feed)
         print(
             f"step {step}  loss {fmt(loss_value)}  w {fmt(w_value)}  b {fmt(b_value)}"

@@ -19,7 +19,7 @@ x = np.array([[1.0, 2.0], [3.0, 4.0], [5.0, 6.0]])
 y = np.array([2.0, 4.0, 6.0]).reshape(-1, 1)
 x, y = x.astype(np.float32), y.astype(np.float32)
 
-# Initial weights. Kernels are stored (inputs, outputs), as Keras and TensorFlow keep them.
+# Initial weights; kernels are (inputs, outputs), as Keras and TensorFlow store them.
 init = {
     "fc1.kernel": rng.normal(0, 1, size=(2, 1)).astype(np.float32),
     "fc1.bias": np.zeros(1, dtype=np.float32),
@@ -36,7 +36,7 @@ class LinearRegressionModel(nn.Module):
 
 
 model = LinearRegressionModel()
-# Start from the shared initial weights; nn.Linear keeps its kernel transposed (out, in).
+# Start from the shared initial weights; nn.Linear stores its kernel as (out, in).
 with torch.no_grad():
     model.fc1.weight.copy_(torch.from_numpy(init["fc1.kernel"].T))
     model.fc1.bias.copy_(torch.from_numpy(init["fc1.bias"]))

@@ -28,7 +28,7 @@ y = np.array([-3.0, -1.0, 1.0, 3.0, 5.0, 7.0]).reshape(-1, 1)
 x, y = x.astype(np.float32), y.astype(np.float32)
 x_new = np.array([10.0], dtype=np.float32).reshape(-1, 1)
 
-# Initial weights. Kernels are stored (inputs, outputs), as Keras and TensorFlow keep them.
+# Initial weights; kernels are (inputs, outputs), as Keras and TensorFlow store them.
 init = {
     "fc1.kernel": glorot_uniform(rng, 1, 1).astype(np.float32),
     "fc1.bias": np.zeros(1, dtype=np.float32),
@@ -45,7 +45,7 @@ class LinearRegressionModel(nn.Module):
 
 
 model = LinearRegressionModel()
-# Start from the shared initial weights; nn.Linear keeps its kernel transposed (out, in).
+# Start from the shared initial weights; nn.Linear stores its kernel as (out, in).
 with torch.no_grad():
     model.fc1.weight.copy_(torch.from_numpy(init["fc1.kernel"].T))
     model.fc1.bias.copy_(torch.from_numpy(init["fc1.bias"]))

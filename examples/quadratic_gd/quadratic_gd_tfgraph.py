@@ -3,7 +3,7 @@
 
 import os
 
-# TensorFlow logs C++ info and warnings, and a oneDNN banner, on import; errors still show.
+# Quiet TensorFlow's C++ info and warnings and its oneDNN banner; errors still show.
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 os.environ.setdefault("TF_ENABLE_ONEDNN_OPTS", "0")
 
@@ -56,8 +56,8 @@ with tf.compat.v1.Session() as sess:
     sess.run(tf.compat.v1.global_variables_initializer())
     for step in range(steps):
         if step % 200 == 0:
-            # Read the loss and weights before this step's update, in a run of their own:
-            # fetched beside train_op, their order against its update would be unspecified.
+            # Loss and weights before this step's update, fetched apart from train_op:
+            # in the same run, their order against the update would be unspecified.
             loss_value, w_value, b_value = sess.run([loss, w, b], feed_dict=feed)
             print(
                 "损失值, 权重, 偏移量分别为 {loss:.4f}, {w}, {b}".format(

@@ -26,7 +26,7 @@ y = rng.randn(100, 1)
 x, y = x.astype(np.float32), y.astype(np.float32)
 x_new = np.array([[1], [2], [3]], dtype=np.float32)
 
-# Initial weights. Kernels are stored (inputs, outputs), as Keras and TensorFlow keep them.
+# Initial weights; kernels are (inputs, outputs), as Keras and TensorFlow store them.
 init = {
     "fc1.kernel": glorot_uniform(rng, 1, 32).astype(np.float32),
     "fc1.bias": np.zeros(32, dtype=np.float32),
@@ -47,7 +47,7 @@ class SimpleNet(nn.Module):
 
 
 model = SimpleNet()
-# Start from the shared initial weights; nn.Linear keeps its kernel transposed (out, in).
+# Start from the shared initial weights; nn.Linear stores its kernel as (out, in).
 with torch.no_grad():
     model.fc1.weight.copy_(torch.from_numpy(init["fc1.kernel"].T))
     model.fc1.bias.copy_(torch.from_numpy(init["fc1.bias"]))

@@ -3,7 +3,7 @@
 
 import os
 
-# TensorFlow logs C++ info and warnings, and a oneDNN banner, on import; errors still show.
+# Quiet TensorFlow's C++ info and warnings and its oneDNN banner; errors still show.
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 os.environ.setdefault("TF_ENABLE_ONEDNN_OPTS", "0")
 
@@ -55,7 +55,7 @@ x = read_csv("odd 'name' {{x}} {% raw %}.csv", 'a "b"', "__import__('os')")
 y = read_csv("odd 'name' {{x}} {% raw %}.csv", "y")
 x, y = x.astype(np.float32), y.astype(np.float32)
 
-# Initial weights. Kernels are stored (inputs, outputs), as Keras and TensorFlow keep them.
+# Initial weights; kernels are (inputs, outputs), as Keras and TensorFlow store them.
 init = {
     "fc1.kernel": glorot_uniform(rng, 2, 1).astype(np.float32),
     "fc1.bias": np.zeros(1, dtype=np.float32),

@@ -50,7 +50,7 @@ x = read_csv("odd 'name' {{x}} {% raw %}.csv", 'a "b"', "__import__('os')")
 y = read_csv("odd 'name' {{x}} {% raw %}.csv", "y")
 x, y = x.astype(np.float32), y.astype(np.float32)
 
-# Initial weights. Kernels are stored (inputs, outputs), as Keras and TensorFlow keep them.
+# Initial weights; kernels are (inputs, outputs), as Keras and TensorFlow store them.
 init = {
     "fc1.kernel": glorot_uniform(rng, 2, 1).astype(np.float32),
     "fc1.bias": np.zeros(1, dtype=np.float32),
@@ -67,7 +67,7 @@ class Quoted(nn.Module):
 
 
 model = Quoted()
-# Start from the shared initial weights; nn.Linear keeps its kernel transposed (out, in).
+# Start from the shared initial weights; nn.Linear stores its kernel as (out, in).
 with torch.no_grad():
     model.fc1.weight.copy_(torch.from_numpy(init["fc1.kernel"].T))
     model.fc1.bias.copy_(torch.from_numpy(init["fc1.bias"]))

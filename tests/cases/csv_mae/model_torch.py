@@ -51,7 +51,7 @@ y = np.log(read_csv("houses.csv", "price"))
 x, y = x.astype(np.float32), y.astype(np.float32)
 x_new = np.array([[1.2, 3], [0.6, 2]], dtype=np.float32)
 
-# Initial weights. Kernels are stored (inputs, outputs), as Keras and TensorFlow keep them.
+# Initial weights; kernels are (inputs, outputs), as Keras and TensorFlow store them.
 init = {
     "fc1.kernel": glorot_uniform(rng, 2, 4).astype(np.float32),
     "fc1.bias": np.zeros(4, dtype=np.float32),
@@ -72,7 +72,7 @@ class HousePrices(nn.Module):
 
 
 model = HousePrices()
-# Start from the shared initial weights; nn.Linear keeps its kernel transposed (out, in).
+# Start from the shared initial weights; nn.Linear stores its kernel as (out, in).
 with torch.no_grad():
     model.fc1.weight.copy_(torch.from_numpy(init["fc1.kernel"].T))
     model.fc1.bias.copy_(torch.from_numpy(init["fc1.bias"]))

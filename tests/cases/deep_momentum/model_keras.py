@@ -3,7 +3,7 @@
 
 import os
 
-# TensorFlow logs C++ info and warnings, and a oneDNN banner, on import; errors still show.
+# Quiet TensorFlow's C++ info and warnings and its oneDNN banner; errors still show.
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 os.environ.setdefault("TF_ENABLE_ONEDNN_OPTS", "0")
 
@@ -32,7 +32,7 @@ y = 0.5 * x**2 - rng.uniform(-0.25, 0.25, size=(64, 2)) / 4
 x, y = x.astype(np.float32), y.astype(np.float32)
 x_new = np.array([[0.5, -1], [2, 0.25]], dtype=np.float32)
 
-# Initial weights. Kernels are stored (inputs, outputs), as Keras and TensorFlow keep them.
+# Initial weights; kernels are (inputs, outputs), as Keras and TensorFlow store them.
 init = {
     "fc1.kernel": rng.uniform(-0.5, 0.5, size=(2, 16)).astype(np.float32),
     "fc1.bias": np.zeros(16, dtype=np.float32),

@@ -27,7 +27,7 @@ y = 0.5 * x**2 - rng.uniform(-0.25, 0.25, size=(64, 2)) / 4
 x, y = x.astype(np.float32), y.astype(np.float32)
 x_new = np.array([[0.5, -1], [2, 0.25]], dtype=np.float32)
 
-# Initial weights. Kernels are stored (inputs, outputs), as Keras and TensorFlow keep them.
+# Initial weights; kernels are (inputs, outputs), as Keras and TensorFlow store them.
 init = {
     "fc1.kernel": rng.uniform(-0.5, 0.5, size=(2, 16)).astype(np.float32),
     "fc1.bias": np.zeros(16, dtype=np.float32),
@@ -52,7 +52,7 @@ class DeepNet(nn.Module):
 
 
 model = DeepNet()
-# Start from the shared initial weights; nn.Linear keeps its kernel transposed (out, in).
+# Start from the shared initial weights; nn.Linear stores its kernel as (out, in).
 with torch.no_grad():
     model.fc1.weight.copy_(torch.from_numpy(init["fc1.kernel"].T))
     model.fc1.bias.copy_(torch.from_numpy(init["fc1.bias"]))

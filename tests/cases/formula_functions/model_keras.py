@@ -3,7 +3,7 @@
 
 import os
 
-# TensorFlow logs C++ info and warnings, and a oneDNN banner, on import; errors still show.
+# Quiet TensorFlow's C++ info and warnings and its oneDNN banner; errors still show.
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 os.environ.setdefault("TF_ENABLE_ONEDNN_OPTS", "0")
 

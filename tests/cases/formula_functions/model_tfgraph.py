@@ -3,7 +3,7 @@
 
 import os
 
-# TensorFlow logs C++ info and warnings, and a oneDNN banner, on import; errors still show.
+# Quiet TensorFlow's C++ info and warnings and its oneDNN banner; errors still show.
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 os.environ.setdefault("TF_ENABLE_ONEDNN_OPTS", "0")
 
@@ -63,8 +63,8 @@ with tf.compat.v1.Session() as sess:
     sess.run(tf.compat.v1.global_variables_initializer())
     for epoch in range(1, epochs + 1):
         if epoch % 5 == 0:
-            # Read the loss and weights before this step's update, in a run of their own:
-            # fetched beside train_op, their order against its update would be unspecified.
+            # Loss and weights before this epoch's update, fetched apart from train_op:
+            # in the same run, their order against the update would be unspecified.
             loss_value, c_value, b_value = sess.run([loss, c, b], feed_dict=feed)
             print(
                 f"epoch {epoch:2d}/{epochs}  loss {fmt(loss_value)}  c {fmt(c_value)}  b {fmt(b_value)}"

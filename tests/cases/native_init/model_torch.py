@@ -26,7 +26,7 @@ x = rng.randn(100, 3)
 y = rng.randn(100, 1)
 x, y = x.astype(np.float32), y.astype(np.float32)
 
-# Initial weights. Kernels are stored (inputs, outputs), as Keras and TensorFlow keep them.
+# Initial weights; kernels are (inputs, outputs), as Keras and TensorFlow store them.
 init = {
     "fc2.kernel": glorot_uniform(rng, 8, 1).astype(np.float32),
     "fc2.bias": np.zeros(1, dtype=np.float32),
@@ -45,7 +45,7 @@ class Model(nn.Module):
 
 
 model = Model()
-# Start from the shared initial weights; nn.Linear keeps its kernel transposed (out, in).
+# Start from the shared initial weights; nn.Linear stores its kernel as (out, in).
 with torch.no_grad():
     model.fc2.weight.copy_(torch.from_numpy(init["fc2.kernel"].T))
     model.fc2.bias.copy_(torch.from_numpy(init["fc2.bias"]))

@@ -3,7 +3,7 @@
 
 import os
 
-# TensorFlow logs C++ info and warnings, and a oneDNN banner, on import; errors still show.
+# Quiet TensorFlow's C++ info and warnings and its oneDNN banner; errors still show.
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 os.environ.setdefault("TF_ENABLE_ONEDNN_OPTS", "0")
 
@@ -33,7 +33,7 @@ x = rng.randn(100, 1)
 y = rng.randn(100, 32)
 x, y = x.astype(np.float32), y.astype(np.float32)
 
-# Initial weights. Kernels are stored (inputs, outputs), as Keras and TensorFlow keep them.
+# Initial weights; kernels are (inputs, outputs), as Keras and TensorFlow store them.
 init = {
     "fc1.kernel": glorot_uniform(rng, 1, 32).astype(np.float32),
     "fc1.bias": np.zeros(32, dtype=np.float32),
@@ -57,7 +57,7 @@ with tf.compat.v1.Session() as sess:
     sess.run(tf.compat.v1.global_variables_initializer())
     for epoch in range(1, epochs + 1):
         if epoch % 10 == 0:
-            loss_value = sess.run(loss, feed_dict=feed)  # before this step's update
+            loss_value = sess.run(loss, feed_dict=feed)  # before this epoch's update
             print(f"epoch {epoch:3d}/{epochs}  loss {fmt(loss_value)}")
         sess.run(train_op, feed_dict=feed)
 

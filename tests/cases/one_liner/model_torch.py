@@ -26,7 +26,7 @@ x = rng.randn(100, 1)
 y = rng.randn(100, 32)
 x, y = x.astype(np.float32), y.astype(np.float32)
 
-# Initial weights. Kernels are stored (inputs, outputs), as Keras and TensorFlow keep them.
+# Initial weights; kernels are (inputs, outputs), as Keras and TensorFlow store them.
 init = {
     "fc1.kernel": glorot_uniform(rng, 1, 32).astype(np.float32),
     "fc1.bias": np.zeros(32, dtype=np.float32),
@@ -43,7 +43,7 @@ class Model(nn.Module):
 
 
 model = Model()
-# Start from the shared initial weights; nn.Linear keeps its kernel transposed (out, in).
+# Start from the shared initial weights; nn.Linear stores its kernel as (out, in).
 with torch.no_grad():
     model.fc1.weight.copy_(torch.from_numpy(init["fc1.kernel"].T))
     model.fc1.bias.copy_(torch.from_numpy(init["fc1.bias"]))

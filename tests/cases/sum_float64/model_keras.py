@@ -3,7 +3,7 @@
 
 import os
 
-# TensorFlow logs C++ info and warnings, and a oneDNN banner, on import; errors still show.
+# Quiet TensorFlow's C++ info and warnings and its oneDNN banner; errors still show.
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 os.environ.setdefault("TF_ENABLE_ONEDNN_OPTS", "0")
 
@@ -24,7 +24,7 @@ x = np.array([-1.0, 0.0, 1.0, 2.0, 3.0, 4.0]).reshape(-1, 1)
 y = np.array([-3.0, -1.0, 1.0, 3.0, 5.0, 7.0]).reshape(-1, 1)
 x_new = np.array([10.0], dtype=np.float64).reshape(-1, 1)
 
-# Initial weights. Kernels are stored (inputs, outputs), as Keras and TensorFlow keep them.
+# Initial weights; kernels are (inputs, outputs), as Keras and TensorFlow store them.
 init = {
     "fc1.kernel": np.zeros((1, 1), dtype=np.float64),
     "fc1.bias": np.zeros(1, dtype=np.float64),

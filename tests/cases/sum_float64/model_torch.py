@@ -19,7 +19,7 @@ x = np.array([-1.0, 0.0, 1.0, 2.0, 3.0, 4.0]).reshape(-1, 1)
 y = np.array([-3.0, -1.0, 1.0, 3.0, 5.0, 7.0]).reshape(-1, 1)
 x_new = np.array([10.0], dtype=np.float64).reshape(-1, 1)
 
-# Initial weights. Kernels are stored (inputs, outputs), as Keras and TensorFlow keep them.
+# Initial weights; kernels are (inputs, outputs), as Keras and TensorFlow store them.
 init = {
     "fc1.kernel": np.zeros((1, 1), dtype=np.float64),
     "fc1.bias": np.zeros(1, dtype=np.float64),
@@ -36,7 +36,7 @@ class LinearRegression(nn.Module):
 
 
 model = LinearRegression().double()
-# Start from the shared initial weights; nn.Linear keeps its kernel transposed (out, in).
+# Start from the shared initial weights; nn.Linear stores its kernel as (out, in).
 with torch.no_grad():
     model.fc1.weight.copy_(torch.from_numpy(init["fc1.kernel"].T))
     model.fc1.bias.copy_(torch.from_numpy(init["fc1.bias"]))
