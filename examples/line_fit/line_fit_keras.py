@@ -12,7 +12,7 @@ import numpy as np
 
 
 def fmt(values):
-    """Shortest text that reads back as the same float32s, so every target prints alike."""
+    """The shortest text that reads back as the same float32s, in every target."""
     return " ".join(str(v) for v in np.asarray(values, dtype=np.float32).ravel())
 
 
@@ -59,7 +59,12 @@ steps = 10
 for step in range(steps):
     w_value, b_value = layer.w.numpy(), layer.b.numpy()  # before this step's update
     loss_value = model.train_on_batch(x, y)
-    print(f"step {step}  loss {fmt(loss_value)}  w {fmt(w_value)}  b {fmt(b_value)}")
+    print(
+        f"step {step}  loss {fmt(loss_value)}",
+        f"w {fmt(w_value)}",
+        f"b {fmt(b_value)}",
+        sep="  ",
+    )
 
 # The trained weights.
 print("w", fmt(layer.w.numpy()))

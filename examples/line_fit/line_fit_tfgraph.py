@@ -14,7 +14,7 @@ tf.compat.v1.disable_eager_execution()
 
 
 def fmt(values):
-    """Shortest text that reads back as the same float32s, so every target prints alike."""
+    """The shortest text that reads back as the same float32s, in every target."""
     return " ".join(str(v) for v in np.asarray(values, dtype=np.float32).ravel())
 
 
@@ -53,7 +53,10 @@ with tf.compat.v1.Session() as sess:
         # in the same run, their order against the update would be unspecified.
         loss_value, w_value, b_value = sess.run([loss, w, b], feed_dict=feed)
         print(
-            f"step {step}  loss {fmt(loss_value)}  w {fmt(w_value)}  b {fmt(b_value)}"
+            f"step {step}  loss {fmt(loss_value)}",
+            f"w {fmt(w_value)}",
+            f"b {fmt(b_value)}",
+            sep="  ",
         )
         sess.run(train_op, feed_dict=feed)
 

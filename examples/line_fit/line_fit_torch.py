@@ -7,7 +7,7 @@ from torch import nn
 
 
 def fmt(values):
-    """Shortest text that reads back as the same float32s, so every target prints alike."""
+    """The shortest text that reads back as the same float32s, in every target."""
     return " ".join(str(v) for v in np.asarray(values, dtype=np.float32).ravel())
 
 
@@ -45,7 +45,10 @@ for step in range(steps):
     loss = criterion(forward(inputs), targets)
     loss.backward()
     print(
-        f"step {step}  loss {fmt(loss.item())}  w {fmt(w.detach().numpy())}  b {fmt(b.detach().numpy())}"
+        f"step {step}  loss {fmt(loss.item())}",
+        f"w {fmt(w.detach().numpy())}",
+        f"b {fmt(b.detach().numpy())}",
+        sep="  ",
     )
     optimizer.step()
 

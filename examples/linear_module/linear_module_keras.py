@@ -12,7 +12,7 @@ import numpy as np
 
 
 def fmt(values):
-    """Shortest text that reads back as the same float32s, so every target prints alike."""
+    """The shortest text that reads back as the same float32s, in every target."""
     return " ".join(str(v) for v in np.asarray(values, dtype=np.float32).ravel())
 
 

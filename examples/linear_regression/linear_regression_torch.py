@@ -7,14 +7,14 @@ from torch import nn
 
 
 def fmt(values):
-    """Python's repr of each float32 value, as `tensor.item()` prints it, in every target."""
+    """Each float32 as Python's repr, as `tensor.item()` prints it, in every target."""
     return " ".join(
         repr(float(v)) for v in np.asarray(values, dtype=np.float32).ravel()
     )
 
 
 def glorot_uniform(rng, fan_in, fan_out):
-    """Keras's default kernel initializer (Glorot and Bengio, 2010), drawn with NumPy."""
+    """Keras's default kernel initializer (Glorot and Bengio), drawn with NumPy."""
     limit = np.sqrt(6 / (fan_in + fan_out))
     return rng.uniform(-limit, limit, size=(fan_in, fan_out))
 

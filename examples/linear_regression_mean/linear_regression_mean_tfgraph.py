@@ -14,12 +14,12 @@ tf.compat.v1.disable_eager_execution()
 
 
 def fmt(values):
-    """Shortest text that reads back as the same float32s, so every target prints alike."""
+    """The shortest text that reads back as the same float32s, in every target."""
     return " ".join(str(v) for v in np.asarray(values, dtype=np.float32).ravel())
 
 
 def glorot_uniform(rng, fan_in, fan_out):
-    """Keras's default kernel initializer (Glorot and Bengio, 2010), drawn with NumPy."""
+    """Keras's default kernel initializer (Glorot and Bengio), drawn with NumPy."""
     limit = np.sqrt(6 / (fan_in + fan_out))
     return rng.uniform(-limit, limit, size=(fan_in, fan_out))
 

@@ -9,11 +9,11 @@ os.environ.setdefault("TF_ENABLE_ONEDNN_OPTS", "0")
 
 import keras
 import numpy as np
-import tensorflow as tf  # GradientTape: Keras 3 has no backend-neutral gradient function
+import tensorflow as tf  # GradientTape: Keras 3 has no backend-neutral gradient
 
 
 def fmt(values):
-    """Shortest text that reads back as the same float32s, so every target prints alike."""
+    """The shortest text that reads back as the same float32s, in every target."""
     return " ".join(str(v) for v in np.asarray(values, dtype=np.float32).ravel())
 
 

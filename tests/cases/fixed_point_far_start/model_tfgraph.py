@@ -14,7 +14,7 @@ tf.compat.v1.disable_eager_execution()
 
 
 def fmt(values):
-    """Python's repr of each float32 value, as `tensor.item()` prints it, in every target."""
+    """Each float32 as Python's repr, as `tensor.item()` prints it, in every target."""
     return " ".join(
         repr(float(v)) for v in np.asarray(values, dtype=np.float32).ravel()
     )

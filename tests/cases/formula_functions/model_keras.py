@@ -9,11 +9,11 @@ os.environ.setdefault("TF_ENABLE_ONEDNN_OPTS", "0")
 
 import keras
 import numpy as np
-import tensorflow as tf  # GradientTape: Keras 3 has no backend-neutral gradient function
+import tensorflow as tf  # GradientTape: Keras 3 has no backend-neutral gradient
 
 
 def fmt(values):
-    """Python's repr of each float64 value, as `tensor.item()` prints it, in every target."""
+    """Each float64 as Python's repr, as `tensor.item()` prints it, in every target."""
     return " ".join(
         repr(float(v)) for v in np.asarray(values, dtype=np.float64).ravel()
     )
@@ -72,7 +72,10 @@ for epoch in range(1, epochs + 1):
         loss = loss_fn(y, model(x))
     if epoch % 5 == 0:
         print(
-            f"epoch {epoch:2d}/{epochs}  loss {fmt(loss)}  c {fmt(layer.c.numpy())}  b {fmt(layer.b.numpy())}"
+            f"epoch {epoch:2d}/{epochs}  loss {fmt(loss)}",
+            f"c {fmt(layer.c.numpy())}",
+            f"b {fmt(layer.b.numpy())}",
+            sep="  ",
         )
     gradients = tape.gradient(loss, model.trainable_variables)
     # Gradient descent, written out: step each weight against its gradient.

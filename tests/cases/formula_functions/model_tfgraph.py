@@ -14,7 +14,7 @@ tf.compat.v1.disable_eager_execution()
 
 
 def fmt(values):
-    """Python's repr of each float64 value, as `tensor.item()` prints it, in every target."""
+    """Each float64 as Python's repr, as `tensor.item()` prints it, in every target."""
     return " ".join(
         repr(float(v)) for v in np.asarray(values, dtype=np.float64).ravel()
     )
@@ -67,7 +67,10 @@ with tf.compat.v1.Session() as sess:
             # in the same run, their order against the update would be unspecified.
             loss_value, c_value, b_value = sess.run([loss, c, b], feed_dict=feed)
             print(
-                f"epoch {epoch:2d}/{epochs}  loss {fmt(loss_value)}  c {fmt(c_value)}  b {fmt(b_value)}"
+                f"epoch {epoch:2d}/{epochs}  loss {fmt(loss_value)}",
+                f"c {fmt(c_value)}",
+                f"b {fmt(b_value)}",
+                sep="  ",
             )
         sess.run(train_op, feed_dict=feed)
 

@@ -7,7 +7,7 @@ from torch import nn
 
 
 def fmt(values):
-    """Python's repr of each float64 value, as `tensor.item()` prints it, in every target."""
+    """Each float64 as Python's repr, as `tensor.item()` prints it, in every target."""
     return " ".join(
         repr(float(v)) for v in np.asarray(values, dtype=np.float64).ravel()
     )
@@ -51,7 +51,10 @@ for epoch in range(1, epochs + 1):
     loss.backward()
     if epoch % 5 == 0:
         print(
-            f"epoch {epoch:2d}/{epochs}  loss {fmt(loss.item())}  c {fmt(c.detach().numpy())}  b {fmt(b.detach().numpy())}"
+            f"epoch {epoch:2d}/{epochs}  loss {fmt(loss.item())}",
+            f"c {fmt(c.detach().numpy())}",
+            f"b {fmt(b.detach().numpy())}",
+            sep="  ",
         )
     # Gradient descent, written out: step each weight against its gradient.
     with torch.no_grad():

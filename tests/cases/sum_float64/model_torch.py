@@ -7,7 +7,7 @@ from torch import nn
 
 
 def fmt(values):
-    """Shortest text that reads back as the same float64s, so every target prints alike."""
+    """The shortest text that reads back as the same float64s, in every target."""
     return " ".join(str(v) for v in np.asarray(values, dtype=np.float64).ravel())
 
 
