@@ -803,9 +803,13 @@ class Checker:
                 f"write {USAGE['csv']}",
             )
         path, *columns = (a.value for a in args)  # type: ignore[union-attr]
-        for arg, text in zip(args, [path, *columns], strict=True):
+        for arg, text, longest in zip(
+            args, [path, *columns], [4096] + [256] * len(columns), strict=True
+        ):
             if not text or not text.isprintable():
                 raise self.error("file and column names must be printable text", arg.span)
+            if len(text) > longest:
+                raise self.error(f"a name longer than {longest} characters", arg.span)
         if len(set(columns)) != len(columns):
             raise self.error("a column is listed twice", call.span)
         return ir.Csv(path=path, columns=tuple(columns)), (None, len(columns))
