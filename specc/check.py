@@ -803,9 +803,8 @@ class Checker:
                 f"write {USAGE['csv']}",
             )
         path, *columns = (a.value for a in args)  # type: ignore[union-attr]
-        for arg, text, longest in zip(
-            args, [path, *columns], [4096] + [256] * len(columns), strict=True
-        ):
+        limits = [ir.MAX_PATH] + [ir.MAX_COLUMN] * len(columns)
+        for arg, text, longest in zip(args, [path, *columns], limits, strict=True):
             if not text or not text.isprintable():
                 raise self.error("file and column names must be printable text", arg.span)
             if len(text) > longest:

@@ -70,6 +70,8 @@ class Node(BaseModel):
 # Expressions: data formulas (NumPy, float64, computed once) and forward formulas (in
 # the framework). The checker keeps draws, files and literals out of forward formulas.
 
+MAX_PATH = 4096  # a CSV file's name
+MAX_COLUMN = 256  # a CSV column's name
 DATA_FUNCTIONS = ("exp", "log", "sin", "cos", "tanh", "abs", "sqrt")
 FORMULA_FUNCTIONS = (*DATA_FUNCTIONS, "relu", "sigmoid")
 
@@ -113,11 +115,13 @@ class ArrayLiteral(Node):
 
 
 class Csv(Node):
-    """Columns of a CSV file with a header row, read with NumPy when the script runs."""
+    """Columns of a CSV file with a header row, read when the script runs."""
 
     kind: Literal["csv"] = "csv"
-    path: Annotated[str, Field(min_length=1, max_length=4096)]
-    columns: tuple[Annotated[str, Field(min_length=1, max_length=256)], ...] = Field(min_length=1)
+    path: Annotated[str, Field(min_length=1, max_length=MAX_PATH)]
+    columns: tuple[Annotated[str, Field(min_length=1, max_length=MAX_COLUMN)], ...] = Field(
+        min_length=1
+    )
 
 
 class BinOp(Node):
