@@ -12,6 +12,7 @@ from . import syntax as s
 from .diagnostics import Diagnostic, Source, Span, SpecError, did_you_mean, one_of
 
 MAX_UNITS = 100_000  # wider layers are surely a typo
+MAX_WEIGHTS = 200  # params, or two per layer: a script a reader can follow, formatted fast
 MAX_ELEMENTS = 50_000_000  # larger data would not fit a generated script's purpose
 MAX_COUNT = 10_000_000  # epochs or steps
 MAX_INTEGER = 2**53  # integers beyond are not exact as floats, and NumPy refuses some
@@ -161,6 +162,13 @@ class Checker:
         self.data[name] = (ir.Data(name=name, expr=expr, shape=shape), stmt)
 
     def layer_stmt(self, stmt: s.LayerStmt) -> None:
+        if len(self.layers) == MAX_WEIGHTS // 2:
+            raise self.error(
+                f"more than {MAX_WEIGHTS // 2} layers",
+                stmt.keyword.span,
+                "specc writes scripts "
+                "for models a reader can follow; generate deeper ones in a loop of your own",
+            )
         # Each part is checked on its own, so one typo doesn't hide the shape checks.
         kind = self.attempt(lambda: self.choice(stmt.kind, LAYERS, "layer"), "Dense")
         size_in = self.attempt(lambda: self.size(stmt.size_in))
@@ -200,6 +208,8 @@ class Checker:
         self.layers.append((layer, stmt))
 
     def param_stmt(self, stmt: s.ParamStmt) -> None:
+        if len(self.params) == MAX_WEIGHTS:
+            raise self.error(f"more than {MAX_WEIGHTS} params", stmt.keyword.span)
         name = self.identifier(stmt.name, "param name")
         if name in self.params or name in self.data:
             first = (self.params.get(name) or self.data[name])[1]
