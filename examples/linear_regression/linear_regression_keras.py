@@ -78,7 +78,7 @@ model.fit(
 )
 
 predictions = model.predict(x_new, verbose=0)
-for features, prediction in zip(x_new, predictions):
+for features, prediction in zip(x_new, predictions, strict=True):
     print(f"predict {fmt(features)} -> {fmt(prediction)}")
 
 # The trained weights, kernels as (inputs, outputs) in every target.

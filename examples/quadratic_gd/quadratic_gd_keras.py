@@ -64,7 +64,7 @@ for step in range(steps):
         )
     gradients = tape.gradient(loss, model.trainable_variables)
     # Gradient descent, written out: step each weight against its gradient.
-    for variable, gradient in zip(model.trainable_variables, gradients):
+    for variable, gradient in zip(model.trainable_variables, gradients, strict=True):
         variable.assign_sub(learning_rate * gradient)
 
 # The trained weights.

@@ -69,7 +69,7 @@ for epoch in range(1, epochs + 1):
 
 with torch.no_grad():
     predictions = model(torch.from_numpy(x_new)).numpy()
-for features, prediction in zip(x_new, predictions):
+for features, prediction in zip(x_new, predictions, strict=True):
     print(f"predict {fmt(features)} -> {fmt(prediction)}")
 
 

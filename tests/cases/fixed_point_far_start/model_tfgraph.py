@@ -58,7 +58,7 @@ with tf.compat.v1.Session() as sess:
         sess.run(train_op, feed_dict=feed)
 
     predictions = sess.run(outputs, feed_dict={inputs: x_new})
-    for features, prediction in zip(x_new, predictions):
+    for features, prediction in zip(x_new, predictions, strict=True):
         print(f"predict {fmt(features)} -> {fmt(prediction)}")
 
     # The trained weights, kernels as (inputs, outputs) in every target.

@@ -79,11 +79,11 @@ for epoch in range(1, epochs + 1):
         )
     gradients = tape.gradient(loss, model.trainable_variables)
     # Gradient descent, written out: step each weight against its gradient.
-    for variable, gradient in zip(model.trainable_variables, gradients):
+    for variable, gradient in zip(model.trainable_variables, gradients, strict=True):
         variable.assign_sub(learning_rate * gradient)
 
 predictions = model.predict(x_new, verbose=0)
-for features, prediction in zip(x_new, predictions):
+for features, prediction in zip(x_new, predictions, strict=True):
     print(f"predict {fmt(features)} -> {fmt(prediction)}")
 
 # The trained weights.
