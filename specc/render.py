@@ -123,7 +123,7 @@ def numpy_init(weight: ir.Weight, dtype: str) -> str:
 
 def uses(spec: ir.Spec, kind: str) -> bool:
     """Whether the spec's data or weights need the script helper for `kind`."""
-    if kind in ("glorot_uniform",):
+    if kind == "glorot_uniform":
         return any(w.init.kind == kind for w in spec.weights)
     return any(_contains(d.expr, kind) for d in spec.data)
 

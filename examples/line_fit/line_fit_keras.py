@@ -32,7 +32,10 @@ init = {
 
 
 class LineFit(keras.layers.Layer):
-    """y = w * x + b, its weights made with add_weight."""
+    """The model as a layer, its weights made with add_weight.
+
+    y = w * x + b
+    """
 
     def __init__(self):
         super().__init__(name="LineFit")

@@ -32,7 +32,10 @@ init = {
 
 
 class LinearRegression(keras.layers.Layer):
-    """y = x @ W + b, its weights made with add_weight."""
+    """The model as a layer, its weights made with add_weight.
+
+    y = x @ W + b
+    """
 
     def __init__(self):
         super().__init__(name="LinearRegression")

@@ -33,7 +33,10 @@ init = {
 
 
 class QuadraticRegression(keras.layers.Layer):
-    """y = w * x**2 + b, its weights made with add_weight."""
+    """The model as a layer, its weights made with add_weight.
+
+    y = w * x**2 + b
+    """
 
     def __init__(self):
         super().__init__(name="QuadraticRegression")

@@ -41,7 +41,10 @@ keras.config.set_floatx("float64")
 
 
 class Curve(keras.layers.Layer):
-    """y = tanh(x @ W) + c * sigmoid(x @ W + b) - abs(b) / 10, its weights made with add_weight."""
+    """The model as a layer, its weights made with add_weight.
+
+    y = tanh(x @ W) + c * sigmoid(x @ W + b) - abs(b) / 10
+    """
 
     def __init__(self):
         super().__init__(name="Curve")
