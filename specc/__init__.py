@@ -1,9 +1,9 @@
 """specc: one model spec, compiled to PyTorch, TensorFlow-graph and Keras training scripts."""
 
 from . import ir
+from .backends import TARGETS
 from .compiler import Result, build, compile, generate
 from .diagnostics import Diagnostic, Source, SpecError
-from .targets import TARGETS
 
 __all__ = [
     "TARGETS",

@@ -10,9 +10,9 @@ import sys
 from pathlib import Path
 
 from . import __version__
+from .backends import TARGETS
 from .compiler import analyze, generate
 from .diagnostics import Diagnostic, Source, SpecError, render_all
-from .targets import TARGETS
 from .write import stale, write_all
 
 STDIN = "-"
@@ -73,6 +73,13 @@ def _parser() -> argparse.ArgumentParser:
 
     check = commands.add_parser("check", help="parse and check a spec, and report its errors")
     check.add_argument("file", metavar="FILE", help="the spec (- reads standard input)")
+    check.add_argument(
+        "-t",
+        "--target",
+        choices=[*TARGETS, "all"],
+        default="all",
+        help="check that the spec builds for this target (default: all of them)",
+    )
     check.set_defaults(run=_check)
     return parser
 
@@ -113,9 +120,13 @@ def _warn(source: Source, warnings: list[Diagnostic]) -> None:
 
 def _check(args: argparse.Namespace) -> int:
     source = _read(args.file)
-    _, warnings = analyze(source)
+    _, warnings = analyze(source, _targets(args))
     _warn(source, warnings)
     return 0
+
+
+def _targets(args: argparse.Namespace) -> tuple[str, ...]:
+    return TARGETS if args.target == "all" else (args.target,)
 
 
 def _outputs(args: argparse.Namespace, source: Source) -> dict[str, Path | None]:
@@ -134,7 +145,7 @@ def _build(args: argparse.Namespace) -> int:
         _parser().error("build --check compares with a file: give it with -o PATH")
     source = _read(args.file)
     outputs = _outputs(args, source)
-    spec, warnings = analyze(source)
+    spec, warnings = analyze(source, list(outputs))
     _warn(source, warnings)
     scripts = {target: generate(spec, target) for target in outputs}  # all before any write
 

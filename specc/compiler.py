@@ -1,16 +1,18 @@
-"""The pipeline in one place: parse -> check -> render -> format."""
+"""The pipeline in one place: parse -> check -> lower -> render -> format."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from . import ir
+from .backends import TARGETS, backend
 from .check import check
 from .diagnostics import Diagnostic, Source
 from .format import format_python
+from .lower import lower
 from .parse import parse
 from .render import render
-from .targets import TARGETS
 
 
 @dataclass(frozen=True)
@@ -22,24 +24,25 @@ class Result:
     scripts: dict[str, str]
 
 
-def analyze(source: Source) -> tuple[ir.Spec, list[Diagnostic]]:
-    """Parse and check a spec: its IR and warnings, or SpecError."""
-    return check(parse(source), source)
+def analyze(source: Source, targets: Sequence[str] = TARGETS) -> tuple[ir.Spec, list[Diagnostic]]:
+    """Parse and check a spec for `targets`: its IR and warnings, or SpecError."""
+    return check(parse(source), source, targets)
 
 
 def generate(spec: ir.Spec, target: str) -> str:
     """The formatted script for one target."""
-    return format_python(render(spec, target), f"{spec.source_name} ({target})")
+    script = render(lower(spec, backend(target)), target)
+    return format_python(script, f"{spec.source_name} ({target})")
 
 
-def build(source: Source, targets: list[str]) -> Result:
+def build(source: Source, targets: Sequence[str]) -> Result:
     """Compile a spec for several targets at once (all or nothing)."""
-    spec, warnings = analyze(source)
+    spec, warnings = analyze(source, targets)
     return Result(spec, warnings, {t: generate(spec, t) for t in targets})
 
 
 def compile(source: str, target: str, filename: str = "<spec>") -> str:
-    """Compile spec text to the script for `target` (torch, tfgraph or keras)."""
+    """Compile spec text to the script for `target` (one of `specc.TARGETS`)."""
     if target not in TARGETS:
         raise ValueError(f"unknown target {target!r}; targets are {', '.join(TARGETS)}")
     return build(Source(filename, source), [target]).scripts[target]

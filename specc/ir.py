@@ -14,6 +14,8 @@ from typing import Annotated, Literal
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
 
+from . import vocabulary as v
+
 # Names the generated scripts define or import themselves. A spec's names must not shadow
 # them; tests check that every top-level name of every template is listed here.
 RESERVED_NAMES = frozenset(
@@ -23,7 +25,7 @@ RESERVED_NAMES = frozenset(
         "model", "criterion", "optimizer", "loss", "loss_value", "train_op",
         "epochs", "epoch", "inputs", "targets", "outputs", "hidden",
         "x_new", "predictions", "prediction", "features", "sess", "name", "value",
-        "LossLogger", "TrainingLog", "logs", "self", "_", "layer", "forward",
+        "LossLogger", "TrainingLog", "GradientDescent", "logs", "self", "_", "layer", "forward",
         "steps", "step", "learning_rate", "read_csv", "table", "path", "columns",
         "snapshot", "tape", "gradients", "variable", "gradient", "param", "feed",
         "loss_fn", "values", "weights", "csv", "file", "header", "rows", "picked",
@@ -70,10 +72,8 @@ class Node(BaseModel):
 # Expressions: data formulas (NumPy, float64, computed once) and forward formulas (in
 # the framework). The checker keeps draws, files and literals out of forward formulas.
 
-MAX_PATH = 4096  # a CSV file's name
-MAX_COLUMN = 256  # a CSV column's name
-DATA_FUNCTIONS = ("exp", "log", "sin", "cos", "tanh", "abs", "sqrt")
-FORMULA_FUNCTIONS = (*DATA_FUNCTIONS, "relu", "sigmoid")
+DATA_FUNCTIONS = v.DATA_FUNCTIONS.names
+FORMULA_FUNCTIONS = v.FORMULA_FUNCTIONS.names
 
 
 class Const(Node):
@@ -90,7 +90,7 @@ class Draw(Node):
     """A draw from the script's NumPy generator: rng.<fn>(*params, size=shape)."""
 
     kind: Literal["draw"] = "draw"
-    fn: Literal["randn", "rand", "uniform", "normal"]
+    fn: Literal[tuple(f for f in v.PARAMETERS if f != "linspace")]  # type: ignore[misc]
     params: tuple[Scalar, ...] = ()
     shape: tuple[PositiveInt, PositiveInt]
 
@@ -118,15 +118,15 @@ class Csv(Node):
     """Columns of a CSV file with a header row, read when the script runs."""
 
     kind: Literal["csv"] = "csv"
-    path: Annotated[str, Field(min_length=1, max_length=MAX_PATH)]
-    columns: tuple[Annotated[str, Field(min_length=1, max_length=MAX_COLUMN)], ...] = Field(
+    path: Annotated[str, Field(min_length=1, max_length=v.MAX_PATH)]
+    columns: tuple[Annotated[str, Field(min_length=1, max_length=v.MAX_COLUMN)], ...] = Field(
         min_length=1
     )
 
 
 class BinOp(Node):
     kind: Literal["binop"] = "binop"
-    op: Literal["+", "-", "*", "/", "**", "@"]
+    op: Literal[v.OPERATORS]  # type: ignore[valid-type]
     left: Expr
     right: Expr
 
@@ -163,14 +163,12 @@ class Data(Node):
 class Init(Node):
     """How a weight's initial value is made: drawn or filled with NumPy, or `native`ly."""
 
-    kind: Literal[
-        "glorot_uniform", "zeros", "ones", "constant", "uniform", "normal", "array", "native"
-    ]
+    kind: Literal[(*v.INITIALIZERS.names, "constant", "array")]  # type: ignore[misc]
     args: tuple[Scalar, ...] = ()
     values: ArrayLiteral | None = None  # for kind="array"
 
 
-Activation = Literal["linear", "relu", "sigmoid", "tanh"]
+Activation = Literal[v.ACTIVATIONS.names]  # type: ignore[valid-type]
 
 
 class Dense(Node):
@@ -235,16 +233,42 @@ class Weight(Node):
 
 
 class Loss(Node):
-    kind: Literal["mse", "mae"] = "mse"
-    reduction: Literal["mean", "sum"] = "mean"
+    """The loss and how it reduces the per-element errors (see `vocabulary.LOSSES`)."""
+
+    kind: Literal[v.LOSSES.names] = "mse"  # type: ignore[valid-type]
+    reduction: Literal[v.LOSSES["mse"].option("reduction").choices] = "mean"  # type: ignore[misc]
 
 
 class Optimizer(Node):
-    """`sgd`: the framework's optimizer class; `gd`: the same update, written out."""
+    """An optimizer of `vocabulary.OPTIMIZERS` and every one of its options' values.
 
-    kind: Literal["sgd", "gd"] = "sgd"
-    lr: Annotated[float, Field(gt=0)] = 0.01
-    momentum: Annotated[float, Field(ge=0, lt=1)] = 0.0
+    Options the caller leaves out take the vocabulary's defaults; `optimizer["lr"]` reads one.
+    """
+
+    kind: Literal[v.OPTIMIZERS.names] = "sgd"  # type: ignore[valid-type]
+    options: dict[str, Scalar | bool] = Field(default_factory=dict)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _complete(cls, data: object) -> object:
+        """Check the options against the vocabulary and fill in its defaults."""
+        if not isinstance(data, dict):
+            return data
+        kind = data.get("kind", "sgd")
+        if kind not in v.OPTIMIZERS:
+            return data  # the Literal reports it
+        word = v.OPTIMIZERS[kind]
+        given = dict(data.get("options") or {})
+        if unknown := given.keys() - word.defaults().keys():
+            raise ValueError(f"`{kind}` takes no option {', '.join(sorted(unknown))}")
+        options = word.defaults() | given
+        for option in word.options:
+            if problem := option.problem(options[option.name]):
+                raise ValueError(f"{option.what} {problem}")
+        return {**data, "options": options}
+
+    def __getitem__(self, name: str) -> Scalar | bool:
+        return self.options[name]
 
 
 class Training(Node):
@@ -283,7 +307,7 @@ class Logging(Node):
     every: PositiveInt
     show: tuple[str, ...] = ()  # names of weights printed with the loss
     format: str | None = None  # a str.format pattern over step/epoch, loss and `show`
-    numbers: Literal["shortest", "python"] = "shortest"
+    numbers: Literal[v.NUMBERS] = "shortest"  # type: ignore[valid-type]
 
     @property
     def format_fields(self) -> set[str]:
@@ -305,8 +329,8 @@ class Spec(Node):
     # the spec's file name, for the stamp comment: one printable line
     source_name: Annotated[str, Field(pattern=r"^[^\x00-\x1f\x7f-\x9f\u2028\u2029]*$")]
     name: Identifier = "Model"
-    seed: Annotated[int, Field(ge=0, lt=2**32)] = 0
-    dtype: Literal["float32", "float64"] = "float32"
+    seed: Annotated[int, Field(ge=0, le=v.MAX_SEED)] = 0
+    dtype: Literal[v.DTYPES.names] = "float32"  # type: ignore[valid-type]
     data: tuple[Data, ...]
     inputs: Identifier = "x"
     targets: Identifier = "y"

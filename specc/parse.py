@@ -5,6 +5,7 @@ from __future__ import annotations
 import functools
 import re
 from collections.abc import Iterator
+from dataclasses import dataclass
 from typing import Any
 
 from lark import Lark, Token, Transformer, v_args
@@ -260,88 +261,122 @@ def parse(source: Source) -> s.Program:
 def _syntax_error(source: Source, error: UnexpectedInput) -> Diagnostic:
     """Say in words what was found and what was expected."""
     if isinstance(error, UnexpectedCharacters):
-        char = source.text[error.pos_in_stream] if error.pos_in_stream < len(source.text) else ""
-        span = Span.point(error.line, error.column)
-        if char in LOOKALIKES:
-            return Diagnostic.error(
-                f"unexpected character `{char}` (U+{ord(char):04X})",
-                span,
-                f"write `{LOOKALIKES[char]}` instead: specs are plain ASCII outside strings",
-            )
-        if char == '"':
-            return Diagnostic.error(
-                "this string is not closed", span, 'a string ends with `"` on the same line'
-            )
-        if char == "'":
-            return Diagnostic.error(
-                "strings are written in double quotes", span, 'write "like this"'
-            )
-        shown = char if char.isprintable() else repr(char)
-        return Diagnostic.error(f"unexpected character `{shown}`", span)
+        return _character_error(source, error)
+    found = _Found.of(source, error)
+    words = _describe(found.expected)
+    for rule in (_statement_error, _arrow_error, _name_error, _option_error):
+        if diagnostic := rule(source, found, words):
+            return diagnostic
+    help_text = "options are written `name=value`, as in `lr=0.01`" if words == ["`=`"] else None
+    return Diagnostic.error(f"expected {_either(words)}, found {found.text}", found.span, help_text)
 
-    if isinstance(error, UnexpectedToken):
-        token = error.token
-        # The parser's own choices: the lexer's `expected` adds always-accepted newlines.
-        parser = getattr(error, "interactive_parser", None)
-        expected = set(parser.accepts()) if parser is not None else set(error.expected)
-    else:
-        assert isinstance(error, UnexpectedEOF)
-        token = None
-        expected = set(error.expected)
 
-    at_end = token is None or token.type == "$END"
-    if at_end:
-        line = max(1, len(source.text.splitlines()))
-        column = len(source.line(line)) + 1
-        span = Span.point(line, column)
-        found = "the end of the file"
-    elif token.type == "_NL":
-        span = Span.point(token.line, token.column)
-        found = "the end of the line"
-    else:
-        span = _span(token)
-        found = f"`{token}`"
-
-    keywords = {k.upper() for k in KEYWORDS}
-    if keywords <= expected and token is not None and token.type == "NAME":
+def _character_error(source: Source, error: UnexpectedCharacters) -> Diagnostic:
+    """A character no token starts with: pasted look-alikes and quotes get a hint."""
+    char = source.text[error.pos_in_stream] if error.pos_in_stream < len(source.text) else ""
+    span = Span.point(error.line, error.column)
+    if char in LOOKALIKES:
         return Diagnostic.error(
-            f"unknown statement `{token}`",
+            f"unexpected character `{char}` (U+{ord(char):04X})",
             span,
-            did_you_mean(str(token), KEYWORDS)
+            f"write `{LOOKALIKES[char]}` instead: specs are plain ASCII outside strings",
+        )
+    if char == '"':
+        return Diagnostic.error(
+            "this string is not closed", span, 'a string ends with `"` on the same line'
+        )
+    if char == "'":
+        return Diagnostic.error("strings are written in double quotes", span, 'write "like this"')
+    shown = char if char.isprintable() else repr(char)
+    return Diagnostic.error(f"unexpected character `{shown}`", span)
+
+
+@dataclass(frozen=True)
+class _Found:
+    """The token the parser could not take (None at the end of the file), and what it wanted."""
+
+    token: Token | None
+    span: Span
+    text: str  # the token in words: "`32`", "the end of the line"
+    expected: set[str]
+
+    @classmethod
+    def of(cls, source: Source, error: UnexpectedInput) -> _Found:
+        """Where an unexpected token or end of file is, and what the parser expected there."""
+        if isinstance(error, UnexpectedToken):
+            token: Token | None = error.token
+            # The parser's own choices: the lexer's `expected` adds always-accepted newlines.
+            parser = getattr(error, "interactive_parser", None)
+            expected = set(parser.accepts()) if parser is not None else set(error.expected)
+        else:
+            assert isinstance(error, UnexpectedEOF)
+            token, expected = None, set(error.expected)
+        if token is None or token.type == "$END":
+            line = max(1, len(source.text.splitlines()))
+            span = Span.point(line, len(source.line(line)) + 1)
+            return cls(None, span, "the end of the file", expected)
+        if token.type == "_NL":
+            return cls(token, Span.point(token.line, token.column), "the end of the line", expected)
+        return cls(token, _span(token), f"`{token}`", expected)
+
+    @property
+    def ends_statement(self) -> bool:
+        """The input ends here: the end of the file, of the line, or a `;`."""
+        return self.token is None or self.token.type in ("_NL", "SEMICOLON")
+
+
+def _statement_error(source: Source, found: _Found, words: list[str]) -> Diagnostic | None:
+    """A statement was expected: an unknown keyword, or something else entirely."""
+    if not {k.upper() for k in KEYWORDS} <= found.expected:
+        return None
+    if found.token is not None and found.token.type == "NAME":
+        return Diagnostic.error(
+            f"unknown statement `{found.token}`",
+            found.span,
+            did_you_mean(str(found.token), KEYWORDS)
             or f"a statement starts with one of {one_of(KEYWORDS)}",
         )
-    if keywords <= expected:
-        return Diagnostic.error(
-            f"expected a statement, found {found}",
-            span,
-            f"a statement starts with one of {one_of(KEYWORDS)}",
-        )
-    words = _describe(expected)
-    help_text = None
-    if "`->`" in words:
-        return Diagnostic.error(
-            f"expected `->` between the sizes, found {found}",
-            span,
-            "write the input and output sizes as `1->32`",
-        )
-    if words == ["a name"] and token is not None and token.type in ("INT", "NUMBER"):
-        return Diagnostic.error(
-            f"expected a name, found {found}", span, "names start with a letter or `_`"
-        )
-    if words == ["`=`"] and (at_end or token.type in ("_NL", "SEMICOLON")):
-        # A stray word where an option was expected: `layer Dense 1->1 relu sigmoid`.
-        line = source.line(span.line)[: span.column - 1].rstrip()
-        word = re.search(r"[A-Za-z_][A-Za-z0-9_]*$", line)
-        if word:
-            return Diagnostic.error(
-                f"expected `=` after `{word[0]}`",
-                Span(span.line, word.start() + 1, span.line, word.end() + 1),
-                "options are written `name=value`, as in `lr=0.01`; a layer takes one "
-                "activation before them",
-            )
-    if words == ["`=`"]:
-        help_text = "options are written `name=value`, as in `lr=0.01`"
-    return Diagnostic.error(f"expected {_either(words)}, found {found}", span, help_text)
+    return Diagnostic.error(
+        f"expected a statement, found {found.text}",
+        found.span,
+        f"a statement starts with one of {one_of(KEYWORDS)}",
+    )
+
+
+def _arrow_error(source: Source, found: _Found, words: list[str]) -> Diagnostic | None:
+    """`layer Dense 1 32`: the sizes need an arrow between them."""
+    if "`->`" not in words:
+        return None
+    return Diagnostic.error(
+        f"expected `->` between the sizes, found {found.text}",
+        found.span,
+        "write the input and output sizes as `1->32`",
+    )
+
+
+def _name_error(source: Source, found: _Found, words: list[str]) -> Diagnostic | None:
+    """`data 1x = ...`: a number where a name was expected."""
+    if words != ["a name"] or found.token is None or found.token.type not in ("INT", "NUMBER"):
+        return None
+    return Diagnostic.error(
+        f"expected a name, found {found.text}", found.span, "names start with a letter or `_`"
+    )
+
+
+def _option_error(source: Source, found: _Found, words: list[str]) -> Diagnostic | None:
+    """A stray word where an option was expected: `layer Dense 1->1 relu sigmoid`."""
+    if words != ["`=`"] or not found.ends_statement:
+        return None
+    span = found.span
+    word = re.search(r"[A-Za-z_][A-Za-z0-9_]*$", source.line(span.line)[: span.column - 1].rstrip())
+    if not word:
+        return None
+    return Diagnostic.error(
+        f"expected `=` after `{word[0]}`",
+        Span(span.line, word.start() + 1, span.line, word.end() + 1),
+        "options are written `name=value`, as in `lr=0.01`; a layer takes one "
+        "activation before them",
+    )
 
 
 def _describe(expected: set[str]) -> list[str]:

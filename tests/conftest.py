@@ -15,7 +15,7 @@ import pytest
 
 sys.path.insert(0, str(Path(__file__).parent))
 
-from support import TARGETS, build_cases
+from support import RUNS, TARGETS, build_cases
 
 import specc
 from specc.diagnostics import Source
@@ -29,8 +29,8 @@ class Execution:
     seconds: float
 
 
-def _run(script: Path) -> Execution:
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("TF_", "KERAS_"))}
+def _run(script: Path, extra: dict[str, str]) -> Execution:
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("TF_", "KERAS_"))} | extra
     start = time.perf_counter()
     proc = subprocess.run(
         [sys.executable, script.name],
@@ -45,7 +45,9 @@ def _run(script: Path) -> Execution:
 
 @pytest.fixture(scope="session")
 def executions(tmp_path_factory: pytest.TempPathFactory) -> dict[tuple[str, str], Execution]:
-    """Build every case for every target, then run all scripts at once, one per core."""
+    """Build every case for every target, then run all scripts at once, one per core.
+
+    Keyed by (case, run): each target, and Keras scripts again on other backends (RUNS)."""
     scripts: dict[tuple[str, str], Path] = {}
     for case in build_cases():
         source = Source(case.spec.name, case.spec.read_text(encoding="utf-8"))
@@ -57,8 +59,9 @@ def executions(tmp_path_factory: pytest.TempPathFactory) -> dict[tuple[str, str]
             path = directory / f"{case.spec.stem}_{target}.py"
             path.write_text(text, encoding="utf-8")
             scripts[(case.name, target)] = path
-    # The longest cases first, so the pool does not finish on one straggler.
-    order = sorted(scripts, key=lambda key: key[1] != "keras")
+    runs = [(case.name, run) for case in build_cases() for run in RUNS]
+    # The longest runs (Keras) first, so the pool does not finish on one straggler.
+    runs.sort(key=lambda key: not key[1].startswith("keras"))
     with ThreadPoolExecutor(max_workers=os.cpu_count() or 2) as pool:
-        results = dict(zip(order, pool.map(_run, [scripts[k] for k in order]), strict=True))
-    return results
+        done = pool.map(lambda key: _run(scripts[(key[0], RUNS[key[1]][0])], RUNS[key[1]][1]), runs)
+        return dict(zip(runs, done, strict=True))

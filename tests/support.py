@@ -8,11 +8,19 @@ import sys
 from dataclasses import dataclass
 from pathlib import Path
 
+import specc
+
 ROOT = Path(__file__).resolve().parent.parent
 CASES = ROOT / "tests" / "cases"
 ERRORS = ROOT / "tests" / "errors"
 EXAMPLES = ROOT / "examples"
-TARGETS = ("torch", "tfgraph", "keras")
+TARGETS = specc.TARGETS  # every target, in the order `--target all` writes them
+# Every way a script is run: each target, and Keras scripts again on other Keras backends.
+# Run name -> (target, environment).
+RUNS = {
+    **{t: (t, {}) for t in TARGETS},
+    "keras[torch]": ("keras", {"KERAS_BACKEND": "torch"}),
+}
 
 # `SPECC_REGEN=1 pytest` rewrites every golden file through the real CLI.
 REGEN = os.environ.get("SPECC_REGEN") == "1"

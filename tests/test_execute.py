@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import pytest
 from agreement import disagreements, parse_output
-from support import TARGETS, Case, build_cases
+from support import RUNS, Case, build_cases
 
 import specc
 from specc.diagnostics import Source
@@ -18,7 +18,7 @@ REFERENCE = "torch"
 CASES = build_cases()
 
 
-@pytest.mark.parametrize("target", TARGETS)
+@pytest.mark.parametrize("target", RUNS)
 @pytest.mark.parametrize("case", CASES, ids=lambda c: c.name)
 def test_script_runs_quietly(case: Case, target: str, executions: dict) -> None:
     run = executions[(case.name, target)]
@@ -31,7 +31,7 @@ def test_script_runs_quietly(case: Case, target: str, executions: dict) -> None:
 
 @pytest.mark.parametrize("case", CASES, ids=lambda c: c.name)
 def test_targets_agree(case: Case, executions: dict) -> None:
-    runs = {t: executions[(case.name, t)] for t in TARGETS}
+    runs = {t: executions[(case.name, t)] for t in RUNS}
     if any(r.returncode for r in runs.values()):
         pytest.skip("a script failed; test_script_runs_quietly reports it")
     spec = specc.build(Source(case.spec.name, case.spec.read_text()), []).spec
@@ -40,7 +40,7 @@ def test_targets_agree(case: Case, executions: dict) -> None:
     parsed = {t: parse_output(r.stdout) for t, r in runs.items()}
     problems = [
         f"{target} vs {REFERENCE}: {problem}"
-        for target in TARGETS
+        for target in RUNS
         if target != REFERENCE
         for problem in disagreements(REFERENCE, parsed[REFERENCE], target, parsed[target])
     ]

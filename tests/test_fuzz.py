@@ -46,11 +46,10 @@ from hypothesis import strategies as st
 from hypothesis.extra.lark import from_lark
 from lark.lexer import PatternStr
 
-from specc import cli
+from specc import TARGETS, cli
 
 ROOT = Path(__file__).resolve().parent.parent
 GRAMMAR = ROOT / "grammar" / "specc.lark"
-TARGETS = ("torch", "tfgraph", "keras")
 # What a script may import: its framework, NumPy, os, and csv (only when the spec reads a
 # csv(...) file; tests/test_compiler_path.py holds each target to its own subset).
 ALLOWED_IMPORTS = {"os", "csv", "numpy", "torch", "tensorflow", "keras"}

@@ -13,7 +13,7 @@ import specc as compiler
 
 
 def test_code_like_strings_are_printed_exactly_as_written(executions: dict) -> None:
-    for target in ("torch", "tfgraph", "keras"):
+    for target in compiler.TARGETS:
         run = executions[("adversarial_strings", target)]
         assert run.returncode == 0, run.stderr
         assert run.stdout.splitlines()[0] == """{ step } {% if %} "quoted" '0' 1.284 \\n"""

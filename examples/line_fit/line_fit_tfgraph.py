@@ -49,16 +49,17 @@ feed = {inputs: x, targets: y}
 with tf.compat.v1.Session() as sess:
     sess.run(tf.compat.v1.global_variables_initializer())
     for step in range(steps):
-        # Loss and weights before this step's update, fetched apart from train_op:
-        # in the same run, their order against the update would be unspecified.
-        loss_value, w_value, b_value = sess.run([loss, w, b], feed_dict=feed)
+        # Read the weights before this step's update: fetched in the same run as
+        # train_op, the reads' order against the update would be unspecified.
+        w_value, b_value = sess.run([w, b])
+        # One run: the update, and the loss its gradients come from.
+        _, loss_value = sess.run([train_op, loss], feed_dict=feed)
         print(
             f"step {step}  loss {fmt(loss_value)}",
             f"w {fmt(w_value)}",
             f"b {fmt(b_value)}",
             sep="  ",
         )
-        sess.run(train_op, feed_dict=feed)
 
     # The trained weights.
     print("w", fmt(sess.run(w)))

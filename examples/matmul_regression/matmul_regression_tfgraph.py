@@ -49,14 +49,14 @@ feed = {inputs: x, targets: y}
 with tf.compat.v1.Session() as sess:
     sess.run(tf.compat.v1.global_variables_initializer())
     for step in range(steps):
+        # One run: the update, and the loss its gradients come from.
+        _, loss_value = sess.run([train_op, loss], feed_dict=feed)
         if step % 100 == 0:
-            loss_value = sess.run(loss, feed_dict=feed)  # before this step's update
             print(
                 "Step {step}, Loss: {loss}".format(
                     step=step, loss=np.float32(loss_value)
                 )
             )
-        sess.run(train_op, feed_dict=feed)
 
     # The trained weights.
     print("W", fmt(sess.run(W)))

@@ -9,7 +9,6 @@ os.environ.setdefault("TF_ENABLE_ONEDNN_OPTS", "0")
 
 import keras
 import numpy as np
-import tensorflow as tf  # GradientTape: Keras 3 has no backend-neutral gradient
 
 
 def fmt(values):
@@ -52,23 +51,37 @@ model = keras.Sequential([keras.Input(shape=(1,)), layer])
 # Start from the shared initial weights.
 layer.w.assign(init["w"])
 layer.b.assign(init["b"])
-loss_fn = keras.losses.MeanSquaredError()
-learning_rate = 0.01
+
+
+class GradientDescent(keras.optimizers.Optimizer):
+    """Gradient descent, written out: step each weight against its gradient.
+
+    An optimizer of its own rather than a GradientTape loop, so that the script runs on
+    every Keras backend.
+    """
+
+    def update_step(self, gradient, variable, learning_rate):
+        learning_rate = keras.ops.cast(learning_rate, variable.dtype)
+        self.assign_sub(variable, learning_rate * gradient)
+
+
+model.compile(
+    optimizer=GradientDescent(learning_rate=0.01), loss=keras.losses.MeanSquaredError()
+)
 
 steps = 2000
+# One update per step on the full batch; train_on_batch returns the loss it computed
+# before updating.
 for step in range(steps):
-    with tf.GradientTape() as tape:
-        loss = loss_fn(y, model(x))
+    if step % 200 == 0:
+        w_value, b_value = layer.w.numpy(), layer.b.numpy()  # before this step's update
+    loss_value = model.train_on_batch(x, y)
     if step % 200 == 0:
         print(
             "损失值, 权重, 偏移量分别为 {loss:.4f}, {w}, {b}".format(
-                loss=np.float32(loss), w=layer.w.numpy(), b=layer.b.numpy()
+                loss=np.float32(loss_value), w=w_value, b=b_value
             )
         )
-    gradients = tape.gradient(loss, model.trainable_variables)
-    # Gradient descent, written out: step each weight against its gradient.
-    for variable, gradient in zip(model.trainable_variables, gradients, strict=True):
-        variable.assign_sub(learning_rate * gradient)
 
 # The trained weights.
 print("w", fmt(layer.w.numpy()))

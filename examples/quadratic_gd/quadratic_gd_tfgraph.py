@@ -56,15 +56,17 @@ with tf.compat.v1.Session() as sess:
     sess.run(tf.compat.v1.global_variables_initializer())
     for step in range(steps):
         if step % 200 == 0:
-            # Loss and weights before this step's update, fetched apart from train_op:
-            # in the same run, their order against the update would be unspecified.
-            loss_value, w_value, b_value = sess.run([loss, w, b], feed_dict=feed)
+            # Read the weights before this step's update: fetched in the same run as
+            # train_op, the reads' order against the update would be unspecified.
+            w_value, b_value = sess.run([w, b])
+        # One run: the update, and the loss its gradients come from.
+        _, loss_value = sess.run([train_op, loss], feed_dict=feed)
+        if step % 200 == 0:
             print(
                 "损失值, 权重, 偏移量分别为 {loss:.4f}, {w}, {b}".format(
                     loss=np.float32(loss_value), w=w_value, b=b_value
                 )
             )
-        sess.run(train_op, feed_dict=feed)
 
     # The trained weights.
     print("w", fmt(sess.run(w)))

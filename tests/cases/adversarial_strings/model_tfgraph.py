@@ -80,13 +80,13 @@ feed = {inputs: x, targets: y}
 with tf.compat.v1.Session() as sess:
     sess.run(tf.compat.v1.global_variables_initializer())
     for step in range(steps):
-        loss_value = sess.run(loss, feed_dict=feed)  # before this step's update
+        # One run: the update, and the loss its gradients come from.
+        _, loss_value = sess.run([train_op, loss], feed_dict=feed)
         print(
             "{{ step }} {{% if %}} \"quoted\" '{step}' {loss:.3f} \\n".format(
                 step=step, loss=np.float32(loss_value)
             )
         )
-        sess.run(train_op, feed_dict=feed)
 
     # The trained weights, kernels as (inputs, outputs) in every target.
     print("fc1.kernel", fmt(sess.run(fc1_kernel)))

@@ -52,10 +52,10 @@ feed = {inputs: x, targets: y}
 with tf.compat.v1.Session() as sess:
     sess.run(tf.compat.v1.global_variables_initializer())
     for epoch in range(1, epochs + 1):
+        # One run: the update, and the loss its gradients come from.
+        _, loss_value = sess.run([train_op, loss], feed_dict=feed)
         if epoch % 100 == 0:
-            loss_value = sess.run(loss, feed_dict=feed)  # before this epoch's update
             print(f"epoch {epoch:3d}/{epochs}  loss {fmt(loss_value)}")
-        sess.run(train_op, feed_dict=feed)
 
     predictions = sess.run(outputs, feed_dict={inputs: x_new})
     for features, prediction in zip(x_new, predictions, strict=True):

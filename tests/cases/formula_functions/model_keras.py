@@ -9,7 +9,6 @@ os.environ.setdefault("TF_ENABLE_ONEDNN_OPTS", "0")
 
 import keras
 import numpy as np
-import tensorflow as tf  # GradientTape: Keras 3 has no backend-neutral gradient
 
 
 def fmt(values):
@@ -66,24 +65,56 @@ model = keras.Sequential([keras.Input(shape=(2,)), layer])
 layer.W.assign(init["W"])
 layer.c.assign(init["c"])
 layer.b.assign(init["b"])
-loss_fn = keras.losses.MeanSquaredError()
-learning_rate = 0.2
+
+
+class GradientDescent(keras.optimizers.Optimizer):
+    """Gradient descent, written out: step each weight against its gradient.
+
+    An optimizer of its own rather than a GradientTape loop, so that the script runs on
+    every Keras backend.
+    """
+
+    def update_step(self, gradient, variable, learning_rate):
+        learning_rate = keras.ops.cast(learning_rate, variable.dtype)
+        self.assign_sub(variable, learning_rate * gradient)
+
+
+model.compile(
+    optimizer=GradientDescent(learning_rate=0.2), loss=keras.losses.MeanSquaredError()
+)
 
 epochs = 25
-for epoch in range(1, epochs + 1):
-    with tf.GradientTape() as tape:
-        loss = loss_fn(y, model(x))
-    if epoch % 5 == 0:
-        print(
-            f"epoch {epoch:2d}/{epochs}  loss {fmt(loss)}",
-            f"c {fmt(layer.c.numpy())}",
-            f"b {fmt(layer.b.numpy())}",
-            sep="  ",
-        )
-    gradients = tape.gradient(loss, model.trainable_variables)
-    # Gradient descent, written out: step each weight against its gradient.
-    for variable, gradient in zip(model.trainable_variables, gradients, strict=True):
-        variable.assign_sub(learning_rate * gradient)
+
+
+class TrainingLog(keras.callbacks.Callback):
+    """Print the loss every 5 epochs, as every target does."""
+
+    def on_epoch_begin(self, epoch, logs=None):
+        # The weights this epoch's loss is computed with, before its update.
+        self.weights_before = [layer.c.numpy(), layer.b.numpy()]
+
+    def on_epoch_end(self, epoch, logs=None):
+        if (epoch + 1) % 5 == 0:
+            c_value, b_value = self.weights_before
+            print(
+                f"epoch {epoch + 1:2d}/{epochs}  loss {fmt(logs['loss'])}",
+                f"c {fmt(c_value)}",
+                f"b {fmt(b_value)}",
+                sep="  ",
+            )
+
+
+# One full batch per epoch, in order: fit's defaults (batches of 32, shuffled) would
+# make this a different experiment from the other targets.
+model.fit(
+    x,
+    y,
+    batch_size=len(x),
+    epochs=epochs,
+    shuffle=False,
+    verbose=0,
+    callbacks=[TrainingLog()],
+)
 
 predictions = model.predict(x_new, verbose=0)
 for features, prediction in zip(x_new, predictions, strict=True):

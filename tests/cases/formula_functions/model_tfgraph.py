@@ -66,16 +66,18 @@ with tf.compat.v1.Session() as sess:
     sess.run(tf.compat.v1.global_variables_initializer())
     for epoch in range(1, epochs + 1):
         if epoch % 5 == 0:
-            # Loss and weights before this epoch's update, fetched apart from train_op:
-            # in the same run, their order against the update would be unspecified.
-            loss_value, c_value, b_value = sess.run([loss, c, b], feed_dict=feed)
+            # Read the weights before this epoch's update: fetched in the same run as
+            # train_op, the reads' order against the update would be unspecified.
+            c_value, b_value = sess.run([c, b])
+        # One run: the update, and the loss its gradients come from.
+        _, loss_value = sess.run([train_op, loss], feed_dict=feed)
+        if epoch % 5 == 0:
             print(
                 f"epoch {epoch:2d}/{epochs}  loss {fmt(loss_value)}",
                 f"c {fmt(c_value)}",
                 f"b {fmt(b_value)}",
                 sep="  ",
             )
-        sess.run(train_op, feed_dict=feed)
 
     predictions = sess.run(outputs, feed_dict={inputs: x_new})
     for features, prediction in zip(x_new, predictions, strict=True):

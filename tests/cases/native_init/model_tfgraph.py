@@ -64,10 +64,10 @@ feed = {inputs: x, targets: y}
 with tf.compat.v1.Session() as sess:
     sess.run(tf.compat.v1.global_variables_initializer())
     for epoch in range(1, epochs + 1):
+        # One run: the update, and the loss its gradients come from.
+        _, loss_value = sess.run([train_op, loss], feed_dict=feed)
         if epoch % 2 == 0:
-            loss_value = sess.run(loss, feed_dict=feed)  # before this epoch's update
             print(f"epoch {epoch:2d}/{epochs}  loss {fmt(loss_value)}")
-        sess.run(train_op, feed_dict=feed)
 
     # The trained weights, kernels as (inputs, outputs) in every target.
     print("fc1.kernel", fmt(sess.run(fc1_kernel)))

@@ -1,0 +1,106 @@
+"""What every backend provides: its spellings, and the constructs it cannot compute.
+
+A backend is one class per target (betterproto's strategy classes): tables for the words
+that map one to one (activations, functions, losses, dtypes) and one method per optimizer,
+`optim_<kind>`. `tests/test_backends.py` holds every backend to the whole vocabulary.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from .. import ir
+from ..spell import py
+
+
+@dataclass(frozen=True)
+class Unsupported:
+    """A construct one target cannot compute as the spec means it.
+
+    The checker reports it as a located error naming the target, at the statement whose
+    keyword is `statement` ("loss", "optim", "layer", ...).
+    """
+
+    statement: str
+    message: str  # what is not supported, as a noun phrase: "`reduction=sum` with 3 outputs"
+    help: str | None = None
+
+
+@dataclass(frozen=True)
+class Optimizer:
+    """An optimizer as one target spells it.
+
+    `construct` is the code that makes the optimizer object, or for an update written out in
+    the loop (`written_out`), the learning rate it steps with. `definition` names a template
+    with code the optimizer needs before it is made (a class of its own).
+    """
+
+    construct: str
+    written_out: bool = False
+    definition: str | None = None
+
+
+class Backend:
+    """A target. Subclasses spell each construct; see specc/backends/torch.py."""
+
+    name: str = ""  # what `--target` takes, and the generated file's suffix
+    title: str = ""  # how the docstring names the framework
+    extra: str = ""  # the pip extra that installs the framework: `specc[<extra>]`
+    imports: tuple[str, ...] = ()  # the lines importing NumPy and the framework
+    quiet_tensorflow: bool = False  # TensorFlow is imported: quiet its start-up chatter
+    modules: tuple[str, ...] = ()  # the top-level modules its scripts may import
+    activations: Mapping[str, str | None] = {}  # IR activation -> function (None: no call)
+    functions: Mapping[str, str] = {}  # formula function -> the framework's
+    dtypes: Mapping[str, str] = {}  # IR dtype -> the framework's spelling
+    losses: Mapping[str, str] = {}  # IR loss -> the framework's (a class, or an error term)
+    # (category, kind) -> why this target cannot compute it; the checker reports it
+    refused: Mapping[tuple[str, str], str] = {}
+
+    def unsupported(self, spec: ir.Spec) -> Iterator[Unsupported]:
+        """The spec's constructs this target cannot compute."""
+        for category, kind, statement in _words(spec):
+            if (category, kind) in self.refused:
+                yield Unsupported(statement, f"the {category} `{kind}`",
+                                  self.refused[(category, kind)])  # fmt: skip
+
+    def optimizer(self, spec: ir.Spec, params: str = "") -> Optimizer:
+        """The spec's optimizer; `params` is the code naming the weights, where needed."""
+        method = getattr(self, f"optim_{spec.optimizer.kind}")
+        return method(spec, params)  # type: ignore[no-any-return]
+
+    def hyper(self, spec: ir.Spec, name: str) -> str:
+        """An optimizer option as this target must be given it (a literal by default)."""
+        return py(spec.optimizer[name])
+
+    def read(self, weight: ir.Weight) -> str:
+        """Code for a weight's current value as a NumPy array, kernels as (in, out)."""
+        raise NotImplementedError
+
+    def lower(self, spec: ir.Spec) -> Any:
+        """The target's own part of the plan: its model, loss, optimizer and loop."""
+        raise NotImplementedError
+
+
+def _words(spec: ir.Spec) -> Iterator[tuple[str, str, str]]:
+    """(category, word, statement keyword) for every vocabulary word the spec uses."""
+    yield "dtype", spec.dtype, "dtype"
+    yield "loss", spec.loss.kind, "loss"
+    yield "optimizer", spec.optimizer.kind, "optim"
+    network = spec.network
+    if isinstance(network, ir.Sequential):
+        for layer in network.layers:
+            yield "activation", layer.activation, "layer"
+    else:
+        yield from (("function", fn, "forward") for fn in sorted(_functions(network.expr)))
+
+
+def _functions(expr: ir.Expr) -> set[str]:
+    if isinstance(expr, ir.Call):
+        return {expr.fn} | _functions(expr.arg)
+    if isinstance(expr, ir.BinOp):
+        return _functions(expr.left) | _functions(expr.right)
+    if isinstance(expr, ir.Neg):
+        return _functions(expr.operand)
+    return set()

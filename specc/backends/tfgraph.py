@@ -1,0 +1,126 @@
+"""TensorFlow in graph mode (`tf.compat.v1`): placeholders, Variables, a loss tensor, a train op
+and one Session."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from .. import ir
+from ..lower import Log, LogSite, log
+from ..spell import formula, names, py
+from .base import Backend, Optimizer
+
+
+@dataclass(frozen=True)
+class GraphModel:
+    """The TF-graph half of a plan."""
+
+    dtype: str  # `tf.float32`
+    units_in: int
+    units_out: int
+    variables: tuple[str, ...]  # `fc1_kernel = tf.Variable(...)`
+    layers: tuple[str, ...]  # the forward pass, one tensor a line, ending in `outputs`
+    loss: str
+    optimizer: Optimizer
+    gradients: str  # for an update written out: `grad_w, grad_b = tf.gradients(...)`
+    updates: tuple[str, ...]  # ... and each weight's assign
+    fetch: tuple[str, ...]  # reading the weights a log line shows, before the update
+    log: Log
+
+
+class TFGraph(Backend):
+    name = "tfgraph"
+    title = "TensorFlow (graph mode, tf.compat.v1)"
+    extra = "tensorflow"
+    imports = ("import numpy as np", "import tensorflow as tf")
+    quiet_tensorflow = True
+    modules = ("numpy", "os", "tensorflow")
+    activations = {"linear": None, "relu": "tf.nn.relu", "sigmoid": "tf.sigmoid",
+                   "tanh": "tf.tanh"}  # fmt: skip
+    functions = {
+        **{fn: f"tf.{fn}" for fn in ir.FORMULA_FUNCTIONS},
+        "log": "tf.math.log",
+        "relu": "tf.nn.relu",
+    }
+    dtypes = {"float32": "tf.float32", "float64": "tf.float64"}
+    losses = {"mse": "tf.square", "mae": "tf.abs"}  # each element's error
+
+    def hyper(self, spec: ir.Spec, name: str) -> str:
+        # TF1 optimizers turn a Python float into a float32 tensor before casting it to the
+        # variable's dtype, so a float64 model would step with lr rounded to float32.
+        value = py(spec.optimizer[name])
+        return f"tf.constant({value}, dtype=tf.float64)" if spec.dtype == "float64" else value
+
+    def read(self, weight: ir.Weight) -> str:
+        return f"sess.run({weight.var})"
+
+    def optim_sgd(self, spec: ir.Spec, params: str) -> Optimizer:
+        lr = self.hyper(spec, "lr")
+        if spec.optimizer["momentum"]:
+            momentum = self.hyper(spec, "momentum")
+            return Optimizer(
+                f"tf.compat.v1.train.MomentumOptimizer(learning_rate={lr}, momentum={momentum})"
+            )
+        return Optimizer(f"tf.compat.v1.train.GradientDescentOptimizer(learning_rate={lr})")
+
+    def optim_gd(self, spec: ir.Spec, params: str) -> Optimizer:
+        return Optimizer(py(spec.optimizer["lr"]), written_out=True)
+
+    def lower(self, spec: ir.Spec) -> GraphModel:
+        weights = [w.var for w in spec.weights]
+        reduce = "tf.reduce_mean" if spec.loss.reduction == "mean" else "tf.reduce_sum"
+        shown = [w.var for w in spec.shown]
+        return GraphModel(
+            dtype=self.dtypes[spec.dtype],
+            units_in=spec.units_in,
+            units_out=spec.units_out,
+            variables=tuple(self._variable(w, spec.dtype) for w in spec.weights),
+            layers=self._layers(spec),
+            loss=f"{reduce}({self.losses[spec.loss.kind]}(outputs - targets))",
+            optimizer=self.optimizer(spec),
+            gradients=f"{names([f'grad_{w}' for w in weights])} = "
+            f"tf.gradients(loss, [{', '.join(weights)}])",
+            updates=tuple(f"{w}.assign({w} - learning_rate * grad_{w})," for w in weights),
+            fetch=(
+                (
+                    f"# Read the weights before this {spec.training.unit}'s update: fetched in the "
+                    "same run as",
+                    "# train_op, the reads' order against the update would be unspecified.",
+                    f"{names([f'{w}_value' for w in shown])} = sess.run([{', '.join(shown)}])",
+                )
+                if shown
+                else ()
+            ),
+            log=log(spec, LogSite("loss_value", lambda w: f"{w.var}_value", spec.training.unit)),
+        )
+
+    def _variable(self, weight: ir.Weight, dtype: str) -> str:
+        name = weight.name.replace(".", "/")
+        if weight.init.kind != "native":
+            return f'{weight.var} = tf.Variable(init["{weight.name}"], name="{name}")'
+        shape, tf_dtype = list(weight.shape), self.dtypes[dtype]
+        initial = (
+            f"tf.compat.v1.glorot_uniform_initializer()({shape}, dtype={tf_dtype})"
+            if weight.role == "kernel"
+            else f"tf.zeros({shape}, dtype={tf_dtype})"
+        )
+        return f'{weight.var} = tf.Variable({initial}, name="{name}")  # TF\'s own initializer'
+
+    def _layers(self, spec: ir.Spec) -> tuple[str, ...]:
+        network = spec.network
+        if isinstance(network, ir.Formula):
+            return (f"outputs = {formula(network.expr, self.functions, 'inputs')}",)
+        lines, previous = [], "inputs"
+        for i, layer in enumerate(network.layers, start=1):
+            activation = self.activations[layer.activation]
+            affine = f"tf.matmul({previous}, {layer.name}_kernel) + {layer.name}_bias"
+            if i == len(network.layers):
+                out = "outputs"
+            else:
+                out = "hidden" if len(network.layers) == 2 else f"hidden{i}"
+            lines.append(f"{out} = {activation}({affine})" if activation else f"{out} = {affine}")
+            previous = out
+        return tuple(lines)
+
+
+BACKEND = TFGraph()

@@ -1,0 +1,131 @@
+"""PyTorch: an `nn.Module` (or tensors autograd tracks and a `forward` function), `nn` losses,
+`torch.optim` optimizers, and a loop of zero_grad, backward and step."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from .. import ir
+from ..lower import Log, LogSite, log
+from ..spell import formula
+from .base import Backend, Optimizer
+
+
+@dataclass(frozen=True)
+class TorchModel:
+    """The PyTorch half of a plan."""
+
+    tensors: tuple[str, ...]  # a formula's weights: `w = torch.tensor(...)`
+    forward: str  # a formula's expression over `x`
+    layers: tuple[str, ...]  # a module's layers: `self.fc1 = nn.Linear(1, 32)`
+    calls: tuple[str, ...]  # its forward pass, line by line
+    construct: str  # `model = SimpleNet()`
+    loads: tuple[str, ...]  # copying the shared initial weights in
+    native: bool  # some weights keep nn.Linear's own initial values
+    criterion: str
+    optimizer: Optimizer
+    setup: str  # `optimizer = ...`, or the learning rate of an update written out
+    params: str  # the weights, for an update written out
+    model: str  # what the loop calls: `model` or `forward`
+    log: Log
+    predictions: str
+
+
+class Torch(Backend):
+    name = "torch"
+    title = "PyTorch"
+    extra = "torch"
+    imports = ("import numpy as np", "import torch", "from torch import nn")
+    modules = ("numpy", "torch")
+    activations = {"linear": None, "relu": "torch.relu", "sigmoid": "torch.sigmoid",
+                   "tanh": "torch.tanh"}  # fmt: skip
+    functions = {fn: f"torch.{fn}" for fn in ir.FORMULA_FUNCTIONS}
+    dtypes = {"float32": "torch.float32", "float64": "torch.float64"}
+    losses = {"mse": "nn.MSELoss", "mae": "nn.L1Loss"}
+
+    def read(self, weight: ir.Weight) -> str:
+        if weight.role == "param":
+            return f"{weight.var}.detach().numpy()"
+        # nn.Linear stores its kernel as (outputs, inputs).
+        attribute = "weight" if weight.role == "kernel" else "bias"
+        transpose = ".T" if weight.role == "kernel" else ""
+        return f"model.{weight.layer}.{attribute}.detach().numpy(){transpose}"
+
+    def optim_sgd(self, spec: ir.Spec, params: str) -> Optimizer:
+        momentum = spec.optimizer["momentum"]
+        extra = f", momentum={self.hyper(spec, 'momentum')}" if momentum else ""
+        return Optimizer(f"torch.optim.SGD({params}, lr={self.hyper(spec, 'lr')}{extra})")
+
+    def optim_gd(self, spec: ir.Spec, params: str) -> Optimizer:
+        return Optimizer(self.hyper(spec, "lr"), written_out=True)
+
+    def lower(self, spec: ir.Spec) -> TorchModel:
+        network = spec.network
+        formula_model = isinstance(network, ir.Formula)
+        params = (
+            f"[{', '.join(w.var for w in spec.weights)}]" if formula_model else "model.parameters()"
+        )
+        optimizer = self.optimizer(spec, params)
+        loss = spec.loss
+        reduction = f'reduction="{loss.reduction}"' if loss.reduction != "mean" else ""
+        model = "forward" if formula_model else "model"
+        return TorchModel(
+            tensors=(
+                tuple(
+                    f'{w.var} = torch.tensor(init["{w.name}"], requires_grad=True)'
+                    for w in spec.weights
+                )
+                if formula_model
+                else ()
+            ),
+            forward=formula(network.expr, self.functions, "x") if formula_model else "",
+            layers=self._layers(spec),
+            calls=self._calls(spec),
+            construct=f"model = {spec.name}()" + (".double()" if spec.dtype == "float64" else ""),
+            loads=self._loads(spec),
+            native=spec.native,
+            criterion=f"{self.losses[loss.kind]}({reduction})",
+            optimizer=optimizer,
+            setup=(
+                f"learning_rate = {optimizer.construct}"
+                if optimizer.written_out
+                else f"optimizer = {optimizer.construct}"
+            ),
+            params=params,
+            model=model,
+            log=log(spec, LogSite("loss.item()", self.read, spec.training.unit)),
+            predictions=f"{model}(torch.from_numpy(x_new)).numpy()",
+        )
+
+    def _layers(self, spec: ir.Spec) -> tuple[str, ...]:
+        if not isinstance(spec.network, ir.Sequential):
+            return ()
+        return tuple(
+            f"self.{layer.name} = nn.Linear({layer.units_in}, {layer.units_out})"
+            for layer in spec.network.layers
+        )
+
+    def _calls(self, spec: ir.Spec) -> tuple[str, ...]:
+        if not isinstance(spec.network, ir.Sequential):
+            return ()
+        lines = []
+        layers = spec.network.layers
+        for i, layer in enumerate(layers):
+            activation = self.activations[layer.activation]
+            call = f"self.{layer.name}(x)"
+            result = f"{activation}({call})" if activation else call
+            lines.append(f"return {result}" if i == len(layers) - 1 else f"x = {result}")
+        return tuple(lines)
+
+    def _loads(self, spec: ir.Spec) -> tuple[str, ...]:
+        if not isinstance(spec.network, ir.Sequential):
+            return ()
+        return tuple(
+            f"model.{w.layer}.{'weight' if w.role == 'kernel' else 'bias'}.copy_("
+            f'torch.from_numpy(init["{w.name}"]{".T" if w.role == "kernel" else ""}))'
+            for w in spec.weights
+            if w.init.kind != "native"
+        )
+
+
+BACKEND = Torch()

@@ -1,0 +1,372 @@
+"""Expressions and their shapes: data formulas, the forward formula, literals and initializers."""
+
+from __future__ import annotations
+
+import math
+
+from .. import ir
+from .. import syntax as s
+from .. import vocabulary as v
+from ..diagnostics import did_you_mean, one_of
+from .report import Reporter
+from .scope import Scope
+from .values import literal_number, number, whole
+
+Shape = tuple[int | None, ...]  # () a number; None rows: read from a file at run time
+
+_SIZE = v.Option("size", "integer", "a size", low=1, high=v.MAX_ELEMENTS)
+_COUNT = v.Option("count", "integer", "the count", low=1, high=v.MAX_ELEMENTS)
+# What a data expression may call: the generators, then the element-wise functions.
+_DATA_CALLS = v.Words(
+    "data function", "data functions", v.GENERATORS.words + v.DATA_FUNCTIONS.words
+)
+
+
+def shape_text(shape: Shape) -> str:
+    """`(10, 1)`, `(4,)`, `(?, 2)` for rows known only at run time."""
+    text = ", ".join("?" if n is None else str(n) for n in shape)
+    return f"({text},)" if len(shape) == 1 else f"({text})"
+
+
+def refs(expr: ir.Expr) -> set[str]:
+    """The names an expression reads."""
+    if isinstance(expr, ir.Ref):
+        return {expr.name}
+    if isinstance(expr, ir.BinOp):
+        return refs(expr.left) | refs(expr.right)
+    if isinstance(expr, ir.Neg):
+        return refs(expr.operand)
+    if isinstance(expr, ir.Call):
+        return refs(expr.arg)
+    return set()
+
+
+class Lowering:
+    """Lowers one kind of expression to the IR and infers its shape, NumPy's way.
+
+    Subclasses say what a name and a call mean where the expression is written.
+    """
+
+    def __init__(self, scope: Scope) -> None:
+        self.scope = scope
+        self.report = scope.report
+
+    def name(self, node: s.Name) -> tuple[ir.Expr, Shape]:
+        """What a name means here, and its shape."""
+        raise NotImplementedError
+
+    def call(self, node: s.Call) -> tuple[ir.Expr, Shape]:
+        """What a function call means here, and its shape."""
+        raise NotImplementedError
+
+    def lower(self, expr: s.Expr) -> tuple[ir.Expr, Shape]:
+        """The IR of `expr` and its shape: () for a number, else (rows, columns) or (n,)."""
+        if isinstance(expr, s.Number):
+            return ir.Const(value=number(self.report, expr, "a number")), ()
+        if isinstance(expr, s.Name):
+            return self.name(expr)
+        if isinstance(expr, s.Unary):
+            operand, shape = self.lower(expr.operand)
+            if expr.op == "+":
+                return operand, shape
+            if isinstance(operand, ir.Const):  # `-1` reads as a number, not a negation
+                return ir.Const(value=-operand.value), ()
+            return ir.Neg(operand=operand), shape
+        if isinstance(expr, s.BinOp):
+            left, left_shape = self.lower(expr.left)
+            right, right_shape = self.lower(expr.right)
+            if expr.op == "@":
+                shape = self.matmul(left_shape, right_shape, expr)
+            else:
+                shape = self.broadcast(left_shape, right_shape, expr)
+            return ir.BinOp(op=expr.op, left=left, right=right), shape
+        if isinstance(expr, s.Array):
+            literal = array(self.report, expr)
+            return literal, literal.shape
+        if isinstance(expr, s.Call):
+            return self.call(expr)
+        if isinstance(expr, s.String):
+            raise self.report.error("a string is not a value here", expr.span)
+        raise self.report.error("expected a number, a name, a list or a function", expr.span)
+
+    def broadcast(self, left: Shape, right: Shape, expr: s.BinOp) -> Shape:
+        """NumPy's broadcasting rule, with rows that are unknown until run time."""
+        if not left or not right:
+            return left or right
+        size = max(len(left), len(right))
+        a = (1,) * (size - len(left)) + left
+        b = (1,) * (size - len(right)) + right
+        out: list[int | None] = []
+        for m, n in zip(a, b, strict=True):
+            if m == n or n == 1:
+                out.append(m)
+            elif m == 1:
+                out.append(n)
+            else:
+                raise self.report.error(
+                    f"shapes {shape_text(left)} and {shape_text(right)} do not fit together "
+                    f"in `{expr.op}`",
+                    expr.span,
+                    "both sides need the same number of rows and columns",
+                )
+        return tuple(out)
+
+    def matmul(self, left: Shape, right: Shape, expr: s.BinOp) -> Shape:
+        """The shape of `left @ right`, for matrices whose inner sizes agree."""
+        if len(left) != 2 or len(right) != 2:
+            raise self.report.error(
+                f"`@` multiplies matrices; these have shapes {shape_text(left)} and "
+                f"{shape_text(right)}",
+                expr.span,
+                "declare the weight as a matrix, for example `param W[2, 1]`",
+            )
+        if left[1] != right[0]:
+            raise self.report.error(
+                f"shapes {shape_text(left)} @ {shape_text(right)}: "
+                f"{left[1]} columns against {right[0]} rows",
+                expr.span,
+            )
+        return (left[0], right[1])
+
+    def function(self, call: s.Call, allowed: v.Words) -> tuple[ir.Expr, Shape]:
+        """An element-wise function of one argument: `exp(x)`, `relu(x @ W)`."""
+        name = call.func.text
+        if name not in allowed:
+            raise self.report.error(
+                f"unknown function `{name}`",
+                call.func.span,
+                did_you_mean(name, allowed.names) or allowed.choices(),
+            )
+        if len(call.args) != 1 or call.kwargs:
+            raise self.report.error(f"`{name}` takes one argument", call.span)
+        arg, shape = self.lower(call.args[0])
+        return ir.Call(fn=name, arg=arg), shape
+
+
+class DataLowering(Lowering):
+    """A `data` expression: earlier data, draws, files, literals; computed once with NumPy."""
+
+    def name(self, node: s.Name) -> tuple[ir.Expr, Shape]:
+        if node.id in self.scope.data:
+            return ir.Ref(name=node.id), self.scope.data[node.id][0].shape
+        help_text = did_you_mean(node.id, self.scope.data)
+        if help_text is None and node.id in v.PARAMETERS:
+            help_text = f"call it: `{node.id}(100)`"
+        if node.id in self.scope.params:
+            help_text = "params belong in the `forward` formula, not in data"
+        raise self.report.error(
+            f"`{node.id}` is not defined",
+            node.span,
+            help_text or "define it with `data` on an earlier line",
+        )
+
+    def call(self, node: s.Call) -> tuple[ir.Expr, Shape]:
+        name = node.func.text
+        if name in v.DATA_FUNCTIONS:
+            return self.function(node, v.DATA_FUNCTIONS)
+        if name == "csv":
+            return csv(self.report, node)
+        if name not in v.PARAMETERS:
+            raise self.report.error(
+                f"unknown function `{name}`",
+                node.func.span,
+                did_you_mean(name, _DATA_CALLS.names) or _DATA_CALLS.choices(),
+            )
+        return generator(self.report, node)
+
+
+class FormulaLowering(Lowering):
+    """The `forward` formula: `x`, params and numbers, computed by the framework."""
+
+    def __init__(self, scope: Scope, x_shape: Shape) -> None:
+        super().__init__(scope)
+        self.x_shape = x_shape
+
+    def name(self, node: s.Name) -> tuple[ir.Expr, Shape]:
+        if node.id == "x":
+            return ir.Ref(name="x"), self.x_shape
+        if node.id in self.scope.params:
+            return ir.Ref(name=node.id), self.scope.params[node.id][0].shape
+        if node.id in self.scope.data:
+            raise self.report.error(
+                f"`{node.id}` is data; a formula computes from `x` and params",
+                node.span,
+                f"declare a weight with `param {node.id}[1]`, or train on it as `x`",
+            )
+        raise self.report.error(
+            f"`{node.id}` is not defined",
+            node.span,
+            did_you_mean(node.id, ["x", *self.scope.params])
+            or f"declare `{node.id}` with `param` before using it",
+        )
+
+    def call(self, node: s.Call) -> tuple[ir.Expr, Shape]:
+        return self.function(node, v.FORMULA_FUNCTIONS)
+
+
+def generator(report: Reporter, call: s.Call) -> tuple[ir.Expr, Shape]:
+    """A draw (`randn(100, 1)`, `uniform(-1, 1, 100)`) or `linspace(0, 1, 50)`."""
+    name = call.func.text
+    if call.kwargs:
+        raise report.error(f"`{name}` takes no named arguments", call.kwargs[0][0].span)
+    n_params = v.PARAMETERS[name]
+    n_sizes = len(call.args) - n_params
+    if (name == "linspace" and n_sizes != 0) or (name != "linspace" and n_sizes not in (1, 2)):
+        raise report.error(
+            f"wrong number of arguments to `{name}`",
+            call.span,
+            f"write {v.GENERATORS[name].usage}",
+        )
+    params = tuple(number(report, a, f"an argument of `{name}`") for a in call.args[:n_params])
+    if name == "linspace":
+        num = whole(report, call.args[2], _COUNT)
+        return ir.Linspace(start=params[0], stop=params[1], num=num), (num, 1)
+    sizes = [whole(report, a, _SIZE) for a in call.args[n_params:]]
+    shape = (sizes[0], sizes[1] if len(sizes) == 2 else 1)
+    elements = shape[0] * shape[1]
+    if elements > v.MAX_ELEMENTS:
+        raise report.error(f"{elements:,} values is too much data", call.span)
+    if name == "uniform" and params[0] >= params[1]:
+        raise report.error("`uniform(low, high, ...)` needs low < high", call.span)
+    if name == "normal" and params[1] < 0:
+        raise report.error("the standard deviation cannot be negative", call.args[1].span)
+    return ir.Draw(fn=name, params=params, shape=shape), shape
+
+
+def csv(report: Reporter, call: s.Call) -> tuple[ir.Expr, Shape]:
+    """`csv("file.csv", "column", ...)`: columns read when the script runs, rows unknown."""
+    args = call.args
+    if len(args) < 2 or call.kwargs or not all(isinstance(a, s.String) for a in args):
+        raise report.error(
+            "`csv` takes a file name and the columns to read, all in double quotes",
+            call.span,
+            f"write {v.GENERATORS['csv'].usage}",
+        )
+    path, *columns = (a.value for a in args)  # type: ignore[union-attr]
+    limits = [v.MAX_PATH] + [v.MAX_COLUMN] * len(columns)
+    for arg, text, longest in zip(args, [path, *columns], limits, strict=True):
+        if not text or not text.isprintable():
+            raise report.error("file and column names must be printable text", arg.span)
+        if len(text) > longest:
+            raise report.error(f"a name longer than {longest} characters", arg.span)
+    if len(set(columns)) != len(columns):
+        raise report.error("a column is listed twice", call.span)
+    return ir.Csv(path=path, columns=tuple(columns)), (None, len(columns))
+
+
+def array(report: Reporter, expr: s.Array) -> ir.ArrayLiteral:
+    """A literal table: a flat list is one column, a list of lists is rows."""
+    if not expr.items:
+        raise report.error("an empty list has no values", expr.span)
+    if not all(isinstance(item, s.Array) for item in expr.items):
+        return ir.ArrayLiteral(rows=tuple((x,) for x in _row(report, expr)), column=True)
+    rows = [_row(report, item) for item in expr.items]  # type: ignore[arg-type]
+    width = len(rows[0])
+    for row, item in zip(rows, expr.items, strict=True):
+        if len(row) != width:
+            raise report.error(
+                f"this row has {len(row)} value(s), the first row has {width}",
+                item.span,
+                "every row needs the same number of values",
+            )
+    return ir.ArrayLiteral(rows=tuple(rows))
+
+
+def _row(report: Reporter, expr: s.Array) -> tuple[int | float, ...]:
+    if not expr.items:
+        raise report.error("an empty row", expr.span)
+    if len(expr.items) > v.MAX_ELEMENTS:
+        raise report.error("this list is too long", expr.span)
+    values = []
+    for item in expr.items:
+        if literal_number(item) is None:
+            what = "lists nest at most two deep" if isinstance(item, s.Array) else "a number"
+            raise report.error(f"expected a number here ({what})", item.span)
+        values.append(number(report, item, "a value"))
+    return tuple(values)
+
+
+# Initializers ---------------------------------------------------------------------------
+
+
+def init(report: Reporter, expr: s.Expr, shape: tuple[int, ...], role: str) -> ir.Init:
+    """An initializer for a weight of `shape`: a name, a distribution, a number or a list.
+
+    `role` is "kernel", "bias" or "param".
+    """
+    if isinstance(expr, s.Name):
+        return _named_init(report, expr, shape, role)
+    if isinstance(expr, s.Call):
+        return _drawn_init(report, expr)
+    if isinstance(expr, s.Array):
+        return _array_init(report, expr, shape)
+    if literal_number(expr) is not None:
+        return ir.Init(kind="constant", args=(number(report, expr, "the initial value"),))
+    raise report.error(
+        "unknown initializer", expr.span, f"{v.INITIALIZERS.choices()}, a number or a list"
+    )
+
+
+def _named_init(report: Reporter, expr: s.Name, shape: tuple[int, ...], role: str) -> ir.Init:
+    if expr.id not in v.INITIALIZERS:
+        raise report.error(
+            f"unknown {v.INITIALIZERS.singular} `{expr.id}`",
+            expr.span,
+            did_you_mean(expr.id, v.INITIALIZERS.names) or v.INITIALIZERS.choices(),
+        )
+    kind = expr.id
+    if kind in v.DRAWN_INITIALIZERS:
+        usage = v.INITIALIZERS[kind].usage
+        raise report.error(f"`{kind}` needs its parameters", expr.span, f"write `{usage}`")
+    if kind == "glorot_uniform" and len(shape) != 2:
+        raise report.error(
+            f"`glorot_uniform` is for matrices; this weight has shape {shape_text(shape)}",
+            expr.span,
+            "use `zeros`, a number or `uniform(low, high)`",
+        )
+    if kind == "native" and role == "param":
+        raise report.error(
+            "`native` is for layers: a param's framework has no default for it",
+            expr.span,
+            "draw it with NumPy instead, for example `uniform(-1, 1)`",
+        )
+    return ir.Init(kind=kind)
+
+
+def _drawn_init(report: Reporter, expr: s.Call) -> ir.Init:
+    """`uniform(low, high)` or `normal(mean, std)`, drawn with NumPy."""
+    kind = expr.func.text
+    if kind in v.INITIALIZERS and kind not in v.DRAWN_INITIALIZERS:
+        raise report.error(f"`{kind}` takes no arguments", expr.span, f"write `{kind}`")
+    if kind not in v.DRAWN_INITIALIZERS:
+        raise report.error(
+            f"unknown {v.INITIALIZERS.singular} `{kind}`",
+            expr.func.span,
+            did_you_mean(kind, v.DRAWN_INITIALIZERS)
+            or f"the initializers called with numbers are {one_of(v.DRAWN_INITIALIZERS)}",
+        )
+    if len(expr.args) != 2 or expr.kwargs:
+        usage = v.INITIALIZERS[kind].usage
+        raise report.error(f"`{kind}` takes two numbers", expr.span, f"write `{usage}`")
+    args = tuple(number(report, a, f"an argument of `{kind}`") for a in expr.args)
+    if kind == "uniform" and args[0] >= args[1]:
+        raise report.error("`uniform(low, high)` needs low < high", expr.span)
+    if kind == "normal" and args[1] < 0:
+        raise report.error("the standard deviation cannot be negative", expr.args[1].span)
+    return ir.Init(kind=kind, args=args)
+
+
+def _array_init(report: Reporter, expr: s.Array, shape: tuple[int, ...]) -> ir.Init:
+    """A literal list of the weight's shape; a column fits a vector or a one-column matrix."""
+    literal = array(report, expr)
+    values = [x for row in literal.rows for x in row]
+    fits = literal.shape == shape if len(shape) == 2 else literal.column
+    if len(shape) == 2 and literal.column and shape[1] == 1:
+        fits = len(values) == shape[0]
+    given = (len(values),) if literal.column else literal.shape
+    if not fits or len(values) != math.prod(shape):
+        raise report.error(
+            f"this list has shape {shape_text(given)}, the weight has shape {shape_text(shape)}",
+            expr.span,
+        )
+    return ir.Init(kind="array", values=literal)

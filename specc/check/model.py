@@ -1,0 +1,288 @@
+"""The model: its name, seed and dtype, data, layers or params and formula, checked as a whole."""
+
+from __future__ import annotations
+
+from .. import ir
+from .. import syntax as s
+from .. import vocabulary as v
+from ..vocabulary import Option
+from .expressions import DataLowering, FormulaLowering, Shape, init, refs, shape_text
+from .report import Invalid
+from .scope import Scope
+from .values import choice, identifier, options, whole
+
+_SEED = Option("seed", "integer", "the seed", low=0, high=v.MAX_SEED)
+_UNITS = Option("size", "integer", "a size", low=1, high=v.MAX_UNITS)
+_MAX_LAYERS = v.MAX_WEIGHTS // 2  # a kernel and a bias each
+# How each of a layer's `init`-typed options maps to its IR field and weight.
+_LAYER_WEIGHTS = {"init": ("kernel_init", "kernel"), "bias": ("bias_init", "bias")}
+_ONE_OR_THE_OTHER = (
+    "a model is either a stack of `layer`s or `param`s with a `forward` formula, not both"
+)
+
+
+# Statements -----------------------------------------------------------------------------
+
+
+def model_stmt(scope: Scope, stmt: s.ModelStmt) -> None:
+    """`model SimpleNet`: the generated class's name."""
+    scope.fields["name"] = identifier(scope.report, stmt.name, "model name")
+
+
+def seed_stmt(scope: Scope, stmt: s.SeedStmt) -> None:
+    """`seed 0`: NumPy's seed for the data and initial weights."""
+    scope.fields["seed"] = whole(scope.report, stmt.value, _SEED)
+
+
+def dtype_stmt(scope: Scope, stmt: s.DtypeStmt) -> None:
+    """`dtype float64`."""
+    scope.fields["dtype"] = choice(scope.report, stmt.name, v.DTYPES)
+
+
+def data_stmt(scope: Scope, stmt: s.DataStmt) -> None:
+    """`data x = ...`: a table of samples, computed from earlier data."""
+    report = scope.report
+    name = identifier(report, stmt.name, "data name")
+    _defined_once(scope, name, stmt.name)
+    expr, shape = DataLowering(scope).lower(stmt.value)
+    if shape == ():
+        raise report.error(
+            f"data `{name}` is a single number, not a table of samples",
+            stmt.value.span,
+            "draw samples, for example `randn(100, 1)`",
+        )
+    if len(shape) != 2:
+        raise report.error(f"data `{name}` has shape {shape_text(shape)}", stmt.value.span)
+    scope.data[name] = (ir.Data(name=name, expr=expr, shape=shape), stmt)
+
+
+def layer_stmt(scope: Scope, stmt: s.LayerStmt) -> None:
+    """`layer Dense 1->32 relu init=...`: its sizes chain with the layer before it."""
+    report = scope.report
+    if len(scope.layers) == _MAX_LAYERS:
+        raise report.error(
+            f"more than {_MAX_LAYERS} layers",
+            stmt.keyword.span,
+            "specc writes scripts "
+            "for models a reader can follow; generate deeper ones in a loop of your own",
+        )
+    # Each part is checked on its own, so that one typo doesn't hide the shape checks.
+    kind = report.attempt(lambda: choice(report, stmt.kind, v.LAYERS), v.LAYERS.names[0])
+    size_in = report.attempt(lambda: whole(report, stmt.size_in, _UNITS))
+    size_out = report.attempt(lambda: whole(report, stmt.size_out, _UNITS))
+    fields = _activation(scope, stmt)
+    if scope.layers and size_in is not None:
+        previous = scope.layers[-1][0]
+        if previous.units_out != size_in:
+            report.error(
+                f"this layer takes {size_in} inputs, but the layer before it gives "
+                f"{previous.units_out}",
+                stmt.size_in.span,
+                f"write `{kind} {previous.units_out}->{size_out or '...'}`",
+            )
+    if size_in is None or size_out is None:  # the options are still checked, but not the inits
+        options(report, stmt.options, v.LAYERS[kind])
+        return
+    fields |= _inits(scope, stmt, v.LAYERS[kind], (size_in, size_out))
+    name = f"fc{len(scope.layers) + 1}"
+    layer = ir.Dense(name=name, units_in=size_in, units_out=size_out, **fields)
+    scope.layers.append((layer, stmt))
+
+
+def _activation(scope: Scope, stmt: s.LayerStmt) -> dict[str, str]:
+    """The activation as an IR field; none given (or a wrong one) leaves the IR's default."""
+    given = stmt.activation
+    if given is None:
+        return {}
+    name = scope.report.attempt(lambda: choice(scope.report, given, v.ACTIVATIONS))
+    return {} if name is None else {"activation": name}
+
+
+def _inits(
+    scope: Scope, stmt: s.LayerStmt, word: v.Word, sizes: tuple[int, int]
+) -> dict[str, ir.Init]:
+    """The kernel's and the bias's initializers: as given, or the vocabulary's defaults."""
+    shapes = {"kernel": sizes, "bias": sizes[1:]}
+
+    def read(expr: s.Expr, option: Option) -> ir.Init:
+        """The initializer `init=` or `bias=` gives, for the shape of its weight."""
+        role = _LAYER_WEIGHTS[option.name][1]
+        return init(scope.report, expr, shapes[role], role)
+
+    given = options(scope.report, stmt.options, word, init=read)
+    return {
+        field: given.get(key) or ir.Init(kind=word.option(key).default)  # type: ignore[misc]
+        for key, (field, _) in _LAYER_WEIGHTS.items()
+    }
+
+
+def param_stmt(scope: Scope, stmt: s.ParamStmt) -> None:
+    """`param w[1] = uniform(0, 1)`: a weight of the formula model."""
+    report = scope.report
+    if len(scope.params) == v.MAX_WEIGHTS:
+        raise report.error(f"more than {v.MAX_WEIGHTS} params", stmt.keyword.span)
+    name = identifier(report, stmt.name, "param name")
+    _defined_once(scope, name, stmt.name)
+    if len(stmt.shape) > 2:
+        raise report.error(
+            "a param has one or two dimensions",
+            stmt.shape[2].span,
+            f"write `{name}[rows, columns]`",
+        )
+    shape = tuple(whole(report, n, _UNITS) for n in stmt.shape)
+    if stmt.init is None:  # Keras's add_weight default for matrices; zeros for vectors
+        initial = ir.Init(kind="glorot_uniform" if len(shape) == 2 else "zeros")
+    else:
+        initial = init(report, stmt.init, shape, "param")
+    scope.params[name] = (ir.ParamDef(name=name, shape=shape, init=initial), stmt)
+
+
+def _defined_once(scope: Scope, name: str, where: s.Word) -> None:
+    """Data and params share one namespace, and each name is defined once."""
+    first = scope.data.get(name) or scope.params.get(name)
+    if first is not None:
+        line = first[1].span.line if first[1] else 0
+        raise scope.report.error(f"`{name}` is defined twice (first on line {line})", where.span)
+
+
+# The model as a whole --------------------------------------------------------------------
+
+
+def network(scope: Scope) -> ir.Sequential | ir.Formula:
+    """The stack of layers or the formula, with the data checked against it."""
+    report = scope.report
+    forward = scope.first.get(s.ForwardStmt)
+    if s.LayerStmt in scope.kinds:
+        for stmt in [forward, *(p for _, p in scope.params.values())]:
+            if stmt is not None:
+                report.error(
+                    f"`{stmt.keyword.text}` in a spec with layers",
+                    stmt.keyword.span,
+                    _ONE_OR_THE_OTHER,
+                )
+        if not scope.layers:
+            raise Invalid()  # every layer had an error, already reported
+        sequential = ir.Sequential(layers=tuple(layer for layer, _ in scope.layers))
+        default_data(scope, sequential.units_in, sequential.units_out)
+        return sequential
+    if isinstance(forward, s.ForwardStmt):
+        return formula(scope, forward)
+    if scope.params:
+        first = next(iter(scope.params.values()))[1]
+        raise report.error(
+            "params but no `forward` formula",
+            first.keyword.span,
+            "say how the output is computed, for example `forward y = w * x + b`",
+        )
+    if not scope.kinds:
+        raise report.error(
+            "the spec is empty",
+            report.end(),
+            "a spec needs at least a model, for example `layer Dense 1->1`",
+        )
+    raise report.error(
+        "the spec has no model", report.end(), "add a layer, for example `layer Dense 1->1`"
+    )
+
+
+def formula(scope: Scope, forward: s.ForwardStmt) -> ir.Formula:
+    """`forward y = w * x + b`: one row of output per sample of `x`."""
+    report = scope.report
+    if forward.name.text != "y":
+        raise report.error(
+            f"`forward` computes `{forward.name.text}`, but the model trains against `y`",
+            forward.name.span,
+            "write `forward y = ...`",
+        )
+    if not scope.params:
+        if s.ParamStmt in scope.kinds:
+            raise Invalid()  # the params' own errors are reported
+        raise report.error(
+            "the formula has nothing to train",
+            forward.keyword.span,
+            "declare its weights first, for example `param w[1] = zeros`",
+        )
+    x_shape = _x_shape(scope)
+    expr, shape = FormulaLowering(scope, x_shape).lower(forward.value)
+    if len(shape) != 2 or shape[0] != x_shape[0] or shape[1] is None:
+        raise report.error(
+            f"the formula gives shape {shape_text(shape)}; it must give one row per sample "
+            f"of `x` {shape_text(x_shape)}",
+            forward.value.span,
+            "use `x` in the formula, for example `w * x + b`",
+        )
+    units_in = x_shape[1] or 1
+    default_data(scope, units_in, shape[1])
+    for name, (_, stmt) in scope.params.items():
+        if name not in refs(expr):
+            report.warning(f"param `{name}` is not used in the formula", stmt.name.span)
+    return ir.Formula(
+        params=tuple(p for p, _ in scope.params.values()),
+        expr=expr,
+        units_in=units_in,
+        units_out=shape[1],
+    )
+
+
+def _x_shape(scope: Scope) -> Shape:
+    """The shape of `x`: as given, or the column specc draws, as long as `y` if `y` is given."""
+    if "x" in scope.data:
+        return scope.data["x"][0].shape
+    rows = scope.data["y"][0].shape[0] if "y" in scope.data else None
+    return (rows or v.DEFAULT_SAMPLES, 1)
+
+
+def default_data(scope: Scope, units_in: int, units_out: int) -> None:
+    """Check x and y against the model, filling in random ones the spec leaves out."""
+    report = scope.report
+    units = {"x": units_in, "y": units_out}
+    for name, width in units.items():
+        if name in scope.data:
+            data, stmt = scope.data[name]
+            if data.shape[1] != width and stmt is not None:
+                report.error(
+                    f"`{name}` has {data.shape[1]} column(s), but the {_end(scope, name)} has "
+                    f"{width} {'input' if name == 'x' else 'output'}(s)",
+                    stmt.value.span,
+                    f"`{name}` must be a table of shape (samples, {width})",
+                )
+    given = [scope.data[n] for n in units if n in scope.data]
+    if len(given) == 1 and given[0][0].shape[0] is None:
+        stmt = given[0][1]
+        raise report.error(
+            "with data read from a file, give both `x` and `y`",
+            stmt.value.span if stmt else None,
+        )
+    samples = next((d.shape[0] for d, _ in given if d.shape[0]), v.DEFAULT_SAMPLES)
+    for name, width in units.items():
+        if name not in scope.data:
+            draw = ir.Draw(fn="randn", shape=(samples, width))
+            scope.data[name] = (ir.Data(name=name, expr=draw, shape=draw.shape, default=True), None)
+    (x, _), (y, y_stmt) = scope.data["x"], scope.data["y"]
+    if None not in (x.shape[0], y.shape[0]) and x.shape[0] != y.shape[0] and y_stmt:
+        report.error(
+            f"`y` has {y.shape[0]} rows but `x` has {x.shape[0]}",
+            y_stmt.value.span,
+            "inputs and targets need one row per sample",
+        )
+
+
+def _end(scope: Scope, name: str) -> str:
+    """What `x` or `y` must fit, in words: "the first layer", "the model"."""
+    if not scope.layers:
+        return "model"
+    return "first layer" if name == "x" else "last layer"
+
+
+def check_unused(scope: Scope) -> None:
+    """Warn about data that neither the model nor other data reads."""
+    used: set[str] = {"x", "y"}
+    for data, _ in scope.data.values():
+        used |= refs(data.expr)
+    for name, (_, stmt) in scope.data.items():
+        if name not in used and stmt is not None:
+            scope.report.warning(
+                f"data `{name}` is never used",
+                stmt.name.span,
+                "the model trains on `x` and `y`",
+            )

@@ -1,0 +1,32 @@
+"""What the statements declare, gathered in one walk for the checks that need the whole spec."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from .. import ir
+from .. import syntax as s
+from .report import Reporter
+
+
+@dataclass
+class Scope:
+    """The spec as checked so far: its names, layers, params and statements, by kind."""
+
+    report: Reporter
+    # IR fields that one statement each sets (`name`, `seed`, `dtype`, `loss`, ...); what a
+    # spec leaves out takes the IR's default.
+    fields: dict[str, Any] = field(default_factory=dict)
+    # data by name, with its statement; None for data specc draws itself (x and y)
+    data: dict[str, tuple[ir.Data, s.DataStmt | None]] = field(default_factory=dict)
+    layers: list[tuple[ir.Dense, s.LayerStmt]] = field(default_factory=list)
+    params: dict[str, tuple[ir.ParamDef, s.ParamStmt]] = field(default_factory=dict)
+    # the first statement of each kind that may appear only once
+    first: dict[type[s.Statement], s.Statement] = field(default_factory=dict)
+    kinds: set[type[s.Statement]] = field(default_factory=set)  # every kind the spec has
+
+    @property
+    def training(self) -> ir.Training:
+        """How long the spec trains, as given or by default."""
+        return self.fields.get("training", ir.Training())

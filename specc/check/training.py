@@ -1,0 +1,134 @@
+"""Training: the loss, the optimizer and the schedule; then what is logged and predicted."""
+
+from __future__ import annotations
+
+from .. import ir
+from .. import syntax as s
+from .. import vocabulary as v
+from ..diagnostics import did_you_mean, one_of
+from .expressions import array
+from .scope import Scope
+from .values import choice, literal_number, options
+
+Network = ir.Sequential | ir.Formula
+
+
+def loss_stmt(scope: Scope, stmt: s.LossStmt) -> None:
+    """`loss mse reduction=sum`."""
+    kind = choice(scope.report, stmt.kind, v.LOSSES)
+    word = v.LOSSES[kind]
+    given = options(scope.report, stmt.options, word)
+    scope.fields["loss"] = ir.Loss(kind=kind, **(word.defaults() | given))
+
+
+def optim_stmt(scope: Scope, stmt: s.OptimStmt) -> None:
+    """`optim sgd lr=0.01 momentum=0.9`: each optimizer takes its own options."""
+    kind = choice(scope.report, stmt.kind, v.OPTIMIZERS)
+    # Naming the optimizer makes an option meant for another one a located error of its own.
+    given = options(scope.report, stmt.options, v.OPTIMIZERS[kind], what=f"`{kind}`")
+    scope.fields["optimizer"] = ir.Optimizer(kind=kind, options=given)
+
+
+def train_stmt(scope: Scope, stmt: s.TrainStmt) -> None:
+    """`train epochs=100` or `train steps=2000`: full-batch updates, counted either way."""
+    given = options(scope.report, stmt.options, v.TRAIN_OPTIONS)
+    if "epochs" in given and "steps" in given:
+        option = next(o for o in stmt.options if o.key.text == "steps")
+        raise scope.report.error(
+            "give `epochs` or `steps`, not both",
+            option.span,
+            "with full-batch training each epoch is one step",
+        )
+    if "steps" in given:
+        scope.fields["training"] = ir.Training(unit="step", count=given["steps"])
+    else:
+        epochs = given.get("epochs", v.TRAIN_OPTIONS.option("epochs").default)
+        scope.fields["training"] = ir.Training(unit="epoch", count=epochs)
+
+
+# Checked once the model is known ----------------------------------------------------------
+
+
+def logging(scope: Scope, network: Network) -> ir.Logging:
+    """`log every=10 show=loss,w format="..."`: what the script prints, by the model's weights."""
+    stmt = scope.first.get(s.LogStmt)
+    assert stmt is None or isinstance(stmt, s.LogStmt)
+    given = options(scope.report, stmt.options, v.LOG_OPTIONS) if stmt else {}
+    show = _shown(scope, network, given.pop("show", ()))  # type: ignore[arg-type]
+    if "format" in given and stmt is not None:
+        _check_format(scope, stmt, str(given["format"]), show)
+    training = scope.training
+    every = given.pop("every", max(1, training.count // 10))  # a tenth of the run
+    return ir.Logging(every=every, show=tuple(show), **given)
+
+
+def _weights(network: Network) -> list[str]:
+    """The names `show` may list: params, or each layer's kernel and bias."""
+    if isinstance(network, ir.Formula):
+        return [p.name for p in network.params]
+    return [f"{layer.name}_{role}" for layer in network.layers for role in ("kernel", "bias")]
+
+
+def _shown(scope: Scope, network: Network, values: tuple[s.Expr, ...]) -> list[str]:
+    """The weights `show` lists, each once, in its order; the loss is always shown."""
+    report = scope.report
+    weights = _weights(network)
+    show: list[str] = []
+    for value in values:
+        if not isinstance(value, s.Name):
+            report.error("`show` lists names, such as `loss,w,b`", value.span)
+        elif value.id == "loss":
+            continue
+        elif value.id not in weights:
+            choices = ["loss", *weights]
+            report.error(
+                f"`show` names `{value.id}`, which is not a weight of the model",
+                value.span,
+                did_you_mean(value.id, choices) or f"it can show {one_of(choices)}",
+            )
+        elif value.id in show:
+            report.warning(f"`{value.id}` is shown twice", value.span)
+        else:
+            show.append(value.id)
+    return show
+
+
+def _check_format(scope: Scope, stmt: s.LogStmt, text: str, show: list[str]) -> None:
+    """A log format may name only the step or epoch, the loss and the shown weights."""
+    unit = scope.training.unit
+    value = next(o.values[0] for o in stmt.options if o.key.text == "format")
+    try:
+        ir.check_format(text, {unit, "loss", *show})
+    except ValueError as error:
+        raise scope.report.error(
+            str(error),
+            value.span,
+            f'for example `format="{unit} {{{unit}}}: loss {{loss:.4f}}"`',
+        ) from None
+
+
+def prediction(scope: Scope, network: Network) -> ir.Prediction | None:
+    """`predict [[1], [2]]`: inputs of the model's width; a flat list is a column of samples."""
+    stmt = scope.first.get(s.PredictStmt)
+    if stmt is None:
+        return None
+    assert isinstance(stmt, s.PredictStmt)
+    width = network.units_in
+    value = stmt.value
+    if literal_number(value) is not None:  # one number is one sample
+        value = s.Array((value,), value.span)
+    if not isinstance(value, s.Array):
+        raise scope.report.error(
+            "`predict` takes a list of inputs", value.span, "write `predict [[1], [2], [3]]`"
+        )
+    literal = array(scope.report, value)
+    if literal.column and width != 1 and len(literal.rows) == width:
+        literal = ir.ArrayLiteral(rows=(tuple(r[0] for r in literal.rows),))  # one sample
+    columns = len(literal.rows[0])
+    if columns != width:
+        raise scope.report.error(
+            f"each input to `predict` needs {width} value(s), one per input of the model; "
+            f"these have {columns}",
+            value.span,
+        )
+    return ir.Prediction(inputs=literal)

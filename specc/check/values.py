@@ -1,0 +1,156 @@
+"""Values written in a spec: numbers, names, strings, words of the vocabulary, and options."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Sequence
+
+from .. import ir
+from .. import syntax as s
+from ..diagnostics import did_you_mean, one_of
+from ..vocabulary import MAX_INTEGER, Option, Word, Words
+from .report import Reporter
+
+# Reads an `init`-typed option, which needs the shape of the weight it initializes.
+InitReader = Callable[[s.Expr, Option], ir.Init]
+
+
+def literal_number(expr: s.Expr) -> int | float | None:
+    """The value of `3`, `-0.5` or `+1e-3`; None for anything else."""
+    sign = 1
+    while isinstance(expr, s.Unary):
+        sign = -sign if expr.op == "-" else sign
+        expr = expr.operand
+    return sign * expr.value if isinstance(expr, s.Number) else None
+
+
+def number(report: Reporter, expr: s.Expr, what: str) -> int | float:
+    """A finite literal number; integers stay integers, so the script reads as the spec."""
+    value = literal_number(expr)
+    if value is None:
+        raise report.error(f"{what} must be a number", expr.span)
+    if not math.isfinite(value):
+        raise report.error(f"{what} must be a finite number", expr.span)
+    if isinstance(value, int) and abs(value) > MAX_INTEGER:
+        raise report.error(f"{what} is too large", expr.span, "write it as a float, like 1e20")
+    return value
+
+
+def whole(report: Reporter, expr: s.Expr, option: Option) -> int:
+    """A literal whole number within `option`'s range."""
+    literal = literal_number(expr)
+    if isinstance(literal, float) and math.isinf(literal):  # digits beyond counting
+        raise report.error(f"{option.what} must be {option.bounds()}", expr.span)
+    if not isinstance(literal, int):
+        raise report.error(f"{option.what} must be a whole number", expr.span)
+    if problem := option.problem(literal):
+        raise report.error(f"{option.what} {problem}", expr.span)
+    return literal
+
+
+def value(report: Reporter, expr: s.Expr, option: Option) -> object:
+    """A value of `option`'s type within its range (not `names` or `init`: see `options`)."""
+    if option.type == "word":
+        return word(report, expr, option)
+    if option.type == "string":
+        return string(report, expr, option.what)
+    if option.type == "integer":
+        return whole(report, expr, option)
+    result = number(report, expr, option.what)
+    if problem := option.problem(result):
+        raise report.error(f"{option.what} {problem}", expr.span)
+    return result
+
+
+def word(report: Reporter, expr: s.Expr, option: Option) -> str:
+    """One of a `word` option's choices, written as a bare name."""
+    if isinstance(expr, s.Name) and expr.id in option.choices:
+        return expr.id
+    problem = option.problem(None)
+    if not isinstance(expr, s.Name):
+        raise report.error(f"{option.what} {problem}", expr.span)
+    raise report.error(
+        f"unknown value `{expr.id}` for `{option.name}`",
+        expr.span,
+        did_you_mean(expr.id, option.choices) or f"{option.what} {problem}",
+    )
+
+
+def string(report: Reporter, expr: s.Expr, what: str) -> str:
+    """A string in double quotes."""
+    if not isinstance(expr, s.String):
+        raise report.error(f"{what} is a string in double quotes", expr.span)
+    return expr.value
+
+
+def identifier(report: Reporter, name: s.Word, what: str) -> str:
+    """A name that may become a Python name in the scripts (see `ir.python_name`)."""
+    try:
+        return ir.python_name(name.text)
+    except ValueError as reason:
+        raise report.error(
+            f"{reason}, so it cannot be a {what}", name.span, "choose another name"
+        ) from None
+
+
+def choice(report: Reporter, name: s.Word, words: Words) -> str:
+    """A word of one category of the vocabulary: an activation, a loss, ..."""
+    if name.text in words:
+        return name.text
+    raise report.error(
+        f"unknown {words.singular} `{name.text}`",
+        name.span,
+        did_you_mean(name.text, words.names) or words.choices(),
+    )
+
+
+def options(
+    report: Reporter,
+    given: Sequence[s.Option],
+    word: Word,
+    what: str = "",
+    init: InitReader | None = None,
+) -> dict[str, object]:
+    """The `key=value` options `word` declares, converted; unknown or repeated keys are errors.
+
+    `names` options keep their list of expressions for the caller to check; `init` options
+    are read by `init`, or only recognized when it is None (the weight's shape is unknown).
+    """
+    result: dict[str, object] = {}
+    seen: set[str] = set()
+    for option in given:
+        key = option.key.text
+        declared = _declared(report, option, word, what, seen)
+        seen.add(key)
+        if declared is None:
+            continue
+        if declared.type == "names":
+            result[key] = option.values
+        elif len(option.values) != 1:
+            report.error(f"`{key}` takes one value", option.values[1].span)
+        elif declared.type != "init":
+            result[key] = report.attempt(lambda o=option, d=declared: value(report, o.values[0], d))
+        elif init is not None:
+            result[key] = report.attempt(lambda o=option, d=declared: init(o.values[0], d))
+    return {key: converted for key, converted in result.items() if converted is not None}
+
+
+def _declared(
+    report: Reporter, option: s.Option, word: Word, what: str, seen: set[str]
+) -> Option | None:
+    """The declaration of a given option, or None (and an error) if it is unknown or repeated."""
+    key = option.key.text
+    names = [o.name for o in word.options]
+    if key not in names:
+        here = f" for {what}" if what else ""
+        listed = f"the options are {one_of(names, 'and')}" if names else "it takes no options"
+        report.error(
+            f"unknown option `{key}`{here}",
+            option.key.span,
+            did_you_mean(key, names) or listed,
+        )
+        return None
+    if key in seen:
+        report.error(f"option `{key}` is given twice", option.key.span)
+        return None
+    return word.option(key)

@@ -1,0 +1,147 @@
+"""Spell: IR values and expressions as Python text, the same way for every target.
+
+Numbers and strings reach generated code only through `py` (the `repr` of a validated
+value); expressions only through `operators`, which parenthesises where Python needs it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from . import ir
+
+# Binding strength of operators, to parenthesise only where Python needs it.
+_PRECEDENCE = {"+": 1, "-": 1, "*": 2, "/": 2, "@": 2, "neg": 3, "**": 4, "atom": 5}
+
+
+def py(value: Any) -> str:
+    """A Python literal for a validated number or string: the only way values reach code."""
+    if isinstance(value, bool) or not isinstance(value, int | float | str):
+        raise TypeError(f"not a literal value: {value!r}")
+    return repr(value)
+
+
+def operators(
+    expr: ir.Expr, leaf: Callable[[ir.Expr], str], function: Callable[[str], str], parent: int = 0
+) -> str:
+    """Operators and calls, spelled the same for NumPy and every framework."""
+    if isinstance(expr, ir.Const):
+        text = py(expr.value)
+        return f"({text})" if expr.value < 0 and parent > _PRECEDENCE["+"] else text
+    if isinstance(expr, ir.Call):
+        return f"{function(expr.fn)}({operators(expr.arg, leaf, function)})"
+    if isinstance(expr, ir.Neg):
+        own = _PRECEDENCE["neg"]
+        text = "-" + operators(expr.operand, leaf, function, own)
+        return f"({text})" if parent > own else text
+    if isinstance(expr, ir.BinOp):
+        own = _PRECEDENCE[expr.op]
+        # `**` binds right to left and tighter than a unary minus on its left; the rest
+        # bind left to right.
+        left, right = (own + 1, _PRECEDENCE["neg"]) if expr.op == "**" else (own, own + 1)
+        space = "" if expr.op == "**" else " "  # black's spelling: x**2
+        text = (
+            f"{operators(expr.left, leaf, function, left)}{space}{expr.op}{space}"
+            f"{operators(expr.right, leaf, function, right)}"
+        )
+        return f"({text})" if parent > own else text
+    return leaf(expr)
+
+
+def formula(expr: ir.Expr, functions: dict[str, str], inputs: str, prefix: str = "") -> str:
+    """A forward formula: `x` spelled `inputs`, params `prefix`+name, functions by table."""
+
+    def leaf(node: ir.Expr) -> str:
+        if isinstance(node, ir.Ref):
+            return inputs if node.name == "x" else prefix + node.name
+        raise TypeError(f"not a formula leaf: {node!r}")
+
+    return operators(expr, leaf, functions.__getitem__)
+
+
+def numpy_expr(expr: ir.Expr) -> str:
+    """A data expression as NumPy code over the script's `rng`."""
+    return operators(expr, _numpy_leaf, lambda fn: f"np.{fn}")
+
+
+def _numpy_leaf(expr: ir.Expr) -> str:
+    if isinstance(expr, ir.Ref):
+        return expr.name
+    if isinstance(expr, ir.Draw):
+        rows, cols = expr.shape
+        if expr.fn in ("randn", "rand"):
+            return f"rng.{expr.fn}({rows}, {cols})"
+        params = ", ".join(py(p) for p in expr.params)
+        return f"rng.{expr.fn}({params}, size=({rows}, {cols}))"
+    if isinstance(expr, ir.Linspace):
+        return f"np.linspace({py(expr.start)}, {py(expr.stop)}, {expr.num}).reshape(-1, 1)"
+    if isinstance(expr, ir.ArrayLiteral):
+        return array_literal(expr)
+    if isinstance(expr, ir.Csv):
+        return f"read_csv({', '.join(py(v) for v in (expr.path, *expr.columns))})"
+    raise TypeError(f"not a data expression: {expr!r}")
+
+
+def array_literal(literal: ir.ArrayLiteral, dtype: str | None = None) -> str:
+    """`np.array([...])`; a flat list stays flat in the code and becomes a column."""
+    suffix = f", dtype=np.{dtype}" if dtype else ""
+    if literal.column:
+        values = ", ".join(py(row[0]) for row in literal.rows)
+        return f"np.array([{values}]{suffix}).reshape(-1, 1)"
+    rows = ", ".join("[" + ", ".join(py(v) for v in row) + "]" for row in literal.rows)
+    return f"np.array([{rows}]{suffix})"
+
+
+def numpy_init(weight: ir.Weight, dtype: str) -> str:
+    """The NumPy call that draws (or fills) a weight's initial value."""
+    shape = weight.shape
+    size = str(shape[0]) if len(shape) == 1 else "(" + ", ".join(map(str, shape)) + ")"
+    init = weight.init
+    if init.kind == "zeros":
+        return f"np.zeros({size}, dtype=np.{dtype})"
+    if init.kind == "ones":
+        return f"np.ones({size}, dtype=np.{dtype})"
+    if init.kind == "constant":
+        return f"np.full({size}, {py(init.args[0])}, dtype=np.{dtype})"
+    if init.kind == "array":
+        assert init.values is not None
+        flat = "[" + ", ".join(py(v) for row in init.values.rows for v in row) + "]"
+        reshape = "" if len(shape) == 1 else f".reshape{size}"
+        return f"np.array({flat}, dtype=np.{dtype}){reshape}"
+    if init.kind == "glorot_uniform":
+        return f"glorot_uniform(rng, {shape[0]}, {shape[1]}).astype(np.{dtype})"
+    if init.kind in ("uniform", "normal"):
+        low, high = (py(a) for a in init.args)
+        return f"rng.{init.kind}({low}, {high}, size={size}).astype(np.{dtype})"
+    raise ValueError(f"{weight.name}: a {init.kind} initial value is not drawn with NumPy")
+
+
+def contains(expr: ir.Expr, kind: str) -> bool:
+    """Whether an expression has a node of `kind` anywhere in it."""
+    if expr.kind == kind:
+        return True
+    if isinstance(expr, ir.BinOp):
+        return contains(expr.left, kind) or contains(expr.right, kind)
+    if isinstance(expr, ir.Neg):
+        return contains(expr.operand, kind)
+    if isinstance(expr, ir.Call):
+        return contains(expr.arg, kind)
+    return False
+
+
+def architecture(spec: ir.Spec) -> str:
+    """The model in one line, for the docstring: `1 -> 32 relu -> 1 sigmoid`, or its formula."""
+    network = spec.network
+    if isinstance(network, ir.Formula):
+        return "y = " + formula(network.expr, {f: f for f in ir.FORMULA_FUNCTIONS}, "x")
+    parts = [str(spec.units_in)]
+    for layer in network.layers:
+        act = "" if layer.activation == "linear" else f" {layer.activation}"
+        parts.append(f"{layer.units_out}{act}")
+    return " -> ".join(parts)
+
+
+def names(items: list[str]) -> str:
+    """`a`, or `a, b` as a tuple target: `a,` for one name so that it unpacks."""
+    return items[0] + "," if len(items) == 1 else ", ".join(items)

@@ -1,0 +1,273 @@
+"""The vocabulary: every word the language knows, declared once.
+
+The grammar fixes the shape of a statement; this module fixes the words that fill it, and the
+options each word takes with their types, defaults and ranges. The checker, the IR's types,
+every help text and the backends' coverage test derive from these tables, so adding a loss or
+an optimizer starts (and, for the compiler's front half, ends) with one entry here.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Literal
+
+from .diagnostics import one_of
+
+# Limits that keep a spec's script one a reader can follow, and specc's own work bounded.
+MAX_UNITS = 100_000  # wider layers are surely a typo
+MAX_WEIGHTS = 200  # params, or two per layer
+MAX_ELEMENTS = 50_000_000  # larger data would not fit a generated script's purpose
+MAX_COUNT = 10_000_000  # epochs, steps, or `log every`
+MAX_INTEGER = 2**53  # integers beyond are not exact as floats, and NumPy refuses some
+MAX_SEED = 2**32 - 1  # NumPy's RandomState takes 32 bits
+MAX_PATH = 4096  # a CSV file's name
+MAX_COLUMN = 256  # a CSV column's name
+DEFAULT_SAMPLES = 100  # rows of the data drawn when a spec gives none
+
+OptionType = Literal["number", "integer", "word", "string", "names", "init"]
+
+
+@dataclass(frozen=True)
+class Option:
+    """`key=value` after a statement's head: its type, default and allowed values."""
+
+    name: str
+    type: OptionType
+    what: str  # how messages name it: "the learning rate"
+    default: object = None
+    low: float | None = None
+    high: float | None = None
+    low_open: bool = False  # the bound itself is excluded
+    high_open: bool = False
+    choices: tuple[str, ...] = ()
+
+    def problem(self, value: object) -> str | None:
+        """Why `value` is not allowed here (a sentence without the subject), or None."""
+        if self.type == "word":
+            return None if value in self.choices else f"is one of {one_of(self.choices)}"
+        if self.type in ("number", "integer"):
+            if isinstance(value, bool) or not isinstance(value, int | float):
+                return "must be a number"
+            if self.type == "integer" and not isinstance(value, int):
+                return "must be a whole number"
+            too_low = self.low is not None and (
+                value < self.low or (self.low_open and value == self.low)
+            )
+            too_high = self.high is not None and (
+                value > self.high or (self.high_open and value == self.high)
+            )
+            if too_low or too_high:
+                return f"must be {self.bounds()}"
+        return None
+
+    def bounds(self) -> str:
+        """`> 0 and < 1`, `between 1 and 10,000,000`."""
+        if self.type == "integer" and self.low is not None and self.high is not None:
+            return f"between {self.low:,g} and {self.high:,.0f}"
+        parts = []
+        if self.low is not None:
+            parts.append(f"{'>' if self.low_open else '>='} {self.low:g}")
+        if self.high is not None:
+            parts.append(f"{'<' if self.high_open else '<='} {self.high:g}")
+        return " and ".join(parts)
+
+
+@dataclass(frozen=True)
+class Word:
+    """One member of a category: `relu`, `mse`, `sgd`, ... and the options it takes."""
+
+    name: str
+    doc: str
+    options: tuple[Option, ...] = ()
+    usage: str = ""  # how to call it, for functions: "uniform(low, high, rows[, columns])"
+
+    def option(self, name: str) -> Option:
+        """The option called `name` (KeyError if this word takes none such)."""
+        for option in self.options:
+            if option.name == name:
+                return option
+        raise KeyError(name)
+
+    def defaults(self) -> dict[str, object]:
+        """Every option's default value."""
+        return {o.name: o.default for o in self.options}
+
+
+@dataclass(frozen=True)
+class Words:
+    """A category of words: what one is called, in the singular and plural, and its members."""
+
+    singular: str
+    plural: str
+    words: tuple[Word, ...]
+
+    @property
+    def names(self) -> tuple[str, ...]:
+        return tuple(w.name for w in self.words)
+
+    def __contains__(self, name: object) -> bool:
+        return name in self.names
+
+    def __getitem__(self, name: str) -> Word:
+        for word in self.words:
+            if word.name == name:
+                return word
+        raise KeyError(name)
+
+    def __iter__(self) -> Iterator[Word]:
+        return iter(self.words)
+
+    def choices(self) -> str:
+        """The help text listing them: "losses are `mse` or `mae`", "the only layer is `Dense`"."""
+        if len(self.words) == 1:  # "layers is `Dense`" would read as a typo
+            return f"the only {self.singular} is {one_of(self.names)}"
+        return f"{self.plural} are {one_of(self.names)}"
+
+
+# The model ------------------------------------------------------------------------------
+
+DTYPES = Words(
+    "dtype",
+    "dtypes",
+    (
+        Word("float32", "single precision, every framework's default"),
+        Word("float64", "double precision: data, weights and hyper-parameters"),
+    ),
+)
+
+ACTIVATIONS = Words(
+    "activation",
+    "activations",
+    (
+        Word("linear", "no activation: the layer's affine map"),
+        Word("relu", "max(0, x)"),
+        Word("sigmoid", "1 / (1 + exp(-x))"),
+        Word("tanh", "the hyperbolic tangent"),
+    ),
+)
+
+# Initializers a spec names; a number or a literal list are initializers too (IR kinds
+# `constant` and `array`), and `uniform`/`normal` take their parameters in a call.
+INITIALIZERS = Words(
+    "initializer",
+    "initializers",
+    (
+        Word("glorot_uniform", "Keras's default kernel initializer, drawn with NumPy"),
+        Word("zeros", "all zeros"),
+        Word("ones", "all ones"),
+        Word("uniform", "uniform(low, high), drawn with NumPy", usage="uniform(-1, 1)"),
+        Word("normal", "normal(mean, std), drawn with NumPy", usage="normal(0, 1)"),
+        Word("native", "the framework's own initializer: targets agree only statistically"),
+    ),
+)
+DRAWN_INITIALIZERS = ("uniform", "normal")  # the ones called with two numbers
+
+LAYERS = Words(
+    "layer",
+    "layers",
+    (
+        Word(
+            "Dense",
+            "a fully connected layer: activation(inputs @ kernel + bias)",
+            options=(
+                Option("init", "init", "the kernel's initializer", default="glorot_uniform"),
+                Option("bias", "init", "the bias's initializer", default="zeros"),
+            ),
+        ),
+    ),
+)
+
+# Training -------------------------------------------------------------------------------
+
+_REDUCTION = Option("reduction", "word", "the reduction", default="mean", choices=("mean", "sum"))
+
+LOSSES = Words(
+    "loss",
+    "losses",
+    (
+        Word("mse", "the squared error", options=(_REDUCTION,)),
+        Word("mae", "the absolute error", options=(_REDUCTION,)),
+    ),
+)
+
+_LR = Option("lr", "number", "the learning rate", default=0.01, low=0, low_open=True)
+
+OPTIMIZERS = Words(
+    "optimizer",
+    "optimizers",
+    (
+        Word(
+            "sgd",
+            "stochastic gradient descent, with the framework's optimizer class",
+            options=(
+                _LR,
+                Option(
+                    "momentum", "number", "momentum", default=0.0, low=0, high=1, high_open=True
+                ),
+            ),
+        ),
+        Word("gd", "gradient descent with the update written out", options=(_LR,)),
+    ),
+)
+
+_COUNT = dict(low=1, high=MAX_COUNT)
+TRAIN_OPTIONS = Word(
+    "train",
+    "how long to train: full-batch updates, counted as epochs or as steps",
+    options=(
+        Option("epochs", "integer", "epochs", default=100, **_COUNT),  # type: ignore[arg-type]
+        Option("steps", "integer", "steps", **_COUNT),  # type: ignore[arg-type]
+    ),
+)
+
+NUMBERS = ("shortest", "python")
+LOG_OPTIONS = Word(
+    "log",
+    "what the script prints while it trains",
+    options=(
+        Option("every", "integer", "`every`", **_COUNT),  # type: ignore[arg-type]
+        Option("show", "names", "`show`"),
+        Option("format", "string", "`format`"),
+        Option("numbers", "word", "`numbers`", default="shortest", choices=NUMBERS),
+    ),
+)
+
+# Data -----------------------------------------------------------------------------------
+
+# Functions that make data: the leading parameters, then the sizes (`linspace` has a count).
+GENERATORS = Words(
+    "data function",
+    "data functions",
+    (
+        Word("randn", "standard normal samples", usage="randn(rows) or randn(rows, columns)"),
+        Word("rand", "uniform samples in [0, 1)", usage="rand(rows) or rand(rows, columns)"),
+        Word("uniform", "uniform samples", usage="uniform(low, high, rows[, columns])"),
+        Word("normal", "normal samples", usage="normal(mean, std, rows[, columns])"),
+        Word(
+            "linspace", "evenly spaced numbers, as a column", usage="linspace(start, stop, count)"
+        ),
+        Word(
+            "csv", "columns of a CSV file, read at run time", usage='csv("file.csv", "column", ...)'
+        ),
+    ),
+)
+PARAMETERS = {"randn": 0, "rand": 0, "uniform": 2, "normal": 2, "linspace": 3}  # before sizes
+
+_MATH = (
+    Word("exp", "e to the power"),
+    Word("log", "the natural logarithm"),
+    Word("sin", "the sine"),
+    Word("cos", "the cosine"),
+    Word("tanh", "the hyperbolic tangent"),
+    Word("abs", "the absolute value"),
+    Word("sqrt", "the square root"),
+)
+DATA_FUNCTIONS = Words("function", "functions", _MATH)
+FORMULA_FUNCTIONS = Words(
+    "function",
+    "functions",
+    (*_MATH, Word("relu", "max(0, x)"), Word("sigmoid", "1 / (1 + exp(-x))")),
+)
+
+OPERATORS = ("+", "-", "*", "/", "**", "@")
