@@ -28,7 +28,8 @@ RESERVED_NAMES = frozenset(
         "LossLogger", "TrainingLog", "GradientDescent", "logs", "self", "_", "layer", "forward",
         "steps", "step", "learning_rate", "read_csv", "table", "path", "columns",
         "snapshot", "tape", "gradients", "variable", "gradient", "param", "feed",
-        "loss_fn", "values", "weights", "csv", "file", "header", "rows", "picked",
+        "loss_fn", "values", "weights", "weight", "decay", "zero_mean_square", "RMSprop",
+        "csv", "file", "header", "rows", "picked",
     }
 )  # fmt: skip
 
@@ -265,6 +266,8 @@ class Optimizer(Node):
         for option in word.options:
             if problem := option.problem(options[option.name]):
                 raise ValueError(f"{option.what} {problem}")
+            if option.requires and options[option.name] and not options[option.requires]:
+                raise ValueError(f"`{option.name}` needs `{option.requires}`")
         return {**data, "options": options}
 
     def __getitem__(self, name: str) -> Scalar | bool:

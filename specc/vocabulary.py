@@ -25,7 +25,7 @@ MAX_PATH = 4096  # a CSV file's name
 MAX_COLUMN = 256  # a CSV column's name
 DEFAULT_SAMPLES = 100  # rows of the data drawn when a spec gives none
 
-OptionType = Literal["number", "integer", "word", "string", "names", "init"]
+OptionType = Literal["number", "integer", "bool", "word", "string", "names", "init"]
 
 
 @dataclass(frozen=True)
@@ -41,11 +41,14 @@ class Option:
     low_open: bool = False  # the bound itself is excluded
     high_open: bool = False
     choices: tuple[str, ...] = ()
+    requires: str | None = None  # set (true, or above zero), it needs this other option set too
 
     def problem(self, value: object) -> str | None:
         """Why `value` is not allowed here (a sentence without the subject), or None."""
         if self.type == "word":
             return None if value in self.choices else f"is one of {one_of(self.choices)}"
+        if self.type == "bool":
+            return None if isinstance(value, bool) else "is `true` or `false`"
         if self.type in ("number", "integer"):
             if isinstance(value, bool) or not isinstance(value, int | float):
                 return "must be a number"
@@ -191,7 +194,22 @@ LOSSES = Words(
     ),
 )
 
-_LR = Option("lr", "number", "the learning rate", default=0.01, low=0, low_open=True)
+
+def _lr(default: float) -> Option:
+    return Option("lr", "number", "the learning rate", default=default, low=0, low_open=True)
+
+
+def _fraction(name: str, what: str, default: float) -> Option:
+    """A decay rate or momentum: 0 <= value < 1."""
+    return Option(name, "number", what, default=default, low=0, high=1, high_open=True)
+
+
+_EPS = Option("eps", "number", "eps", default=1e-8, low=0, low_open=True)
+_ADAM = (
+    _fraction("beta1", "beta1", 0.9),
+    _fraction("beta2", "beta2", 0.999),
+    _EPS,
+)
 
 OPTIMIZERS = Words(
     "optimizer",
@@ -199,15 +217,40 @@ OPTIMIZERS = Words(
     (
         Word(
             "sgd",
-            "stochastic gradient descent, with the framework's optimizer class",
+            "stochastic gradient descent, with momentum and Nesterov's variant",
             options=(
-                _LR,
-                Option(
-                    "momentum", "number", "momentum", default=0.0, low=0, high=1, high_open=True
-                ),
+                _lr(0.01),
+                _fraction("momentum", "momentum", 0.0),
+                Option("nesterov", "bool", "nesterov", default=False, requires="momentum"),
             ),
         ),
-        Word("gd", "gradient descent with the update written out", options=(_LR,)),
+        Word("gd", "gradient descent with the update written out", options=(_lr(0.01),)),
+        Word(
+            "adam",
+            "Adam; eps is added to the square root of v before the bias correction, as in "
+            "TensorFlow and Keras",
+            options=(_lr(0.001), *_ADAM),
+        ),
+        Word(
+            "adamw",
+            "Adam with decoupled weight decay: each step first shrinks the weights by "
+            "lr * weight_decay",
+            options=(
+                _lr(0.001),
+                *_ADAM,
+                Option("weight_decay", "number", "the weight decay", default=0.01, low=0),
+            ),
+        ),
+        Word(
+            "rmsprop",
+            "RMSprop; eps is added to the mean square under the root, as in TensorFlow and Keras",
+            options=(
+                _lr(0.01),
+                _fraction("rho", "rho", 0.9),
+                _EPS,
+                _fraction("momentum", "momentum", 0.0),
+            ),
+        ),
     ),
 )
 

@@ -6,13 +6,17 @@ torch is the reference each other target is held against (until the NumPy target
 from __future__ import annotations
 
 import pytest
-from agreement import disagreements, parse_output
+from agreement import FLOAT32, disagreements, parse_output, tolerance
 from support import RUNS, Case, build_cases
 
 import specc
 from specc.diagnostics import Source
 
 REFERENCE = "torch"
+# Keras 3.15 on torch computes the mean of a float64 loss in float32 (its `divide_no_nan`
+# types torch tensors as float32), so there float64 runs agree to float32's bounds only.
+# README, "The tests", says so.
+KNOWN_GAPS = {("keras[torch]", "float64"): FLOAT32}
 
 
 CASES = build_cases()
@@ -42,6 +46,12 @@ def test_targets_agree(case: Case, executions: dict) -> None:
         f"{target} vs {REFERENCE}: {problem}"
         for target in RUNS
         if target != REFERENCE
-        for problem in disagreements(REFERENCE, parsed[REFERENCE], target, parsed[target])
+        for problem in disagreements(
+            REFERENCE,
+            parsed[REFERENCE],
+            target,
+            parsed[target],
+            KNOWN_GAPS.get((target, spec.dtype), tolerance(spec)),
+        )
     ]
     assert not problems, "the targets disagree:\n  " + "\n  ".join(problems)

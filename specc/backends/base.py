@@ -34,12 +34,18 @@ class Optimizer:
 
     `construct` is the code that makes the optimizer object, or for an update written out in
     the loop (`written_out`), the learning rate it steps with. `definition` names a template
-    with code the optimizer needs before it is made (a class of its own).
+    with code the optimizer needs before it is made (a class of its own). `train` are the
+    lines that make a graph's train op from it, `start` the lines a session runs before
+    training, and `step` the lines before each update; each is empty unless a target needs it
+    to compute what the spec means.
     """
 
     construct: str
     written_out: bool = False
     definition: str | None = None
+    train: tuple[str, ...] = ()
+    start: tuple[str, ...] = ()
+    step: tuple[str, ...] = ()
 
 
 class Backend:

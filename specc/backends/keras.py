@@ -4,6 +4,7 @@ for epochs or `train_on_batch` for steps. Backend-neutral: the scripts run uncha
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterator
 from dataclasses import dataclass
 
@@ -57,7 +58,11 @@ class Keras(Backend):
 
     def hyper(self, spec: ir.Spec, name: str) -> str:
         # Keras refuses an integer learning rate or momentum: `lr=1` is spelled 1.0.
-        return py(float(spec.optimizer[name]))  # type: ignore[arg-type]
+        value = py(float(spec.optimizer[name]))  # type: ignore[arg-type]
+        # Keras turns a Python float into a tensor of float32 before casting it to the
+        # model's dtype (the learning rate on the torch backend, momentum and the betas on
+        # every backend); a NumPy float64 keeps every digit in a float64 model.
+        return f"np.float64({value})" if spec.dtype == "float64" else value
 
     def read(self, weight: ir.Weight) -> str:
         if weight.role == "param":
@@ -65,11 +70,34 @@ class Keras(Backend):
         return f'model.get_layer("{weight.layer}").{weight.role}.numpy()'
 
     def optim_sgd(self, spec: ir.Spec, params: str) -> Optimizer:
-        lr = self.hyper(spec, "lr")
+        options = f"learning_rate={self.hyper(spec, 'lr')}"
         if spec.optimizer["momentum"]:
-            momentum = self.hyper(spec, "momentum")
-            return Optimizer(f"keras.optimizers.SGD(learning_rate={lr}, momentum={momentum})")
-        return Optimizer(f"keras.optimizers.SGD(learning_rate={lr})")
+            options += f", momentum={self.hyper(spec, 'momentum')}"
+        if spec.optimizer["nesterov"]:
+            options += ", nesterov=True"
+        return Optimizer(f"keras.optimizers.SGD({options})")
+
+    def optim_adam(self, spec: ir.Spec, params: str) -> Optimizer:
+        return Optimizer(f"keras.optimizers.Adam({self._adam_options(spec)})")
+
+    def optim_adamw(self, spec: ir.Spec, params: str) -> Optimizer:
+        decay = self.hyper(spec, "weight_decay")
+        options = f"{self._adam_options(spec)}, weight_decay={decay}"
+        return Optimizer(f"keras.optimizers.AdamW({options})")
+
+    def _adam_options(self, spec: ir.Spec) -> str:
+        h = functools.partial(self.hyper, spec)
+        return (
+            f"learning_rate={h('lr')}, beta_1={h('beta1')}, beta_2={h('beta2')}, "
+            f"epsilon={h('eps')}"
+        )
+
+    def optim_rmsprop(self, spec: ir.Spec, params: str) -> Optimizer:
+        h = functools.partial(self.hyper, spec)
+        return Optimizer(
+            f"keras.optimizers.RMSprop(learning_rate={h('lr')}, rho={h('rho')}, "
+            f"momentum={h('momentum')}, epsilon={h('eps')})"
+        )
 
     def optim_gd(self, spec: ir.Spec, params: str) -> Optimizer:
         return Optimizer(

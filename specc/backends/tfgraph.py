@@ -3,6 +3,7 @@ and one Session."""
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 
 from .. import ir
@@ -56,12 +57,62 @@ class TFGraph(Backend):
 
     def optim_sgd(self, spec: ir.Spec, params: str) -> Optimizer:
         lr = self.hyper(spec, "lr")
-        if spec.optimizer["momentum"]:
-            momentum = self.hyper(spec, "momentum")
-            return Optimizer(
-                f"tf.compat.v1.train.MomentumOptimizer(learning_rate={lr}, momentum={momentum})"
+        if not spec.optimizer["momentum"]:
+            return self._minimize(
+                f"tf.compat.v1.train.GradientDescentOptimizer(learning_rate={lr})"
             )
-        return Optimizer(f"tf.compat.v1.train.GradientDescentOptimizer(learning_rate={lr})")
+        options = f"learning_rate={lr}, momentum={self.hyper(spec, 'momentum')}"
+        if spec.optimizer["nesterov"]:
+            options += ", use_nesterov=True"
+        return self._minimize(f"tf.compat.v1.train.MomentumOptimizer({options})")
+
+    def optim_adam(self, spec: ir.Spec, params: str) -> Optimizer:
+        return self._minimize(self._adam(spec))
+
+    def optim_adamw(self, spec: ir.Spec, params: str) -> Optimizer:
+        # Python floats times a tensor take the tensor's dtype: no float32 rounding here.
+        decay = f"{py(spec.optimizer['lr'])} * {py(spec.optimizer['weight_decay'])}"
+        return Optimizer(
+            self._adam(spec),
+            train=(
+                "gradients = optimizer.compute_gradients(loss)",
+                "# TF1 has no AdamW: after the gradients are computed, shrink each weight by",
+                "# lr * weight_decay (decoupled, as AdamW does), then take the Adam step.",
+                "with tf.control_dependencies([gradient for gradient, _ in gradients]):",
+                f"    decay = tf.group([weight.assign_sub({decay} * weight) "
+                "for _, weight in gradients])",
+                "with tf.control_dependencies([decay]):",
+                "    train_op = optimizer.apply_gradients(gradients)",
+            ),
+        )
+
+    def _adam(self, spec: ir.Spec) -> str:
+        h = functools.partial(self.hyper, spec)
+        return (
+            f"tf.compat.v1.train.AdamOptimizer(learning_rate={h('lr')}, beta1={h('beta1')}, "
+            f"beta2={h('beta2')}, epsilon={h('eps')})"
+        )
+
+    def optim_rmsprop(self, spec: ir.Spec, params: str) -> Optimizer:
+        h = functools.partial(self.hyper, spec)
+        return Optimizer(
+            f"tf.compat.v1.train.RMSPropOptimizer(learning_rate={h('lr')}, decay={h('rho')}, "
+            f"momentum={h('momentum')}, epsilon={h('eps')})",
+            train=(
+                "# TF1's RMSprop makes its slots with an initializer it warns is deprecated.",
+                "tf.compat.v1.logging.set_verbosity(tf.compat.v1.logging.ERROR)",
+                "train_op = optimizer.minimize(loss)",
+                "# TF1's RMSprop starts its mean square at 1; Keras's and torch's start at 0.",
+                "zero_mean_square = tf.group(",
+                '    [optimizer.get_slot(weight, "rms").assign(tf.zeros_like(weight))',
+                "     for weight in tf.compat.v1.trainable_variables()]",
+                ")",
+            ),
+            start=("sess.run(zero_mean_square)",),
+        )
+
+    def _minimize(self, construct: str) -> Optimizer:
+        return Optimizer(construct, train=("train_op = optimizer.minimize(loss)",))
 
     def optim_gd(self, spec: ir.Spec, params: str) -> Optimizer:
         return Optimizer(py(spec.optimizer["lr"]), written_out=True)

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 
 from .. import ir
@@ -52,9 +53,45 @@ class Torch(Backend):
         return f"model.{weight.layer}.{attribute}.detach().numpy(){transpose}"
 
     def optim_sgd(self, spec: ir.Spec, params: str) -> Optimizer:
-        momentum = spec.optimizer["momentum"]
-        extra = f", momentum={self.hyper(spec, 'momentum')}" if momentum else ""
+        extra = ""
+        if spec.optimizer["momentum"]:
+            extra = f", momentum={self.hyper(spec, 'momentum')}"
+        if spec.optimizer["nesterov"]:
+            extra += ", nesterov=True"
         return Optimizer(f"torch.optim.SGD({params}, lr={self.hyper(spec, 'lr')}{extra})")
+
+    def optim_adam(self, spec: ir.Spec, params: str) -> Optimizer:
+        return self._adam(spec, f"torch.optim.Adam({params}, {self._adam_options(spec)})")
+
+    def optim_adamw(self, spec: ir.Spec, params: str) -> Optimizer:
+        decay = self.hyper(spec, "weight_decay")
+        options = f"{self._adam_options(spec)}, weight_decay={decay}"
+        return self._adam(spec, f"torch.optim.AdamW({params}, {options})")
+
+    def _adam_options(self, spec: ir.Spec) -> str:
+        h = functools.partial(self.hyper, spec)
+        return f"lr={h('lr')}, betas=({h('beta1')}, {h('beta2')}), eps={h('eps')}"
+
+    def _adam(self, spec: ir.Spec, construct: str) -> Optimizer:
+        # torch adds eps after the bias correction of v, TensorFlow and Keras before it (the
+        # spec's meaning); eps / sqrt(1 - beta2**t) after it is the same number.
+        t = "epoch" if spec.training.unit == "epoch" else "step + 1"
+        eps, beta2 = self.hyper(spec, "eps"), self.hyper(spec, "beta2")
+        return Optimizer(
+            construct,
+            step=(
+                "# eps as TensorFlow and Keras add it: to sqrt(v), before the bias correction.",
+                f'optimizer.param_groups[0]["eps"] = {eps} / (1 - {beta2}**{t}) ** 0.5',
+            ),
+        )
+
+    def optim_rmsprop(self, spec: ir.Spec, params: str) -> Optimizer:
+        h = functools.partial(self.hyper, spec)
+        return Optimizer(
+            f"RMSprop({params}, lr={h('lr')}, rho={h('rho')}, eps={h('eps')}, "
+            f"momentum={h('momentum')})",
+            definition="torch/rmsprop.py.j2",
+        )
 
     def optim_gd(self, spec: ir.Spec, params: str) -> Optimizer:
         return Optimizer(self.hyper(spec, "lr"), written_out=True)

@@ -25,7 +25,18 @@ def optim_stmt(scope: Scope, stmt: s.OptimStmt) -> None:
     """`optim sgd lr=0.01 momentum=0.9`: each optimizer takes its own options."""
     kind = choice(scope.report, stmt.kind, v.OPTIMIZERS)
     # Naming the optimizer makes an option meant for another one a located error of its own.
-    given = options(scope.report, stmt.options, v.OPTIMIZERS[kind], what=f"`{kind}`")
+    word = v.OPTIMIZERS[kind]
+    given = options(scope.report, stmt.options, word, what=f"`{kind}`")
+    values = word.defaults() | given
+    for option in stmt.options:
+        declared = word.option(option.key.text) if option.key.text in values else None
+        needed = declared.requires if declared else None
+        if needed and values[option.key.text] and not values[needed]:
+            raise scope.report.error(
+                f"`{option.key.text}` needs `{needed}`",
+                option.span,
+                f"give `{needed}` too, for example `{needed}=0.9`",
+            )
     scope.fields["optimizer"] = ir.Optimizer(kind=kind, options=given)
 
 

@@ -52,6 +52,8 @@ def value(report: Reporter, expr: s.Expr, option: Option) -> object:
     """A value of `option`'s type within its range (not `names` or `init`: see `options`)."""
     if option.type == "word":
         return word(report, expr, option)
+    if option.type == "bool":
+        return boolean(report, expr, option)
     if option.type == "string":
         return string(report, expr, option.what)
     if option.type == "integer":
@@ -74,6 +76,16 @@ def word(report: Reporter, expr: s.Expr, option: Option) -> str:
         expr.span,
         did_you_mean(expr.id, option.choices) or f"{option.what} {problem}",
     )
+
+
+def boolean(report: Reporter, expr: s.Expr, option: Option) -> bool:
+    """`true` or `false`, written as a bare name."""
+    if isinstance(expr, s.Name) and expr.id in ("true", "false"):
+        return expr.id == "true"
+    help_text = "write `true` or `false`"
+    if isinstance(expr, s.Name):
+        help_text = did_you_mean(expr.id.lower(), ("true", "false")) or help_text
+    raise report.error(f"{option.what} is `true` or `false`", expr.span, help_text)
 
 
 def string(report: Reporter, expr: s.Expr, what: str) -> str:

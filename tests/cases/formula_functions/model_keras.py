@@ -80,7 +80,8 @@ class GradientDescent(keras.optimizers.Optimizer):
 
 
 model.compile(
-    optimizer=GradientDescent(learning_rate=0.2), loss=keras.losses.MeanSquaredError()
+    optimizer=GradientDescent(learning_rate=np.float64(0.2)),
+    loss=keras.losses.MeanSquaredError(),
 )
 
 epochs = 25

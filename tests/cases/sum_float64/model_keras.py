@@ -43,7 +43,7 @@ model = keras.Sequential(
 # Start from the shared initial weights.
 model.get_layer("fc1").set_weights([init["fc1.kernel"], init["fc1.bias"]])
 model.compile(
-    optimizer=keras.optimizers.SGD(learning_rate=0.01),
+    optimizer=keras.optimizers.SGD(learning_rate=np.float64(0.01)),
     loss=keras.losses.MeanSquaredError(reduction="sum"),
 )
 
