@@ -80,6 +80,10 @@ class Backend:
         """An optimizer option as this target must be given it (a literal by default)."""
         return py(spec.optimizer[name])
 
+    def keywords(self, spec: ir.Spec, **names: str) -> str:
+        """`learning_rate=0.01, rho=0.9`: the framework's argument names for spec options."""
+        return ", ".join(f"{arg}={self.hyper(spec, option)}" for arg, option in names.items())
+
     def read(self, weight: ir.Weight) -> str:
         """Code for a weight's current value as a NumPy array, kernels as (in, out)."""
         raise NotImplementedError

@@ -4,7 +4,6 @@ for epochs or `train_on_batch` for steps. Backend-neutral: the scripts run uncha
 
 from __future__ import annotations
 
-import functools
 from collections.abc import Iterator
 from dataclasses import dataclass
 
@@ -86,18 +85,13 @@ class Keras(Backend):
         return Optimizer(f"keras.optimizers.AdamW({options})")
 
     def _adam_options(self, spec: ir.Spec) -> str:
-        h = functools.partial(self.hyper, spec)
-        return (
-            f"learning_rate={h('lr')}, beta_1={h('beta1')}, beta_2={h('beta2')}, "
-            f"epsilon={h('eps')}"
-        )
+        return self.keywords(spec, learning_rate="lr", beta_1="beta1", beta_2="beta2",
+                             epsilon="eps")  # fmt: skip
 
     def optim_rmsprop(self, spec: ir.Spec, params: str) -> Optimizer:
-        h = functools.partial(self.hyper, spec)
-        return Optimizer(
-            f"keras.optimizers.RMSprop(learning_rate={h('lr')}, rho={h('rho')}, "
-            f"momentum={h('momentum')}, epsilon={h('eps')})"
-        )
+        options = self.keywords(spec, learning_rate="lr", rho="rho", momentum="momentum",
+                                epsilon="eps")  # fmt: skip
+        return Optimizer(f"keras.optimizers.RMSprop({options})")
 
     def optim_gd(self, spec: ir.Spec, params: str) -> Optimizer:
         return Optimizer(

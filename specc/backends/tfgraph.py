@@ -3,7 +3,6 @@ and one Session."""
 
 from __future__ import annotations
 
-import functools
 from dataclasses import dataclass
 
 from .. import ir
@@ -87,17 +86,15 @@ class TFGraph(Backend):
         )
 
     def _adam(self, spec: ir.Spec) -> str:
-        h = functools.partial(self.hyper, spec)
-        return (
-            f"tf.compat.v1.train.AdamOptimizer(learning_rate={h('lr')}, beta1={h('beta1')}, "
-            f"beta2={h('beta2')}, epsilon={h('eps')})"
-        )
+        options = self.keywords(spec, learning_rate="lr", beta1="beta1", beta2="beta2",
+                                epsilon="eps")  # fmt: skip
+        return f"tf.compat.v1.train.AdamOptimizer({options})"
 
     def optim_rmsprop(self, spec: ir.Spec, params: str) -> Optimizer:
-        h = functools.partial(self.hyper, spec)
+        options = self.keywords(spec, learning_rate="lr", decay="rho", momentum="momentum",
+                                epsilon="eps")  # fmt: skip
         return Optimizer(
-            f"tf.compat.v1.train.RMSPropOptimizer(learning_rate={h('lr')}, decay={h('rho')}, "
-            f"momentum={h('momentum')}, epsilon={h('eps')})",
+            f"tf.compat.v1.train.RMSPropOptimizer({options})",
             train=(
                 "# TF1's RMSprop makes its slots with an initializer it warns is deprecated.",
                 "tf.compat.v1.logging.set_verbosity(tf.compat.v1.logging.ERROR)",

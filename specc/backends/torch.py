@@ -86,10 +86,9 @@ class Torch(Backend):
         )
 
     def optim_rmsprop(self, spec: ir.Spec, params: str) -> Optimizer:
-        h = functools.partial(self.hyper, spec)
+        options = self.keywords(spec, lr="lr", rho="rho", eps="eps", momentum="momentum")
         return Optimizer(
-            f"RMSprop({params}, lr={h('lr')}, rho={h('rho')}, eps={h('eps')}, "
-            f"momentum={h('momentum')})",
+            f"RMSprop({params}, {options})",
             definition="torch/rmsprop.py.j2",
         )
 
