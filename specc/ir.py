@@ -29,7 +29,8 @@ RESERVED_NAMES = frozenset(
         "steps", "step", "learning_rate", "read_csv", "table", "path", "columns",
         "snapshot", "tape", "gradients", "variable", "gradient", "param", "feed",
         "loss_fn", "values", "weights", "weight", "decay", "zero_mean_square", "RMSprop",
-        "csv", "file", "header", "rows", "picked",
+        "csv", "file", "header", "rows", "picked", "batch_size", "batches", "order", "start",
+        "total", "training_batches",
     }
 )  # fmt: skip
 
@@ -275,10 +276,25 @@ class Optimizer(Node):
 
 
 class Training(Node):
-    """`epochs` are counted from 1 and logged as `epoch e/N`; `steps` from 0, as `step s`."""
+    """`epochs` are counted from 1 and logged as `epoch e/N`; `steps` from 0, as `step s`.
+
+    With `batch`, each epoch is a pass over the data in mini-batches of that size (the last
+    one smaller if it must), in the data's order or, with `shuffle`, in a new NumPy-drawn
+    order each epoch.
+    """
 
     unit: Literal["epoch", "step"] = "epoch"
     count: PositiveInt = 100
+    batch: PositiveInt | None = None
+    shuffle: bool = False
+
+    @model_validator(mode="after")
+    def _batches_count_epochs(self) -> Training:
+        if self.batch is None and self.shuffle:
+            raise ValueError("`shuffle` needs `batch`")
+        if self.batch is not None and self.unit == "step":
+            raise ValueError("mini-batches are counted in epochs, not steps")
+        return self
 
 
 def check_format(text: str, fields: set[str]) -> str:
@@ -353,6 +369,9 @@ class Spec(Node):
                 raise ValueError(f"no data named `{name}`")
             if data[name].shape[1] != width:
                 raise ValueError(f"`{name}` has {data[name].shape[1]} columns, the model {width}")
+        rows = data[self.inputs].shape[0]
+        if self.training.batch and rows and self.training.batch > rows:
+            raise ValueError(f"batches of {self.training.batch} from {rows} samples")
         if self.predict and self.predict.inputs.shape[1] != self.units_in:
             raise ValueError("`predict` inputs do not match the model's inputs")
         weights = {w.var for w in self.weights}

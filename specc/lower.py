@@ -61,6 +61,8 @@ class Plan:
     count: str  # `epochs = 100`
     loop: str  # `for epoch in range(1, epochs + 1):`
     unit: str  # "epoch" or "step"
+    batch: int | None  # the mini-batch size; None: full-batch
+    order: tuple[str, ...]  # the lines choosing an epoch's order of the samples
     sequential: bool  # a stack of layers (else a formula)
     trained_comment: str  # over the trained weights
     trained: tuple[str, ...]  # lines printing each trained weight
@@ -109,6 +111,15 @@ def lower(spec: ir.Spec, backend: Backend) -> Plan:
             else "for step in range(steps):"
         ),
         unit=training.unit,
+        batch=training.batch,
+        order=(
+            (
+                "# A new NumPy-drawn order each epoch: every target visits the same batches.",
+                f"order = rng.permutation(len({spec.inputs}))",
+            )
+            if training.shuffle
+            else (f"order = np.arange(len({spec.inputs}))  # the data's own order",)
+        ),
         sequential=sequential,
         trained_comment=(
             "The trained weights, kernels as (inputs, outputs) in every target."

@@ -257,10 +257,12 @@ OPTIMIZERS = Words(
 _COUNT = dict(low=1, high=MAX_COUNT)
 TRAIN_OPTIONS = Word(
     "train",
-    "how long to train: full-batch updates, counted as epochs or as steps",
+    "how long to train: epochs of full-batch or mini-batch updates, or full-batch steps",
     options=(
         Option("epochs", "integer", "epochs", default=100, **_COUNT),  # type: ignore[arg-type]
         Option("steps", "integer", "steps", **_COUNT),  # type: ignore[arg-type]
+        Option("batch", "integer", "the batch size", **_COUNT),  # type: ignore[arg-type]
+        Option("shuffle", "bool", "shuffle", default=False, requires="batch"),
     ),
 )
 

@@ -49,8 +49,8 @@ feed = {inputs: x, targets: y}
 with tf.compat.v1.Session() as sess:
     sess.run(tf.compat.v1.global_variables_initializer())
     for step in range(steps):
-        # Read the weights before this step's update: fetched in the same run as
-        # train_op, the reads' order against the update would be unspecified.
+        # Read the weights before this step's update: fetched in the same run
+        # as train_op, the reads' order against the update would be unspecified.
         w_value, b_value = sess.run([w, b])
         # One run: the update, and the loss its gradients come from.
         _, loss_value = sess.run([train_op, loss], feed_dict=feed)

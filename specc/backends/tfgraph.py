@@ -118,6 +118,8 @@ class TFGraph(Backend):
         weights = [w.var for w in spec.weights]
         reduce = "tf.reduce_mean" if spec.loss.reduction == "mean" else "tf.reduce_sum"
         shown = [w.var for w in spec.shown]
+        updates = "update" if spec.training.batch is None else "updates"
+        loss = "loss_value" if spec.training.batch is None else f"total / len({spec.inputs})"
         return GraphModel(
             dtype=self.dtypes[spec.dtype],
             units_in=spec.units_in,
@@ -131,15 +133,15 @@ class TFGraph(Backend):
             updates=tuple(f"{w}.assign({w} - learning_rate * grad_{w})," for w in weights),
             fetch=(
                 (
-                    f"# Read the weights before this {spec.training.unit}'s update: fetched in the "
-                    "same run as",
-                    "# train_op, the reads' order against the update would be unspecified.",
+                    f"# Read the weights before this {spec.training.unit}'s {updates}: fetched "
+                    "in the same run",
+                    "# as train_op, the reads' order against the update would be unspecified.",
                     f"{names([f'{w}_value' for w in shown])} = sess.run([{', '.join(shown)}])",
                 )
                 if shown
                 else ()
             ),
-            log=log(spec, LogSite("loss_value", lambda w: f"{w.var}_value", spec.training.unit)),
+            log=log(spec, LogSite(loss, lambda w: f"{w.var}_value", spec.training.unit)),
         )
 
     def _variable(self, weight: ir.Weight, dtype: str) -> str:

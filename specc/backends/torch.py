@@ -28,6 +28,9 @@ class TorchModel:
     setup: str  # `optimizer = ...`, or the learning rate of an update written out
     params: str  # the weights, for an update written out
     model: str  # what the loop calls: `model` or `forward`
+    inputs: str  # what one update trains on: `inputs`, or a mini-batch `inputs[rows]`
+    targets: str
+    fetch: tuple[str, ...]  # with mini-batches, the shown weights read before an epoch
     log: Log
     predictions: str
 
@@ -75,7 +78,9 @@ class Torch(Backend):
     def _adam(self, spec: ir.Spec, construct: str) -> Optimizer:
         # torch adds eps after the bias correction of v, TensorFlow and Keras before it (the
         # spec's meaning); eps / sqrt(1 - beta2**t) after it is the same number.
-        t = "epoch" if spec.training.unit == "epoch" else "step + 1"
+        t = "epoch" if spec.training.unit == "epoch" else "step + 1"  # this update's number
+        if spec.training.batch is not None:
+            t = "((epoch - 1) * len(batches) + start // batch_size + 1)"
         eps, beta2 = self.hyper(spec, "eps"), self.hyper(spec, "beta2")
         return Optimizer(
             construct,
@@ -102,6 +107,12 @@ class Torch(Backend):
             f"[{', '.join(w.var for w in spec.weights)}]" if formula_model else "model.parameters()"
         )
         optimizer = self.optimizer(spec, params)
+        batched = spec.training.batch is not None
+        site = (
+            LogSite(f"total / len({spec.inputs})", lambda w: f"{w.var}_value", "epoch")
+            if batched
+            else LogSite("loss.item()", self.read, spec.training.unit)
+        )
         loss = spec.loss
         reduction = f'reduction="{loss.reduction}"' if loss.reduction != "mean" else ""
         model = "forward" if formula_model else "model"
@@ -129,7 +140,14 @@ class Torch(Backend):
             ),
             params=params,
             model=model,
-            log=log(spec, LogSite("loss.item()", self.read, spec.training.unit)),
+            inputs="inputs[rows]" if batched else "inputs",
+            targets="targets[rows]" if batched else "targets",
+            fetch=(
+                tuple(f"{w.var}_value = {self.read(w)}.copy()" for w in spec.shown)
+                if batched
+                else ()
+            ),
+            log=log(spec, site),
             predictions=f"{model}(torch.from_numpy(x_new)).numpy()",
         )
 

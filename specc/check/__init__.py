@@ -65,6 +65,7 @@ def check(
     network = report.attempt(lambda: model.network(scope))
     logging = predict = None
     if network is not None:
+        report.attempt(lambda: training.batches(scope))
         logging = report.attempt(lambda: training.logging(scope, network))
         predict = report.attempt(lambda: training.prediction(scope, network))
     model.check_unused(scope)

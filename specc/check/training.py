@@ -8,7 +8,7 @@ from .. import vocabulary as v
 from ..diagnostics import did_you_mean, one_of
 from .expressions import array
 from .scope import Scope
-from .values import choice, literal_number, options
+from .values import choice, literal_number, options, requirements
 
 Network = ir.Sequential | ir.Formula
 
@@ -27,37 +27,54 @@ def optim_stmt(scope: Scope, stmt: s.OptimStmt) -> None:
     # Naming the optimizer makes an option meant for another one a located error of its own.
     word = v.OPTIMIZERS[kind]
     given = options(scope.report, stmt.options, word, what=f"`{kind}`")
-    values = word.defaults() | given
-    for option in stmt.options:
-        declared = word.option(option.key.text) if option.key.text in values else None
-        needed = declared.requires if declared else None
-        if needed and values[option.key.text] and not values[needed]:
-            raise scope.report.error(
-                f"`{option.key.text}` needs `{needed}`",
-                option.span,
-                f"give `{needed}` too, for example `{needed}=0.9`",
-            )
+    requirements(scope.report, stmt.options, word, given)
     scope.fields["optimizer"] = ir.Optimizer(kind=kind, options=given)
 
 
 def train_stmt(scope: Scope, stmt: s.TrainStmt) -> None:
-    """`train epochs=100` or `train steps=2000`: full-batch updates, counted either way."""
+    """`train epochs=100 batch=16 shuffle=true` or `train steps=2000` (full-batch)."""
     given = options(scope.report, stmt.options, v.TRAIN_OPTIONS)
-    if "epochs" in given and "steps" in given:
-        option = next(o for o in stmt.options if o.key.text == "steps")
+    requirements(scope.report, stmt.options, v.TRAIN_OPTIONS, given)
+    if "steps" in given and "epochs" in given:
         raise scope.report.error(
             "give `epochs` or `steps`, not both",
-            option.span,
+            _option(stmt, "steps").span,
             "with full-batch training each epoch is one step",
         )
+    if "steps" in given and "batch" in given:
+        raise scope.report.error(
+            "mini-batches are counted in epochs, not steps",
+            _option(stmt, "batch").span,
+            "steps are full-batch updates: write `train epochs=20 batch=16`",
+        )
+    batching = {"batch": given.get("batch"), "shuffle": given.get("shuffle", False)}
     if "steps" in given:
         scope.fields["training"] = ir.Training(unit="step", count=given["steps"])
     else:
         epochs = given.get("epochs", v.TRAIN_OPTIONS.option("epochs").default)
-        scope.fields["training"] = ir.Training(unit="epoch", count=epochs)
+        scope.fields["training"] = ir.Training(unit="epoch", count=epochs, **batching)
+
+
+def _option(stmt: s.TrainStmt, key: str) -> s.Option:
+    return next(o for o in stmt.options if o.key.text == key)
 
 
 # Checked once the model is known ----------------------------------------------------------
+
+
+def batches(scope: Scope) -> None:
+    """A mini-batch no larger than the data (rows read from a file are known only later)."""
+    batch = scope.training.batch
+    stmt = scope.first.get(s.TrainStmt)
+    rows = scope.data["x"][0].shape[0] if "x" in scope.data else None
+    if batch is None or rows is None or batch <= rows or not isinstance(stmt, s.TrainStmt):
+        return
+    option = next(o for o in stmt.options if o.key.text == "batch")
+    raise scope.report.error(
+        f"batches of {batch} from {rows} samples",
+        option.values[0].span,
+        f"a batch holds at most every sample: `batch={rows}` trains on the full batch",
+    )
 
 
 def logging(scope: Scope, network: Network) -> ir.Logging:

@@ -147,6 +147,25 @@ def options(
     return {key: converted for key, converted in result.items() if converted is not None}
 
 
+def requirements(
+    report: Reporter, given: Sequence[s.Option], word: Word, values: dict[str, object]
+) -> None:
+    """An option that is set (true, or above zero) and needs another one set too."""
+    chosen = word.defaults() | values
+    for option in given:
+        key = option.key.text
+        needed = word.option(key).requires if key in values else None
+        if needed and chosen[key] and not chosen[needed]:
+            raise report.error(
+                f"`{key}` needs `{needed}`",
+                option.span,
+                f"give `{needed}` too, for example `{needed}={_EXAMPLES.get(needed, 1)}`",
+            )
+
+
+_EXAMPLES = {"momentum": 0.9, "batch": 32}  # values the help suggests for a needed option
+
+
 def _declared(
     report: Reporter, option: s.Option, word: Word, what: str, seen: set[str]
 ) -> Option | None:

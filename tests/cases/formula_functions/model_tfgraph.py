@@ -66,8 +66,8 @@ with tf.compat.v1.Session() as sess:
     sess.run(tf.compat.v1.global_variables_initializer())
     for epoch in range(1, epochs + 1):
         if epoch % 5 == 0:
-            # Read the weights before this epoch's update: fetched in the same run as
-            # train_op, the reads' order against the update would be unspecified.
+            # Read the weights before this epoch's update: fetched in the same run
+            # as train_op, the reads' order against the update would be unspecified.
             c_value, b_value = sess.run([c, b])
         # One run: the update, and the loss its gradients come from.
         _, loss_value = sess.run([train_op, loss], feed_dict=feed)
