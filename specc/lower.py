@@ -46,6 +46,7 @@ class Plan:
     name: str  # the model's class name
     architecture: str  # the model in one line
     quiet_tensorflow: bool  # set TensorFlow's logging variables before it is imported
+    environment: tuple[str, ...]  # more variables the framework reads when it is imported
     imports: tuple[str, ...]  # import lines, standard library first
     csv: bool  # the script reads a CSV file: the read_csv helper
     glorot: bool  # the glorot_uniform helper
@@ -84,6 +85,7 @@ def lower(spec: ir.Spec, backend: Backend) -> Plan:
         name=spec.name,
         architecture=architecture(spec),
         quiet_tensorflow=backend.quiet_tensorflow,
+        environment=backend.environment(spec),
         imports=(*(("import csv", "") if csv else ()), *backend.imports),
         csv=csv,
         glorot=any(w.init.kind == "glorot_uniform" for w in spec.weights),

@@ -6,6 +6,8 @@ import os
 # Quiet TensorFlow's C++ info and warnings and its oneDNN banner; errors still show.
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 os.environ.setdefault("TF_ENABLE_ONEDNN_OPTS", "0")
+# On the JAX backend, float64 needs JAX's 64-bit mode; other backends ignore it.
+os.environ.setdefault("JAX_ENABLE_X64", "1")
 
 import keras
 import numpy as np

@@ -80,6 +80,10 @@ class Backend:
         """An optimizer option as this target must be given it (a literal by default)."""
         return py(spec.optimizer[name])
 
+    def environment(self, spec: ir.Spec) -> tuple[str, ...]:
+        """Lines setting environment variables the framework reads on import (none)."""
+        return ()
+
     def keywords(self, spec: ir.Spec, **names: str) -> str:
         """`learning_rate=0.01, rho=0.9`: the framework's argument names for spec options."""
         return ", ".join(f"{arg}={self.hyper(spec, option)}" for arg, option in names.items())

@@ -55,6 +55,14 @@ class Keras(Backend):
                 "`reduction=mean`, or build for the other targets",
             )
 
+    def environment(self, spec: ir.Spec) -> tuple[str, ...]:
+        if spec.dtype != "float64":
+            return ()
+        return (
+            "# On the JAX backend, float64 needs JAX's 64-bit mode; other backends ignore it.",
+            'os.environ.setdefault("JAX_ENABLE_X64", "1")',
+        )
+
     def hyper(self, spec: ir.Spec, name: str) -> str:
         # Keras refuses an integer learning rate or momentum: `lr=1` is spelled 1.0.
         value = py(float(spec.optimizer[name]))  # type: ignore[arg-type]
