@@ -114,14 +114,7 @@ def lower(spec: ir.Spec, backend: Backend) -> Plan:
         ),
         unit=training.unit,
         batch=training.batch,
-        order=(
-            (
-                "# A new NumPy-drawn order each epoch: every target visits the same batches.",
-                f"order = rng.permutation(len({spec.inputs}))",
-            )
-            if training.shuffle
-            else (f"order = np.arange(len({spec.inputs}))  # the data's own order",)
-        ),
+        order=_order(spec),
         sequential=sequential,
         trained_comment=(
             "The trained weights, kernels as (inputs, outputs) in every target."
@@ -130,6 +123,16 @@ def lower(spec: ir.Spec, backend: Backend) -> Plan:
         ),
         trained=tuple(f'print("{w.name}", fmt({backend.read(w)}))' for w in spec.weights),
         model=backend.lower(spec),
+    )
+
+
+def _order(spec: ir.Spec) -> tuple[str, ...]:
+    """The lines choosing the order of an epoch's samples, for mini-batches."""
+    if not spec.training.shuffle:
+        return (f"order = np.arange(len({spec.inputs}))  # the data's own order",)
+    return (
+        "# A new NumPy-drawn order each epoch: every target visits the same batches.",
+        f"order = rng.permutation(len({spec.inputs}))",
     )
 
 
