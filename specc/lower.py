@@ -63,6 +63,7 @@ class Plan:
     loop: str  # `for epoch in range(1, epochs + 1):`
     unit: str  # "epoch" or "step"
     batch: int | None  # the mini-batch size; None: full-batch
+    batches: tuple[str, ...]  # the lines setting the batch size and where batches start
     order: tuple[str, ...]  # the lines choosing an epoch's order of the samples
     sequential: bool  # a stack of layers (else a formula)
     trained_comment: str  # over the trained weights
@@ -114,6 +115,10 @@ def lower(spec: ir.Spec, backend: Backend) -> Plan:
         ),
         unit=training.unit,
         batch=training.batch,
+        batches=(
+            f"batch_size = {training.batch}",
+            f"batches = range(0, len({spec.inputs}), batch_size)  # where each batch starts",
+        ),
         order=_order(spec),
         sequential=sequential,
         trained_comment=(
