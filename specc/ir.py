@@ -30,7 +30,9 @@ RESERVED_NAMES = frozenset(
         "snapshot", "tape", "gradients", "variable", "gradient", "param", "feed",
         "loss_fn", "values", "weights", "weight", "decay", "zero_mean_square", "RMSprop",
         "csv", "file", "header", "rows", "picked", "batch_size", "batches", "order", "start",
-        "total", "training_batches",
+        "total", "training_batches", "logits", "probabilities", "correct", "accuracy",
+        "load_iris", "load_digits", "load_wine", "load_breast_cancer", "total_correct",
+        "correct_value", "beta1", "beta2",
     }
 )  # fmt: skip
 
@@ -133,6 +135,36 @@ class BinOp(Node):
     right: Expr
 
 
+class Compare(Node):
+    """`a > b` in data: 1.0 where it holds, else 0.0."""
+
+    kind: Literal["compare"] = "compare"
+    op: Literal[v.COMPARISONS]  # type: ignore[valid-type]
+    left: Expr
+    right: Expr
+
+
+class Argmax(Node):
+    """`argmax(e)` in data: the column of each row's largest value, as integer labels."""
+
+    kind: Literal["argmax"] = "argmax"
+    arg: Expr
+    classes: Annotated[int, Field(ge=2)]  # the columns of `arg`
+
+
+class Dataset(Node):
+    """One of scikit-learn's bundled data sets: its features, or its labels as a column."""
+
+    kind: Literal["dataset"] = "dataset"
+    name: Literal[v.DATASETS.names]  # type: ignore[valid-type]
+    part: Literal["features", "labels"]
+
+    @property
+    def shape(self) -> tuple[int, int]:
+        samples, features, _ = v.DATASET_SHAPES[self.name]
+        return (samples, features if self.part == "features" else 1)
+
+
 class Neg(Node):
     kind: Literal["neg"] = "neg"
     operand: Expr
@@ -145,7 +177,18 @@ class Call(Node):
 
 
 Expr = Annotated[
-    Const | Ref | Draw | Linspace | ArrayLiteral | Csv | BinOp | Neg | Call,
+    Const
+    | Ref
+    | Draw
+    | Linspace
+    | ArrayLiteral
+    | Csv
+    | Dataset
+    | BinOp
+    | Compare
+    | Argmax
+    | Neg
+    | Call,
     Field(discriminator="kind"),
 ]
 
@@ -157,6 +200,9 @@ class Data(Node):
     expr: Expr
     shape: tuple[PositiveInt | None, PositiveInt]
     default: bool = False  # filled in by specc because the spec gave no data of this name
+    # Integer labels 0 .. labels-1, one column (argmax, comparisons, a data set's classes);
+    # None for numbers that are not labels, or labels whose count is known only at run time.
+    labels: PositiveInt | None = None
 
 
 # The model --------------------------------------------------------------------------
@@ -327,6 +373,7 @@ class Logging(Node):
     show: tuple[str, ...] = ()  # names of weights printed with the loss
     format: str | None = None  # a str.format pattern over step/epoch, loss and `show`
     numbers: Literal[v.NUMBERS] = "shortest"  # type: ignore[valid-type]
+    accuracy: bool = False  # the fraction of samples classified right, after the loss
 
     @property
     def format_fields(self) -> set[str]:
@@ -364,7 +411,8 @@ class Spec(Node):
     def _consistent(self) -> Spec:
         """What the checker guarantees, for IRs that programs build by hand."""
         data = {d.name: d for d in self.data}
-        for name, width in ((self.inputs, self.units_in), (self.targets, self.units_out)):
+        y_width = 1 if self.loss.kind == "crossentropy" else self.units_out
+        for name, width in ((self.inputs, self.units_in), (self.targets, y_width)):
             if name not in data:
                 raise ValueError(f"no data named `{name}`")
             if data[name].shape[1] != width:
@@ -377,9 +425,24 @@ class Spec(Node):
         weights = {w.var for w in self.weights}
         if unknown := set(self.logging.show) - weights:
             raise ValueError(f"`show` names unknown weights {sorted(unknown)}")
+        if self.logging.accuracy and not self.classifies:
+            raise ValueError("`accuracy` needs a classification loss")
+        if self.loss.kind == "bce" and self.units_out != 1:
+            raise ValueError("`bce` needs a model with one output, its logit")
         if self.logging.format is not None:
-            check_format(self.logging.format, {self.training.unit, "loss", *self.logging.show})
+            check_format(self.logging.format, self.log_fields)
         return self
+
+    @property
+    def classifies(self) -> bool:
+        """The loss is on logits, and y holds labels."""
+        return self.loss.kind in v.CLASSIFICATION_LOSSES
+
+    @property
+    def log_fields(self) -> set[str]:
+        """What a log `format` may name."""
+        accuracy = {"accuracy"} if self.logging.accuracy else set()
+        return {self.training.unit, "loss", *accuracy, *self.logging.show}
 
     @property
     def weights(self) -> list[Weight]:
@@ -424,5 +487,7 @@ class Spec(Node):
 
 
 BinOp.model_rebuild()
+Compare.model_rebuild()
+Argmax.model_rebuild()
 Neg.model_rebuild()
 Call.model_rebuild()

@@ -12,7 +12,16 @@ from dataclasses import dataclass
 
 from . import ir
 from .backends import Backend
-from .spell import architecture, array_literal, contains, numpy_expr, numpy_init, py
+from .spell import (
+    architecture,
+    array_literal,
+    contains,
+    dataset_loader,
+    datasets,
+    numpy_expr,
+    numpy_init,
+    py,
+)
 
 _DOCSTRING_WIDTH = 82  # a one-line docstring with its quotes fits black's 88 columns
 
@@ -25,6 +34,7 @@ class LogSite:
     loss: str
     read: Callable[[ir.Weight], str]
     counter: str
+    accuracy: str = ""  # the fraction classified right, where `log show=accuracy`
 
 
 @dataclass(frozen=True)
@@ -57,6 +67,7 @@ class Plan:
     targets: str
     data: tuple[str, ...]  # lines making the data: `x = rng.randn(100, 1)`, casts, x_new
     x_new: bool  # the spec has inputs to `predict`
+    predicted: str  # the line printing one input and its prediction
     init_comment: str  # over the initial weights (empty when every weight is native)
     init: tuple[str, ...]  # the initial weights' dict entries: `"w": np.zeros(1, ...),`
     count: str  # `epochs = 100`
@@ -87,7 +98,7 @@ def lower(spec: ir.Spec, backend: Backend) -> Plan:
         architecture=architecture(spec),
         quiet_tensorflow=backend.quiet_tensorflow,
         environment=backend.environment(spec),
-        imports=(*(("import csv", "") if csv else ()), *backend.imports),
+        imports=(*(("import csv", "") if csv else ()), *_imports(spec, backend)),
         csv=csv,
         glorot=any(w.init.kind == "glorot_uniform" for w in spec.weights),
         numbers=spec.logging.numbers,
@@ -97,6 +108,7 @@ def lower(spec: ir.Spec, backend: Backend) -> Plan:
         targets=spec.targets,
         data=_data(spec),
         x_new=spec.predict is not None,
+        predicted=_predicted(spec),
         init_comment=(
             "Initial weights; kernels are (inputs, outputs), as Keras and TensorFlow store them."
             if sequential
@@ -141,6 +153,12 @@ def _order(spec: ir.Spec) -> tuple[str, ...]:
     )
 
 
+def _imports(spec: ir.Spec, backend: Backend) -> list[str]:
+    """The framework's imports and scikit-learn's loaders, sorted as isort sorts them."""
+    loaders = [f"from sklearn.datasets import {dataset_loader(d)}" for d in datasets(spec)]
+    return sorted([*backend.imports, *loaders], key=lambda line: (line[0] == "f", line.split()[1]))
+
+
 def _data(spec: ir.Spec) -> tuple[str, ...]:
     """The data, drawn and computed in float64, then cast where the model meets them."""
     lines = []
@@ -148,13 +166,67 @@ def _data(spec: ir.Spec) -> tuple[str, ...]:
     if defaults:
         given = "no data" if len(defaults) == len(spec.data) else "no " + " or ".join(defaults)
         lines.append(f"# The spec gives {given}: random values of the model's shape.")
-    lines += [f"{d.name} = {numpy_expr(d.expr)}" for d in spec.data]
+    lines += _computed(spec)
     x, y, dtype = spec.inputs, spec.targets, spec.dtype
-    if dtype != "float64":
+    if spec.loss.kind == "crossentropy":
+        lines.append("# The losses on logits take one integer class index per sample.")
+        if dtype == "float64":
+            lines.append(f"{y} = {y}.ravel().astype(np.int64)")
+        else:
+            lines.append(f"{x}, {y} = {x}.astype(np.{dtype}), {y}.ravel().astype(np.int64)")
+    elif dtype != "float64" or _labels(spec):  # integer labels become numbers of the dtype
         lines.append(f"{x}, {y} = {x}.astype(np.{dtype}), {y}.astype(np.{dtype})")
     if spec.predict:
         lines.append(f"x_new = {array_literal(spec.predict.inputs, dtype)}")
     return tuple(lines)
+
+
+def _computed(spec: ir.Spec) -> list[str]:
+    """One line per data; a data set's features and labels are loaded in one."""
+    lines = []
+    for data in spec.data:
+        expr = data.expr
+        if isinstance(expr, ir.Dataset) and expr.part == "labels" and _pair(spec, data):
+            continue  # loaded with its features
+        if isinstance(expr, ir.Dataset) and (labels := _pair(spec, data)):
+            loader = dataset_loader(expr.name)
+            lines.append(f"{data.name}, {labels.name} = {loader}(return_X_y=True)")
+            if spec.loss.kind != "crossentropy" or labels.name != spec.targets:
+                lines.append(f"{labels.name} = {labels.name}.reshape(-1, 1)  # one column")
+            continue
+        lines.append(f"{data.name} = {numpy_expr(expr)}")
+    return lines
+
+
+def _pair(spec: ir.Spec, data: ir.Data) -> ir.Data | None:
+    """A data set's features and labels as consecutive data: the features' labels, or the
+    labels' features."""
+    index = spec.data.index(data)
+    step = 1 if data.expr.part == "features" else -1  # type: ignore[union-attr]
+    other = index + step
+    if not 0 <= other < len(spec.data):
+        return None
+    partner = spec.data[other]
+    expr, own = partner.expr, data.expr
+    if isinstance(expr, ir.Dataset) and expr.name == own.name and expr.part != own.part:  # type: ignore[union-attr]
+        return partner
+    return None
+
+
+def _labels(spec: ir.Spec) -> bool:
+    """`y` holds integers (labels not made by a comparison), which a float model casts."""
+    y = next(d for d in spec.data if d.name == spec.targets)
+    return y.labels is not None and not isinstance(y.expr, ir.Compare)
+
+
+def _predicted(spec: ir.Spec) -> str:
+    """The line printing an input's prediction: a class and its probabilities, or values."""
+    head = 'print(f"predict {fmt(features)} -> '
+    if spec.loss.kind == "crossentropy":
+        return head + 'class {prediction.argmax()}  probabilities {fmt(prediction)}")'
+    if spec.loss.kind == "bce":
+        return head + 'class {int(prediction[0] > 0.5)}  probability {fmt(prediction)}")'
+    return head + '{fmt(prediction)}")'
 
 
 def log(spec: ir.Spec, site: LogSite, before: tuple[str, ...] = ()) -> Log:
@@ -169,8 +241,10 @@ def log(spec: ir.Spec, site: LogSite, before: tuple[str, ...] = ()) -> Log:
     number = f"{{{site.counter}:{digits}d}}" if digits > 1 else f"{{{site.counter}}}"
     head = f"epoch {number}/{{epochs}}" if unit == "epoch" else f"step {number}"
     parts = [f'f"{head}  loss {{fmt({site.loss})}}"']
+    if spec.logging.accuracy:
+        parts.append(f'f"accuracy {{fmt({site.accuracy})}}"')
     parts += [f'f"{w.name} {{fmt({site.read(w)})}}"' for w in spec.shown]
-    separator = ', sep="  "' if spec.shown else ""
+    separator = ', sep="  "' if len(parts) > 1 else ""
     return Log(condition, (*before, f"print({', '.join(parts)}{separator})"))
 
 
@@ -181,5 +255,7 @@ def _formatted(spec: ir.Spec, site: LogSite) -> str:
     fields = [f"{unit}={site.counter}"] if unit in used else []
     if "loss" in used:
         fields.append(f"loss=np.{spec.dtype}({site.loss})")
+    if "accuracy" in used:
+        fields.append(f"accuracy=np.{spec.dtype}({site.accuracy})")
     fields += [f"{w.var}={site.read(w)}" for w in spec.shown if w.var in used]
     return f"print({py(spec.logging.format)}.format({', '.join(fields)}))"

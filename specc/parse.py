@@ -48,6 +48,7 @@ _WORDS = {
     "INT": "a whole number",
     "NUMBER": "a number",
     "STRING": 'a string in "double quotes"',
+    "COMPARE": "a comparison",
     "_NL": "the end of the line",
     "$END": "the end of the file",
     "_END_OF_STATEMENT": "the end of the statement",
@@ -88,7 +89,7 @@ class _Limits:
             yield token
 
 
-_OPERATORS = {"PLUS", "MINUS", "STAR", "SLASH", "_POW", "AT"}
+_OPERATORS = {"PLUS", "MINUS", "STAR", "SLASH", "_POW", "AT", "COMPARE"}
 
 
 class _TooDeep(Exception):
@@ -137,8 +138,9 @@ class _ToSyntax(Transformer):
     def dtype_stmt(self, meta: Any, name: Token) -> s.DtypeStmt:
         return s.DtypeStmt(**self._head(meta, "dtype"), name=_word(name))
 
-    def data_stmt(self, meta: Any, name: Token, value: s.Expr) -> s.DataStmt:
-        return s.DataStmt(**self._head(meta, "data"), name=_word(name), value=value)
+    def data_stmt(self, meta: Any, *rest: Any) -> s.DataStmt:
+        *names, value = rest
+        return s.DataStmt(**self._head(meta, "data"), names=tuple(map(_word, names)), value=value)
 
     def layer_stmt(self, meta: Any, kind: Token, sizes: tuple, *rest: Any) -> s.LayerStmt:
         activation = _word(rest[0]) if rest and isinstance(rest[0], Token) else None
@@ -214,6 +216,9 @@ class _ToSyntax(Transformer):
     div = _binop("/")
     pow = _binop("**")
     matmul = _binop("@")
+
+    def compare(self, meta: Any, left: s.Expr, op: Token, right: s.Expr) -> s.BinOp:
+        return s.BinOp(str(op), left, right, _span(meta))
 
     def neg(self, meta: Any, operand: s.Expr) -> s.Unary:
         return s.Unary("-", operand, _span(meta))

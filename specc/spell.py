@@ -6,7 +6,7 @@ value); expressions only through `operators`, which parenthesises where Python n
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from typing import Any
 
 from . import ir
@@ -80,7 +80,20 @@ def _numpy_leaf(expr: ir.Expr) -> str:
         return array_literal(expr)
     if isinstance(expr, ir.Csv):
         return f"read_csv({', '.join(py(v) for v in (expr.path, *expr.columns))})"
+    if isinstance(expr, ir.Compare):
+        left, right = numpy_expr(expr.left), numpy_expr(expr.right)
+        return f"({left} {expr.op} {right}).astype(np.float64)"
+    if isinstance(expr, ir.Argmax):
+        return f"np.argmax({numpy_expr(expr.arg)}, axis=1).reshape(-1, 1)"
+    if isinstance(expr, ir.Dataset):
+        index = "[0]" if expr.part == "features" else "[1].reshape(-1, 1)"
+        return f"{dataset_loader(expr.name)}(return_X_y=True){index}"
     raise TypeError(f"not a data expression: {expr!r}")
+
+
+def dataset_loader(name: str) -> str:
+    """scikit-learn's function that loads a bundled data set: `load_iris`."""
+    return f"load_{name}"
 
 
 def array_literal(literal: ir.ArrayLiteral, dtype: str | None = None) -> str:
@@ -117,17 +130,27 @@ def numpy_init(weight: ir.Weight, dtype: str) -> str:
     raise ValueError(f"{weight.name}: a {init.kind} initial value is not drawn with NumPy")
 
 
+def walk(expr: ir.Expr) -> Iterator[ir.Expr]:
+    """Every node of an expression, the root first."""
+    yield expr
+    if isinstance(expr, ir.BinOp | ir.Compare):
+        yield from walk(expr.left)
+        yield from walk(expr.right)
+    elif isinstance(expr, ir.Neg):
+        yield from walk(expr.operand)
+    elif isinstance(expr, ir.Call | ir.Argmax):
+        yield from walk(expr.arg)
+
+
 def contains(expr: ir.Expr, kind: str) -> bool:
     """Whether an expression has a node of `kind` anywhere in it."""
-    if expr.kind == kind:
-        return True
-    if isinstance(expr, ir.BinOp):
-        return contains(expr.left, kind) or contains(expr.right, kind)
-    if isinstance(expr, ir.Neg):
-        return contains(expr.operand, kind)
-    if isinstance(expr, ir.Call):
-        return contains(expr.arg, kind)
-    return False
+    return any(node.kind == kind for node in walk(expr))
+
+
+def datasets(spec: ir.Spec) -> list[str]:
+    """The bundled data sets a spec loads, in order."""
+    found = (n.name for d in spec.data for n in walk(d.expr) if isinstance(n, ir.Dataset))
+    return list(dict.fromkeys(found))
 
 
 def architecture(spec: ir.Spec) -> str:

@@ -106,8 +106,14 @@ class DtypeStmt(Statement):
 
 @dataclass(frozen=True)
 class DataStmt(Statement):
-    name: Word
+    """`data x = ...`, or `data x, y = dataset("iris")`: one name per table the value gives."""
+
+    names: tuple[Word, ...]
     value: Expr
+
+    @property
+    def name(self) -> Word:
+        return self.names[0]
 
 
 @dataclass(frozen=True)

@@ -191,8 +191,19 @@ LOSSES = Words(
     (
         Word("mse", "the squared error", options=(_REDUCTION,)),
         Word("mae", "the absolute error", options=(_REDUCTION,)),
+        Word(
+            "crossentropy",
+            "softmax cross-entropy on the logits of a linear last layer; y holds class indices",
+            options=(_REDUCTION,),
+        ),
+        Word(
+            "bce",
+            "binary cross-entropy on one logit (sigmoid inside the loss); y holds 0 or 1",
+            options=(_REDUCTION,),
+        ),
     ),
 )
+CLASSIFICATION_LOSSES = ("crossentropy", "bce")  # y holds labels; the model gives logits
 
 
 def _lr(default: float) -> Option:
@@ -315,4 +326,34 @@ FORMULA_FUNCTIONS = Words(
     (*_MATH, Word("relu", "max(0, x)"), Word("sigmoid", "1 / (1 + exp(-x))")),
 )
 
+# What a data expression may call besides them: labels, and the bundled data sets.
+ARGMAX = Word(
+    "argmax",
+    "the column of each row's largest value: integer labels 0, 1, ...",
+    usage="argmax(x @ [[1, -1], [0, 1]])",
+)
+DATASET = Word(
+    "dataset",
+    "one of scikit-learn's bundled data sets, features and labels",
+    usage='data x, y = dataset("iris")',
+)
+DATASETS = Words(
+    "data set",
+    "data sets",
+    (
+        Word("iris", "150 irises: 4 measurements, 3 species"),
+        Word("digits", "1,797 handwritten digits: 8x8 pixels of 0 to 16, 10 classes"),
+        Word("wine", "178 wines: 13 chemical measurements, 3 cultivars"),
+        Word("breast_cancer", "569 tumours: 30 measurements, benign (1) or malignant (0)"),
+    ),
+)
+# Each data set's samples, features and classes, as scikit-learn bundles it.
+DATASET_SHAPES = {
+    "iris": (150, 4, 3),
+    "digits": (1797, 64, 10),
+    "wine": (178, 13, 3),
+    "breast_cancer": (569, 30, 2),
+}
+
 OPERATORS = ("+", "-", "*", "/", "**", "@")
+COMPARISONS = (">", "<", ">=", "<=")  # data only: 1.0 where it holds, else 0.0

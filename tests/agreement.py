@@ -65,13 +65,21 @@ def parse_output(stdout: str) -> Run:
                 name, _, values = part.partition(" ")
                 run.shown[(when, name)] = _floats(values)
         elif match := _PREDICT.match(line):
-            run.predictions.append((_floats(match[1]), _floats(match[2])))
+            run.predictions.append((_floats(match[1]), _prediction(match[2])))
         elif re.fullmatch(r"[A-Za-z_][\w.]* [-+0-9.eEinfa ]+", line):
             name, _, values = line.partition(" ")
             run.params[name] = _floats(values)
         else:
             run.text.append(line)
     return run
+
+
+def _prediction(text: str) -> np.ndarray:
+    """`0.5 1.5`, or `class 2  probabilities 0.1 0.2 0.7` as [2, 0.1, 0.2, 0.7]: a class
+    that differs is then off by at least 1."""
+    if match := re.fullmatch(r"class (\d+)  probabilit(?:y|ies) (.+)", text):
+        return np.array([float(match[1]), *_floats(match[2])])
+    return _floats(text)
 
 
 def _floats(text: str) -> np.ndarray:

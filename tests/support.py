@@ -20,6 +20,7 @@ TARGETS = specc.TARGETS  # every target, in the order `--target all` writes them
 RUNS = {
     **{t: (t, {}) for t in TARGETS},
     "keras[torch]": ("keras", {"KERAS_BACKEND": "torch"}),
+    "keras[jax]": ("keras", {"KERAS_BACKEND": "jax"}),
 }
 
 # `SPECC_REGEN=1 pytest` rewrites every golden file through the real CLI.

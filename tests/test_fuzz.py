@@ -50,9 +50,10 @@ from specc import TARGETS, cli
 
 ROOT = Path(__file__).resolve().parent.parent
 GRAMMAR = ROOT / "grammar" / "specc.lark"
-# What a script may import: its framework, NumPy, os, and csv (only when the spec reads a
-# csv(...) file; tests/test_compiler_path.py holds each target to its own subset).
-ALLOWED_IMPORTS = {"os", "csv", "numpy", "torch", "tensorflow", "keras"}
+# What a script may import: its framework, NumPy, os, csv (only when the spec reads a
+# csv(...) file) and scikit-learn (for a `dataset`); tests/test_compiler_path.py holds each
+# target to its own subset.
+ALLOWED_IMPORTS = {"os", "csv", "numpy", "sklearn", "torch", "tensorflow", "keras"}
 HANG_SECONDS = 20  # a hard stop per CLI call; the Hypothesis deadline reports slow ones
 
 # --- budget -----------------------------------------------------------------------------------

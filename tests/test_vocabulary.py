@@ -65,7 +65,7 @@ def test_an_unknown_word_lists_the_vocabulary(category: str) -> None:
 
 
 def test_plurals_are_spelled_out() -> None:
-    assert v.LOSSES.choices() == "losses are `mse` or `mae`"
+    assert v.LOSSES.choices() == "losses are `mse`, `mae`, `crossentropy` or `bce`"
     assert v.LAYERS.choices() == "the only layer is `Dense`"
 
 
@@ -86,6 +86,15 @@ OPTIONS = [
 ]
 
 
+def _model(head: str) -> str:
+    """A model the statement `head` fits: classification losses need labels to train on."""
+    if head == "loss crossentropy":
+        return "data y = [0, 1, 1, 0]\nlayer Dense 1->2\n"
+    if head == "loss bce":
+        return "data y = [0, 1, 1, 0]\nlayer Dense 1->1\n"
+    return "layer Dense 1->1\n"
+
+
 def _read(spec: ir.Spec, head: str, name: str) -> object:
     """Where the IR keeps the value of option `name` of statement `head`."""
     if head.startswith("optim"):
@@ -101,7 +110,7 @@ def _read(spec: ir.Spec, head: str, name: str) -> object:
     ("head", "option"), [p for p in OPTIONS if p.values[1].default is not None]
 )
 def test_every_option_takes_its_default(head: str, option: v.Option) -> None:
-    spec, diagnostics = _check(f"layer Dense 1->1\n{head} {option.name}={_spelled(option.default)}")
+    spec, diagnostics = _check(f"{_model(head)}{head} {option.name}={_spelled(option.default)}")
     assert diagnostics == []
     assert _read(spec, head, option.name) == option.default
 
@@ -125,9 +134,10 @@ def test_every_option_refuses_values_outside_its_range(head: str, option: v.Opti
     for value in values:
         written = _spelled(value)
         line = f"{head} {option.name}={written}"
-        (error,) = _errors(f"layer Dense 1->1\n{line}")
+        model = _model(head)
+        (error,) = _errors(model + line)
         assert error.span is not None
-        assert (error.span.line, error.span.column) == (2, line.index("=") + 2)
+        assert (error.span.line, error.span.column) == (model.count("\n") + 1, line.index("=") + 2)
         if option.type == "word":
             assert error.message == f"unknown value `{written}` for `{option.name}`"
             assert error.help == f"{option.what} {option.problem(None)}"

@@ -34,7 +34,8 @@ class Optimizer:
 
     `construct` is the code that makes the optimizer object, or for an update written out in
     the loop (`written_out`), the learning rate it steps with. `definition` names a template
-    with code the optimizer needs before it is made (a class of its own). `train` are the
+    with code the optimizer needs before it is made (a class of its own), `before` lines that
+    name values for it. `train` are the
     lines that make a graph's train op from it, `start` the lines a session runs before
     training, and `step` the lines before each update; each is empty unless a target needs it
     to compute what the spec means.
@@ -43,6 +44,7 @@ class Optimizer:
     construct: str
     written_out: bool = False
     definition: str | None = None
+    before: tuple[str, ...] = ()
     train: tuple[str, ...] = ()
     start: tuple[str, ...] = ()
     step: tuple[str, ...] = ()
@@ -71,6 +73,10 @@ class Backend:
                 yield Unsupported(statement, f"the {category} `{kind}`",
                                   self.refused[(category, kind)])  # fmt: skip
 
+    def caveats(self, spec: ir.Spec) -> Iterator[Unsupported]:
+        """Where this target computes the spec, but not quite as the others do (warnings)."""
+        return iter(())
+
     def optimizer(self, spec: ir.Spec, params: str = "") -> Optimizer:
         """The spec's optimizer; `params` is the code naming the weights, where needed."""
         method = getattr(self, f"optim_{spec.optimizer.kind}")
@@ -79,6 +85,19 @@ class Backend:
     def hyper(self, spec: ir.Spec, name: str) -> str:
         """An optimizer option as this target must be given it (a literal by default)."""
         return py(spec.optimizer[name])
+
+    def float32_betas(self, spec: ir.Spec) -> tuple[str, ...]:
+        """Lines naming a float32 model's Adam betas as the float32 numbers they are.
+
+        TensorFlow computes Adam with float32 betas throughout (0.999 is 0.99900001...), and
+        Keras raises float32 betas to the power t; fed these, every target computes alike.
+        """
+        beta1, beta2 = (py(spec.optimizer[name]) for name in ("beta1", "beta2"))
+        return (
+            "# A float32 model's betas are float32 numbers, in the bias corrections too, as",
+            "# TensorFlow computes them.",
+            f"beta1, beta2 = float(np.float32({beta1})), float(np.float32({beta2}))",
+        )
 
     def environment(self, spec: ir.Spec) -> tuple[str, ...]:
         """Lines setting environment variables the framework reads on import (none)."""

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 
 from .. import ir
 from ..lower import Log, LogSite, log
-from ..spell import formula, names, py
+from ..spell import formula, names, py, walk
 from .base import Backend, Optimizer, Unsupported
 
 
@@ -26,11 +26,14 @@ class KerasModel:
     units_in: int
     optimizer: Optimizer
     loss: str
+    metrics: str  # `[keras.metrics.SparseCategoricalAccuracy(...)]` for `show=accuracy`
+    trained: str  # what train_on_batch's result is unpacked into
     fit: bool  # epochs: `fit` with a callback; steps: `train_on_batch`
     every: str  # "epoch" or "10 epochs", for the callback's docstring
     reads: str  # code reading the weights a log line shows, before an epoch's update
     fetch: tuple[str, ...]  # ... or before a step's update
     log: Log
+    predictions: str  # the code `predict` prints: probabilities of a classifier
 
 
 class Keras(Backend):
@@ -43,16 +46,42 @@ class Keras(Backend):
     activations = {"linear": None, "relu": '"relu"', "sigmoid": '"sigmoid"', "tanh": '"tanh"'}
     functions = {fn: f"keras.ops.{fn}" for fn in ir.FORMULA_FUNCTIONS}
     dtypes = {"float32": '"float32"', "float64": '"float64"'}
-    losses = {"mse": "keras.losses.MeanSquaredError", "mae": "keras.losses.MeanAbsoluteError"}
+    losses = {
+        "mse": "keras.losses.MeanSquaredError",
+        "mae": "keras.losses.MeanAbsoluteError",
+        "crossentropy": "keras.losses.SparseCategoricalCrossentropy",
+        "bce": "keras.losses.BinaryCrossentropy",
+    }
+    # The accuracy of logits: the largest one's class, or class 1 where the logit is above 0.
+    metrics = {
+        "crossentropy": 'keras.metrics.SparseCategoricalAccuracy(name="accuracy")',
+        "bce": 'keras.metrics.BinaryAccuracy(threshold=0.0, name="accuracy")',
+    }
+    probabilities = {"crossentropy": "keras.ops.softmax", "bce": "keras.ops.sigmoid"}
 
     def unsupported(self, spec: ir.Spec) -> Iterator[Unsupported]:
         yield from super().unsupported(spec)
-        if spec.loss.reduction == "sum" and spec.units_out > 1:
+        if spec.loss.reduction == "sum" and spec.units_out > 1 and not spec.classifies:
             yield Unsupported(
                 "loss",
                 f"`reduction=sum` with {spec.units_out} outputs",
                 "Keras sums the per-sample means, so it would train on another loss: use "
                 "`reduction=mean`, or build for the other targets",
+            )
+
+    def caveats(self, spec: ir.Spec) -> Iterator[Unsupported]:
+        if spec.dtype == "float64":
+            yield Unsupported(
+                "dtype",
+                "on the torch backend, Keras 3 averages a float64 loss in float32, so runs "
+                "with `KERAS_BACKEND=torch` agree with the other targets to float32 precision",
+            )
+        if isinstance(spec.network, ir.Formula) and (zeros := _zero_in_abs(spec)):
+            yield Unsupported(
+                "forward",
+                f"`abs` of `{zeros[0]}`, which starts at 0: there, on the JAX backend, Keras's "
+                "`abs` has gradient 1 where torch's and TensorFlow's have 0",
+                f"start `{zeros[0]}` away from 0, as in `param {zeros[0]}{list(zeros[1])} = 0.01`",
             )
 
     def environment(self, spec: ir.Spec) -> tuple[str, ...]:
@@ -85,16 +114,25 @@ class Keras(Backend):
         return Optimizer(f"keras.optimizers.SGD({options})")
 
     def optim_adam(self, spec: ir.Spec, params: str) -> Optimizer:
-        return Optimizer(f"keras.optimizers.Adam({self._adam_options(spec)})")
+        return self._adam(spec, f"keras.optimizers.Adam({self._adam_options(spec)})")
 
     def optim_adamw(self, spec: ir.Spec, params: str) -> Optimizer:
         decay = self.hyper(spec, "weight_decay")
         options = f"{self._adam_options(spec)}, weight_decay={decay}"
-        return Optimizer(f"keras.optimizers.AdamW({options})")
+        return self._adam(spec, f"keras.optimizers.AdamW({options})")
+
+    def _adam(self, spec: ir.Spec, construct: str) -> Optimizer:
+        if spec.dtype != "float32":
+            return Optimizer(construct)
+        return Optimizer(construct, before=self.float32_betas(spec))
 
     def _adam_options(self, spec: ir.Spec) -> str:
-        return self.keywords(spec, learning_rate="lr", beta_1="beta1", beta_2="beta2",
-                             epsilon="eps")  # fmt: skip
+        if spec.dtype == "float32":  # the betas as float32 numbers, named before
+            betas = "beta_1=beta1, beta_2=beta2"
+        else:
+            betas = self.keywords(spec, beta_1="beta1", beta_2="beta2")
+        return (f"learning_rate={self.hyper(spec, 'lr')}, {betas}, "
+                f"epsilon={self.hyper(spec, 'eps')}")  # fmt: skip
 
     def optim_rmsprop(self, spec: ir.Spec, params: str) -> Optimizer:
         options = self.keywords(spec, learning_rate="lr", rho="rho", momentum="momentum",
@@ -110,17 +148,24 @@ class Keras(Backend):
 
     def lower(self, spec: ir.Spec) -> KerasModel:
         loss = spec.loss
-        reduction = f'reduction="{loss.reduction}"' if loss.reduction != "mean" else ""
+        arguments = ["from_logits=True"] if spec.classifies else []
+        if loss.reduction != "mean":
+            arguments.append(f'reduction="{loss.reduction}"')
+        accuracy = spec.logging.accuracy
         fit = spec.training.unit == "epoch"
         every = spec.logging.every
         value = lambda w: f"{w.var}_value"  # noqa: E731
         values = [value(w) for w in spec.shown]
         shown, reads = ", ".join(values), ", ".join(self.read(w) for w in spec.shown)
         site = (
-            LogSite("logs['loss']", value, "epoch + 1")
+            LogSite("logs['loss']", value, "epoch + 1", "logs['accuracy']")
             if fit
-            else LogSite("loss_value", value, "step")
+            else LogSite("loss_value", value, "step", "accuracy")
         )
+        predictions = "model.predict(x_new, verbose=0)"
+        if loss.kind in self.probabilities:
+            probabilities = f"{self.probabilities[loss.kind]}({predictions})"
+            predictions = f"keras.ops.convert_to_numpy({probabilities})"
         return KerasModel(
             floatx=None if spec.dtype == "float32" else self.dtypes[spec.dtype],
             layers=self._layers(spec),
@@ -139,7 +184,9 @@ class Keras(Backend):
             native=spec.native,
             units_in=spec.units_in,
             optimizer=self.optimizer(spec),
-            loss=f"{self.losses[loss.kind]}({reduction})",
+            loss=f"{self.losses[loss.kind]}({', '.join(arguments)})",
+            metrics=f"[{self.metrics[loss.kind]}]" if accuracy else "",
+            trained="loss_value, accuracy" if accuracy else "loss_value",
             fit=fit,
             every=f"{every} epochs" if every > 1 else "epoch",
             reads=reads if fit else "",
@@ -147,6 +194,7 @@ class Keras(Backend):
             log=log(
                 spec, site, (f"{names(values)} = self.weights_before",) if values and fit else ()
             ),
+            predictions=predictions,
         )
 
     def _layers(self, spec: ir.Spec) -> tuple[str, ...]:
@@ -172,6 +220,25 @@ class Keras(Backend):
                 lines += [f'{self.read(w).removesuffix(".numpy()")}.assign(init["{w.name}"])'
                           for w in drawn]  # fmt: skip
         return tuple(lines)
+
+
+def _zero_in_abs(spec: ir.Spec) -> tuple[str, tuple[int, ...]] | None:
+    """The first param starting at exactly 0 that a formula takes `abs` of, and its shape."""
+    assert isinstance(spec.network, ir.Formula)
+    zero = {
+        p.name
+        for p in spec.network.params
+        if p.init.kind == "zeros" or (p.init.kind == "constant" and p.init.args[0] == 0)
+    }
+    inside = {
+        node.name
+        for call in walk(spec.network.expr)
+        if isinstance(call, ir.Call) and call.fn == "abs"
+        for node in walk(call.arg)
+        if isinstance(node, ir.Ref)
+    }
+    found = [p for p in spec.network.params if p.name in zero & inside]
+    return (found[0].name, found[0].shape) if found else None
 
 
 BACKEND = Keras()

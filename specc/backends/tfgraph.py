@@ -17,15 +17,18 @@ class GraphModel:
 
     dtype: str  # `tf.float32`
     units_in: int
-    units_out: int
+    targets: str  # the targets' placeholder: `tf.float32, shape=(None, 1)`, or labels'
     variables: tuple[str, ...]  # `fc1_kernel = tf.Variable(...)`
     layers: tuple[str, ...]  # the forward pass, one tensor a line, ending in `outputs`
     loss: str
+    correct: str  # with `show=accuracy`: the tensor counting the samples classified right
+    run: str  # the line running one update
     optimizer: Optimizer
     gradients: str  # for an update written out: `grad_w, grad_b = tf.gradients(...)`
     updates: tuple[str, ...]  # ... and each weight's assign
     fetch: tuple[str, ...]  # reading the weights a log line shows, before the update
     log: Log
+    predictions: str  # the tensor `predict` prints
 
 
 class TFGraph(Backend):
@@ -43,7 +46,20 @@ class TFGraph(Backend):
         "relu": "tf.nn.relu",
     }
     dtypes = {"float32": "tf.float32", "float64": "tf.float64"}
-    losses = {"mse": "tf.square", "mae": "tf.abs"}  # each element's error
+    # Each element's or sample's loss.
+    losses = {
+        "mse": "tf.square(outputs - targets)",
+        "mae": "tf.abs(outputs - targets)",
+        "crossentropy": "tf.nn.sparse_softmax_cross_entropy_with_logits("
+        "labels=targets, logits=outputs)",
+        "bce": "tf.nn.sigmoid_cross_entropy_with_logits(labels=targets, logits=outputs)",
+    }
+    # How many samples the outputs classify right: the largest logit, or a logit above 0.
+    corrects = {
+        "crossentropy": "tf.equal(tf.argmax(outputs, axis=1), targets)",
+        "bce": "tf.equal(outputs > 0, targets > 0.5)",
+    }
+    probabilities = {"crossentropy": "tf.nn.softmax(outputs)", "bce": "tf.sigmoid(outputs)"}
 
     def hyper(self, spec: ir.Spec, name: str) -> str:
         # TF1 optimizers turn a Python float into a float32 tensor before casting it to the
@@ -118,15 +134,30 @@ class TFGraph(Backend):
         weights = [w.var for w in spec.weights]
         reduce = "tf.reduce_mean" if spec.loss.reduction == "mean" else "tf.reduce_sum"
         shown = [w.var for w in spec.shown]
-        updates = "update" if spec.training.batch is None else "updates"
-        loss = "loss_value" if spec.training.batch is None else f"total / len({spec.inputs})"
+        batched = spec.training.batch is not None
+        updates = "updates" if batched else "update"
+        loss = f"total / len({spec.inputs})" if batched else "loss_value"
+        accuracy = f"{'total_correct' if batched else 'correct_value'} / len({spec.inputs})"
+        fetched = ["loss", *(["correct"] if spec.logging.accuracy else [])]  # with train_op
+        kind = spec.loss.kind
         return GraphModel(
             dtype=self.dtypes[spec.dtype],
             units_in=spec.units_in,
-            units_out=spec.units_out,
+            targets=(
+                "tf.int64, shape=(None,)"
+                if kind == "crossentropy"
+                else f"{self.dtypes[spec.dtype]}, shape=(None, {spec.units_out})"
+            ),
             variables=tuple(self._variable(w, spec.dtype) for w in spec.weights),
             layers=self._layers(spec),
-            loss=f"{reduce}({self.losses[spec.loss.kind]}(outputs - targets))",
+            loss=f"{reduce}({self.losses[kind]})",
+            correct=(
+                f"tf.reduce_sum(tf.cast({self.corrects[kind]}, tf.int64))"
+                if spec.logging.accuracy
+                else ""
+            ),
+            run=f"_, {', '.join(f'{f}_value' for f in fetched)} = "
+            f"sess.run([train_op, {', '.join(fetched)}], feed_dict=feed)",
             optimizer=self.optimizer(spec),
             gradients=f"{names([f'grad_{w}' for w in weights])} = "
             f"tf.gradients(loss, [{', '.join(weights)}])",
@@ -141,7 +172,8 @@ class TFGraph(Backend):
                 if shown
                 else ()
             ),
-            log=log(spec, LogSite(loss, lambda w: f"{w.var}_value", spec.training.unit)),
+            log=log(spec, LogSite(loss, lambda w: f"{w.var}_value", spec.training.unit, accuracy)),
+            predictions=self.probabilities.get(kind, "outputs"),
         )
 
     def _variable(self, weight: ir.Weight, dtype: str) -> str:

@@ -27,9 +27,8 @@ class TorchModel:
     optimizer: Optimizer
     setup: str  # `optimizer = ...`, or the learning rate of an update written out
     params: str  # the weights, for an update written out
-    model: str  # what the loop calls: `model` or `forward`
-    inputs: str  # what one update trains on: `inputs`, or a mini-batch `inputs[rows]`
-    targets: str
+    loss: tuple[str, ...]  # the lines computing one update's loss
+    correct: str  # with mini-batches and `show=accuracy`: the batch's samples classified right
     fetch: tuple[str, ...]  # with mini-batches, the shown weights read before an epoch
     log: Log
     predictions: str
@@ -45,7 +44,9 @@ class Torch(Backend):
                    "tanh": "torch.tanh"}  # fmt: skip
     functions = {fn: f"torch.{fn}" for fn in ir.FORMULA_FUNCTIONS}
     dtypes = {"float32": "torch.float32", "float64": "torch.float64"}
-    losses = {"mse": "nn.MSELoss", "mae": "nn.L1Loss"}
+    losses = {"mse": "nn.MSELoss", "mae": "nn.L1Loss", "crossentropy": "nn.CrossEntropyLoss",
+              "bce": "nn.BCEWithLogitsLoss"}  # fmt: skip
+    probabilities = {"crossentropy": "torch.softmax({}, dim=1)", "bce": "torch.sigmoid({})"}
 
     def read(self, weight: ir.Weight) -> str:
         if weight.role == "param":
@@ -73,19 +74,27 @@ class Torch(Backend):
 
     def _adam_options(self, spec: ir.Spec) -> str:
         h = functools.partial(self.hyper, spec)
-        return f"lr={h('lr')}, betas=({h('beta1')}, {h('beta2')}), eps={h('eps')}"
+        betas = "beta1, beta2" if spec.dtype == "float32" else f"{h('beta1')}, {h('beta2')}"
+        return f"lr={h('lr')}, betas=({betas}), eps={h('eps')}"
 
     def _adam(self, spec: ir.Spec, construct: str) -> Optimizer:
         # torch adds eps after the bias correction of v, TensorFlow and Keras before it (the
         # spec's meaning); eps / sqrt(1 - beta2**t) after it is the same number.
-        t = "epoch" if spec.training.unit == "epoch" else "step + 1"  # this update's number
+        t = "epoch" if spec.training.unit == "epoch" else "(step + 1)"  # this update's number
+        counted: tuple[str, ...] = ()
         if spec.training.batch is not None:
-            t = "((epoch - 1) * len(batches) + start // batch_size + 1)"
+            t = "step"
+            counted = ("step = (epoch - 1) * len(batches) + start // batch_size + 1",)
         eps, beta2 = self.hyper(spec, "eps"), self.hyper(spec, "beta2")
+        before: tuple[str, ...] = ()
+        if spec.dtype == "float32":
+            before, beta2 = self.float32_betas(spec), "beta2"
         return Optimizer(
             construct,
+            before=before,
             step=(
                 "# eps as TensorFlow and Keras add it: to sqrt(v), before the bias correction.",
+                *counted,
                 f'optimizer.param_groups[0]["eps"] = {eps} / (1 - {beta2}**{t}) ** 0.5',
             ),
         )
@@ -108,14 +117,21 @@ class Torch(Backend):
         )
         optimizer = self.optimizer(spec, params)
         batched = spec.training.batch is not None
+        model = "forward" if formula_model else "model"
+        inputs, targets = ("inputs[rows]", "targets[rows]") if batched else ("inputs", "targets")
+        correct = self._correct(spec, targets) if spec.logging.accuracy else ""
         site = (
-            LogSite(f"total / len({spec.inputs})", lambda w: f"{w.var}_value", "epoch")
+            LogSite(f"total / len({spec.inputs})", lambda w: f"{w.var}_value", "epoch",
+                    f"total_correct / len({spec.inputs})")
             if batched
-            else LogSite("loss.item()", self.read, spec.training.unit)
-        )
+            else LogSite("loss.item()", self.read, spec.training.unit, "accuracy")
+        )  # fmt: skip
+        before = (f"accuracy = {correct} / len(targets)",) if correct and not batched else ()
         loss = spec.loss
         reduction = f'reduction="{loss.reduction}"' if loss.reduction != "mean" else ""
-        model = "forward" if formula_model else "model"
+        predictions = f"{model}(torch.from_numpy(x_new))"
+        if loss.kind in self.probabilities:
+            predictions = self.probabilities[loss.kind].format(predictions)
         return TorchModel(
             tensors=(
                 tuple(
@@ -139,17 +155,26 @@ class Torch(Backend):
                 else f"optimizer = {optimizer.construct}"
             ),
             params=params,
-            model=model,
-            inputs="inputs[rows]" if batched else "inputs",
-            targets="targets[rows]" if batched else "targets",
+            loss=(
+                (f"outputs = {model}({inputs})", f"loss = criterion(outputs, {targets})")
+                if correct
+                else (f"loss = criterion({model}({inputs}), {targets})",)
+            ),
+            correct=correct if batched else "",
             fetch=(
                 tuple(f"{w.var}_value = {self.read(w)}.copy()" for w in spec.shown)
                 if batched
                 else ()
             ),
-            log=log(spec, site),
-            predictions=f"{model}(torch.from_numpy(x_new)).numpy()",
+            log=log(spec, site, before),
+            predictions=f"{predictions}.numpy()",
         )
+
+    def _correct(self, spec: ir.Spec, targets: str) -> str:
+        """How many samples the outputs classify right: the largest logit, or a logit above 0."""
+        if spec.loss.kind == "crossentropy":
+            return f"(outputs.argmax(dim=1) == {targets}).sum().item()"
+        return f"((outputs > 0) == ({targets} > 0.5)).sum().item()"
 
     def _layers(self, spec: ir.Spec) -> tuple[str, ...]:
         if not isinstance(spec.network, ir.Sequential):

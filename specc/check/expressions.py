@@ -16,9 +16,11 @@ Shape = tuple[int | None, ...]  # () a number; None rows: read from a file at ru
 
 _SIZE = v.Option("size", "integer", "a size", low=1, high=v.MAX_ELEMENTS)
 _COUNT = v.Option("count", "integer", "the count", low=1, high=v.MAX_ELEMENTS)
-# What a data expression may call: the generators, then the element-wise functions.
+# What a data expression may call: the generators, the element-wise functions, labels.
 _DATA_CALLS = v.Words(
-    "data function", "data functions", v.GENERATORS.words + v.DATA_FUNCTIONS.words
+    "data function",
+    "data functions",
+    (*v.GENERATORS.words, *v.DATA_FUNCTIONS.words, v.ARGMAX, v.DATASET),
 )
 
 
@@ -32,13 +34,30 @@ def refs(expr: ir.Expr) -> set[str]:
     """The names an expression reads."""
     if isinstance(expr, ir.Ref):
         return {expr.name}
-    if isinstance(expr, ir.BinOp):
+    if isinstance(expr, ir.BinOp | ir.Compare):
         return refs(expr.left) | refs(expr.right)
     if isinstance(expr, ir.Neg):
         return refs(expr.operand)
-    if isinstance(expr, ir.Call):
+    if isinstance(expr, ir.Call | ir.Argmax):
         return refs(expr.arg)
     return set()
+
+
+def labels(expr: ir.Expr, data: dict[str, ir.Data]) -> int | None:
+    """How many classes of integer labels a data expression gives, or None if not labels."""
+    if isinstance(expr, ir.Compare):
+        return 2
+    if isinstance(expr, ir.Argmax):
+        return expr.classes
+    if isinstance(expr, ir.Dataset) and expr.part == "labels":
+        return v.DATASET_SHAPES[expr.name][2]
+    if isinstance(expr, ir.Ref):
+        return data[expr.name].labels if expr.name in data else None
+    if isinstance(expr, ir.ArrayLiteral) and len(expr.rows[0]) == 1:
+        values = [row[0] for row in expr.rows]
+        if all(isinstance(n, int) and n >= 0 for n in values):
+            return max(max(values), 1) + 1  # type: ignore[type-var]
+    return None
 
 
 class Lowering:
@@ -72,6 +91,8 @@ class Lowering:
             if isinstance(operand, ir.Const):  # `-1` reads as a number, not a negation
                 return ir.Const(value=-operand.value), ()
             return ir.Neg(operand=operand), shape
+        if isinstance(expr, s.BinOp) and expr.op in v.COMPARISONS:
+            return self.compare(expr)
         if isinstance(expr, s.BinOp):
             left, left_shape = self.lower(expr.left)
             right, right_shape = self.lower(expr.right)
@@ -88,6 +109,14 @@ class Lowering:
         if isinstance(expr, s.String):
             raise self.report.error("a string is not a value here", expr.span)
         raise self.report.error("expected a number, a name, a list or a function", expr.span)
+
+    def compare(self, expr: s.BinOp) -> tuple[ir.Expr, Shape]:
+        """`a > b` gives 1.0 where it holds, else 0.0: data only, since it has no gradient."""
+        raise self.report.error(
+            f"`{expr.op}` gives 0 or 1, which has no gradient: comparisons belong in `data`",
+            expr.span,
+            "make labels with `data y = (x > 0)`, then train on them with `loss bce`",
+        )
 
     def broadcast(self, left: Shape, right: Shape, expr: s.BinOp) -> Shape:
         """NumPy's broadcasting rule, with rows that are unknown until run time."""
@@ -160,12 +189,26 @@ class DataLowering(Lowering):
             help_text or "define it with `data` on an earlier line",
         )
 
+    def compare(self, expr: s.BinOp) -> tuple[ir.Expr, Shape]:
+        left, left_shape = self.lower(expr.left)
+        right, right_shape = self.lower(expr.right)
+        shape = self.broadcast(left_shape, right_shape, expr)
+        return ir.Compare(op=expr.op, left=left, right=right), shape
+
     def call(self, node: s.Call) -> tuple[ir.Expr, Shape]:
         name = node.func.text
         if name in v.DATA_FUNCTIONS:
             return self.function(node, v.DATA_FUNCTIONS)
         if name == "csv":
             return csv(self.report, node)
+        if name == "argmax":
+            return self.argmax(node)
+        if name == "dataset":
+            raise self.report.error(
+                "`dataset` gives two tables, the features and the labels",
+                node.span,
+                f"name both: `data x, y = {_call_text(node)}`",
+            )
         if name not in v.PARAMETERS:
             raise self.report.error(
                 f"unknown function `{name}`",
@@ -173,6 +216,52 @@ class DataLowering(Lowering):
                 did_you_mean(name, _DATA_CALLS.names) or _DATA_CALLS.choices(),
             )
         return generator(self.report, node)
+
+    def argmax(self, node: s.Call) -> tuple[ir.Expr, Shape]:
+        """`argmax(e)`: for each row of `e`, the column of its largest value."""
+        if len(node.args) != 1 or node.kwargs:
+            raise self.report.error(
+                "`argmax` takes one argument", node.span, f"write `{v.ARGMAX.usage}`"
+            )
+        arg, shape = self.lower(node.args[0])
+        if len(shape) != 2 or shape[1] is None:
+            raise self.report.error(
+                f"`argmax` picks a column in each row of a table; this has shape "
+                f"{shape_text(shape)}",
+                node.args[0].span,
+                f"write `{v.ARGMAX.usage}`",
+            )
+        if shape[1] == 1:
+            raise self.report.error(
+                "`argmax` of one column is 0 in every row",
+                node.args[0].span,
+                "give it one column per class, or make two classes with a comparison: " "`(x > 0)`",
+            )
+        return ir.Argmax(arg=arg, classes=shape[1]), (shape[0], 1)
+
+
+def _call_text(node: s.Call) -> str:
+    """`dataset("iris")` as written, for help texts."""
+    args = ", ".join(f'"{a.value}"' if isinstance(a, s.String) else "..." for a in node.args)
+    return f"{node.func.text}({args})"
+
+
+def dataset(report: Reporter, call: s.Call) -> str:
+    """`dataset("iris")`: the name of one of scikit-learn's bundled data sets."""
+    if len(call.args) != 1 or call.kwargs or not isinstance(call.args[0], s.String):
+        raise report.error(
+            "`dataset` takes the name of a data set in double quotes",
+            call.span,
+            f"write `{v.DATASET.usage}`; {v.DATASETS.choices()}",
+        )
+    name = call.args[0].value
+    if name not in v.DATASETS:
+        raise report.error(
+            f'unknown data set "{name}"',
+            call.args[0].span,
+            did_you_mean(name, v.DATASETS.names) or v.DATASETS.choices(),
+        )
+    return name
 
 
 class FormulaLowering(Lowering):
@@ -201,6 +290,14 @@ class FormulaLowering(Lowering):
         )
 
     def call(self, node: s.Call) -> tuple[ir.Expr, Shape]:
+        name = node.func.text
+        if name in _DATA_CALLS and name not in v.FORMULA_FUNCTIONS:
+            raise self.report.error(
+                f"`{name}` makes data; a formula computes from `x` and params",
+                node.func.span,
+                f"compute it on a `data` line, or use one of the {v.FORMULA_FUNCTIONS.plural} "
+                f"{one_of(v.FORMULA_FUNCTIONS.names)}",
+            )
         return self.function(node, v.FORMULA_FUNCTIONS)
 
 

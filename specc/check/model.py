@@ -6,7 +6,16 @@ from .. import ir
 from .. import syntax as s
 from .. import vocabulary as v
 from ..vocabulary import Option
-from .expressions import DataLowering, FormulaLowering, Shape, init, refs, shape_text
+from .expressions import (
+    DataLowering,
+    FormulaLowering,
+    Shape,
+    dataset,
+    init,
+    labels,
+    refs,
+    shape_text,
+)
 from .report import Invalid
 from .scope import Scope
 from .values import choice, identifier, options, whole
@@ -40,10 +49,26 @@ def dtype_stmt(scope: Scope, stmt: s.DtypeStmt) -> None:
 
 
 def data_stmt(scope: Scope, stmt: s.DataStmt) -> None:
-    """`data x = ...`: a table of samples, computed from earlier data."""
+    """`data x = ...`: a table of samples, computed from earlier data; or a data set's two."""
     report = scope.report
-    name = identifier(report, stmt.name, "data name")
-    _defined_once(scope, name, stmt.name)
+    scope.failed |= {word.text for word in stmt.names}  # until the statement checks out
+    names = [identifier(report, word, "data name") for word in stmt.names]
+    for name, word in zip(names, stmt.names, strict=True):
+        _defined_once(scope, name, word)
+    if len(set(names)) != len(names):
+        raise report.error("a name is given twice", stmt.names[-1].span)
+    if isinstance(stmt.value, s.Call) and stmt.value.func.text == "dataset":
+        _dataset(scope, stmt, names)
+        scope.failed -= set(names)
+        return
+    if len(names) > 1:
+        raise report.error(
+            f"{len(names)} names, but this gives one table",
+            stmt.names[1].span,
+            f"only `dataset(...)` gives two: write one `data` line for each name "
+            f"(`data {names[0]} = ...`)",
+        )
+    name = names[0]
     expr, shape = DataLowering(scope).lower(stmt.value)
     if shape == ():
         raise report.error(
@@ -53,7 +78,26 @@ def data_stmt(scope: Scope, stmt: s.DataStmt) -> None:
         )
     if len(shape) != 2:
         raise report.error(f"data `{name}` has shape {shape_text(shape)}", stmt.value.span)
-    scope.data[name] = (ir.Data(name=name, expr=expr, shape=shape), stmt)
+    known = {n: d for n, (d, _) in scope.data.items()}
+    data = ir.Data(name=name, expr=expr, shape=shape, labels=labels(expr, known))
+    scope.data[name] = (data, stmt)
+    scope.failed.discard(name)
+
+
+def _dataset(scope: Scope, stmt: s.DataStmt, names: list[str]) -> None:
+    """`data x, y = dataset("iris")`: the features, then the labels as one column."""
+    assert isinstance(stmt.value, s.Call)
+    kind = dataset(scope.report, stmt.value)
+    if len(names) != 2:
+        raise scope.report.error(
+            f"`dataset` gives two tables, the features and the labels; this names {len(names)}",
+            stmt.names[0].span,
+            f'write `data x, y = dataset("{kind}")`',
+        )
+    for name, part in zip(names, ("features", "labels"), strict=True):
+        expr = ir.Dataset(name=kind, part=part)
+        count = labels(expr, {})
+        scope.data[name] = (ir.Data(name=name, expr=expr, shape=expr.shape, labels=count), stmt)
 
 
 def layer_stmt(scope: Scope, stmt: s.LayerStmt) -> None:
@@ -235,23 +279,40 @@ def _x_shape(scope: Scope) -> Shape:
 def default_data(scope: Scope, units_in: int, units_out: int) -> None:
     """Check x and y against the model, filling in random ones the spec leaves out."""
     report = scope.report
-    units = {"x": units_in, "y": units_out}
+    # Class indices are one column, whatever the number of classes.
+    labels_only = scope.fields.get("loss", ir.Loss()).kind in v.CLASSIFICATION_LOSSES
+    units = {"x": units_in, "y": 1 if labels_only else units_out}
     for name, width in units.items():
         if name in scope.data:
             data, stmt = scope.data[name]
             if data.shape[1] != width and stmt is not None:
-                report.error(
-                    f"`{name}` has {data.shape[1]} column(s), but the {_end(scope, name)} has "
-                    f"{width} {'input' if name == 'x' else 'output'}(s)",
-                    stmt.value.span,
-                    f"`{name}` must be a table of shape (samples, {width})",
-                )
+                if labels_only and name == "y":
+                    message = f"`y` has {data.shape[1]} columns, but class labels are one"
+                else:
+                    message = (
+                        f"`{name}` has {data.shape[1]} column(s), but the {_end(scope, name)} "
+                        f"has {width} {'input' if name == 'x' else 'output'}(s)"
+                    )
+                help_text = f"`{name}` must be a table of shape (samples, {width})"
+                report.error(message, stmt.value.span, help_text)
     given = [scope.data[n] for n in units if n in scope.data]
     if len(given) == 1 and given[0][0].shape[0] is None:
         stmt = given[0][1]
         raise report.error(
             "with data read from a file, give both `x` and `y`",
             stmt.value.span if stmt else None,
+        )
+    loss = scope.fields.get("loss", ir.Loss())
+    if loss.kind in v.CLASSIFICATION_LOSSES and "y" not in scope.data:
+        if "y" in scope.failed:
+            raise Invalid()  # its statement's error is reported
+        stmt = scope.first[s.LossStmt]
+        assert isinstance(stmt, s.LossStmt)
+        raise report.error(
+            f"`{loss.kind}` trains on class labels, and the spec gives no `y`",
+            stmt.kind.span,
+            "give labels, for example `data y = argmax(x @ [[1, -1], [-1, 1]])` or "
+            '`data x, y = dataset("iris")`',
         )
     samples = next((d.shape[0] for d, _ in given if d.shape[0]), v.DEFAULT_SAMPLES)
     for name, width in units.items():
@@ -283,6 +344,6 @@ def check_unused(scope: Scope) -> None:
         if name not in used and stmt is not None:
             scope.report.warning(
                 f"data `{name}` is never used",
-                stmt.name.span,
+                next(word for word in stmt.names if word.text == name).span,
                 "the model trains on `x` and `y`",
             )

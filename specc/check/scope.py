@@ -25,6 +25,7 @@ class Scope:
     # the first statement of each kind that may appear only once
     first: dict[type[s.Statement], s.Statement] = field(default_factory=dict)
     kinds: set[type[s.Statement]] = field(default_factory=set)  # every kind the spec has
+    failed: set[str] = field(default_factory=set)  # data names whose statement had an error
 
     @property
     def training(self) -> ir.Training:

@@ -1,4 +1,5 @@
-"""Target support: what a backend cannot compute becomes a located error in the spec."""
+"""Target support: what a backend cannot compute becomes a located error in the spec, and
+where it computes differently, a located warning."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ from collections.abc import Sequence
 from .. import ir
 from .. import syntax as s
 from ..backends import backend
+from ..diagnostics import Span
 from .report import Reporter
 
 
@@ -19,7 +21,21 @@ def check_targets(
         first.setdefault(stmt.keyword.text, stmt)
     for name in targets:
         for problem in backend(name).unsupported(spec):
-            stmt = first.get(problem.statement)
-            # A construct the spec got by default has no statement: point where it would go.
-            span = stmt.span if stmt is not None else report.end()
-            report.error(f"target `{name}` does not support {problem.message}", span, problem.help)
+            report.error(
+                f"target `{name}` does not support {problem.message}",
+                _where(report, first, problem.statement),
+                problem.help,
+            )
+        for caveat in backend(name).caveats(spec):
+            report.warning(
+                f"target `{name}`: {caveat.message}",
+                _where(report, first, caveat.statement),
+                caveat.help,
+            )
+
+
+def _where(report: Reporter, first: dict[str, s.Statement], keyword: str) -> Span:
+    """The first statement with `keyword`; for a construct the spec got by default, which
+    has no statement, the end of the file, where it would go."""
+    stmt = first.get(keyword)
+    return stmt.span if stmt is not None else report.end()

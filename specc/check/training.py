@@ -5,7 +5,7 @@ from __future__ import annotations
 from .. import ir
 from .. import syntax as s
 from .. import vocabulary as v
-from ..diagnostics import did_you_mean, one_of
+from ..diagnostics import Span, did_you_mean, one_of
 from .expressions import array
 from .scope import Scope
 from .values import choice, literal_number, options, requirements
@@ -77,17 +77,109 @@ def batches(scope: Scope) -> None:
     )
 
 
+def classification(scope: Scope, network: Network) -> None:
+    """A loss on logits: a linear last layer, and y holding as many classes as it gives."""
+    loss = scope.fields.get("loss", ir.Loss()).kind
+    if loss not in v.CLASSIFICATION_LOSSES:
+        return
+    report = scope.report
+    _logits(scope, network, loss)
+    y, y_stmt = scope.data["y"]
+    classes = network.units_out if loss == "crossentropy" else 2
+    where = y_stmt.value.span if y_stmt else None
+    if y.labels is None and not isinstance(y.expr, ir.Csv):
+        raise report.error(
+            f"`y` holds numbers, but `{loss}` trains on class labels",
+            where,
+            "make labels with `argmax(...)` or a comparison such as `(x > 0)`, or list whole "
+            "numbers: `[0, 2, 1]`",
+        )
+    if loss == "bce" and network.units_out != 1:
+        report.error(
+            f"`bce` trains one logit, but the model gives {network.units_out}",
+            _last_span(scope),
+            "end with `layer Dense n->1`, or use `loss crossentropy` for one logit per class",
+        )
+    elif loss == "crossentropy" and network.units_out == 1:
+        report.error(
+            "`crossentropy` over one logit puts every sample in class 0",
+            _last_span(scope),
+            "give the last layer one output per class, or use `loss bce` for two classes",
+        )
+    elif y.labels is not None and y.labels > classes:
+        has = f"{network.units_out} logits" if loss == "crossentropy" else "classes 0 and 1"
+        report.error(
+            f"`y` has labels 0 to {y.labels - 1}, but `{loss}` here has {has}",
+            where,
+            (
+                f"give the last layer {y.labels} outputs, one per class"
+                if loss == "crossentropy"
+                else "use `loss crossentropy` with one output per class"
+            ),
+        )
+
+
+def _logits(scope: Scope, network: Network, loss: str) -> None:
+    """The loss applies the softmax or sigmoid itself: the model must end in plain logits."""
+    report = scope.report
+    squash = "softmax" if loss == "crossentropy" else "sigmoid"
+    if isinstance(network, ir.Sequential):
+        last, stmt = scope.layers[-1]
+        if last.activation != "linear" and stmt.activation is not None:
+            raise report.error(
+                f"`{loss}` takes logits, but the last layer applies `{last.activation}`",
+                stmt.activation.span,
+                f"remove `{last.activation}`: the loss applies the {squash} itself, in a "
+                "numerically stable form",
+            )
+    elif isinstance(network.expr, ir.Call) and network.expr.fn == "sigmoid":
+        forward = scope.first[s.ForwardStmt]
+        assert isinstance(forward, s.ForwardStmt)
+        raise report.error(
+            f"`{loss}` takes logits, but the formula ends in `sigmoid`",
+            forward.value.span,
+            f"drop the outer `sigmoid`: the loss applies the {squash} itself",
+        )
+
+
+def _last_span(scope: Scope) -> Span | None:
+    """Where the model's outputs are declared: the last layer's sizes, or the formula."""
+    if scope.layers:
+        return scope.layers[-1][1].size_out.span
+    forward = scope.first.get(s.ForwardStmt)
+    return forward.value.span if isinstance(forward, s.ForwardStmt) else None
+
+
 def logging(scope: Scope, network: Network) -> ir.Logging:
     """`log every=10 show=loss,w format="..."`: what the script prints, by the model's weights."""
     stmt = scope.first.get(s.LogStmt)
     assert stmt is None or isinstance(stmt, s.LogStmt)
     given = options(scope.report, stmt.options, v.LOG_OPTIONS) if stmt else {}
-    show = _shown(scope, network, given.pop("show", ()))  # type: ignore[arg-type]
+    values: tuple[s.Expr, ...] = given.pop("show", ())  # type: ignore[assignment]
+    accuracy = _accuracy(scope, values)
+    show = _shown(scope, network, values)
     if "format" in given and stmt is not None:
-        _check_format(scope, stmt, str(given["format"]), show)
+        _check_format(scope, stmt, str(given["format"]), [*accuracy, *show])
     training = scope.training
     every = given.pop("every", max(1, training.count // 10))  # a tenth of the run
-    return ir.Logging(every=every, show=tuple(show), **given)
+    return ir.Logging(every=every, show=tuple(show), accuracy=bool(accuracy), **given)
+
+
+def _accuracy(scope: Scope, values: tuple[s.Expr, ...]) -> list[str]:
+    """`show=loss,accuracy`: ["accuracy"] if shown, which only a classification loss can."""
+    shown = [v for v in values if isinstance(v, s.Name) and v.id == "accuracy"]
+    if not shown:
+        return []
+    loss = scope.fields.get("loss", ir.Loss()).kind
+    if loss not in v.CLASSIFICATION_LOSSES:
+        raise scope.report.error(
+            f"`accuracy` is for classification, and the loss is `{loss}`",
+            shown[0].span,
+            f"train on labels with {one_of(v.CLASSIFICATION_LOSSES)}, or show the loss only",
+        )
+    if len(shown) > 1:
+        scope.report.warning("`accuracy` is shown twice", shown[1].span)
+    return ["accuracy"]
 
 
 def _weights(network: Network) -> list[str]:
@@ -105,10 +197,11 @@ def _shown(scope: Scope, network: Network, values: tuple[s.Expr, ...]) -> list[s
     for value in values:
         if not isinstance(value, s.Name):
             report.error("`show` lists names, such as `loss,w,b`", value.span)
-        elif value.id == "loss":
+        elif value.id in ("loss", "accuracy"):
             continue
         elif value.id not in weights:
-            choices = ["loss", *weights]
+            classifies = scope.fields.get("loss", ir.Loss()).kind in v.CLASSIFICATION_LOSSES
+            choices = ["loss", *(["accuracy"] if classifies else []), *weights]
             report.error(
                 f"`show` names `{value.id}`, which is not a weight of the model",
                 value.span,
@@ -122,7 +215,7 @@ def _shown(scope: Scope, network: Network, values: tuple[s.Expr, ...]) -> list[s
 
 
 def _check_format(scope: Scope, stmt: s.LogStmt, text: str, show: list[str]) -> None:
-    """A log format may name only the step or epoch, the loss and the shown weights."""
+    """A log format may name only the step or epoch, the loss and what `show` lists."""
     unit = scope.training.unit
     value = next(o.values[0] for o in stmt.options if o.key.text == "format")
     try:

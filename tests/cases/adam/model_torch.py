@@ -55,8 +55,11 @@ with torch.no_grad():
     model.fc2.bias.copy_(torch.from_numpy(init["fc2.bias"]))
 
 criterion = nn.MSELoss()
+# A float32 model's betas are float32 numbers, in the bias corrections too, as
+# TensorFlow computes them.
+beta1, beta2 = float(np.float32(0.8)), float(np.float32(0.999))
 optimizer = torch.optim.Adam(
-    model.parameters(), lr=0.005, betas=(0.8, 0.999), eps=0.001
+    model.parameters(), lr=0.005, betas=(beta1, beta2), eps=0.001
 )
 
 inputs, targets = torch.from_numpy(x), torch.from_numpy(y)
@@ -68,7 +71,7 @@ for epoch in range(1, epochs + 1):
     if epoch % 10 == 0:
         print(f"epoch {epoch:2d}/{epochs}  loss {fmt(loss.item())}")
     # eps as TensorFlow and Keras add it: to sqrt(v), before the bias correction.
-    optimizer.param_groups[0]["eps"] = 0.001 / (1 - 0.999**epoch) ** 0.5
+    optimizer.param_groups[0]["eps"] = 0.001 / (1 - beta2**epoch) ** 0.5
     optimizer.step()
 
 with torch.no_grad():

@@ -37,7 +37,7 @@ x_new = np.array([[0.5, -0.5], [1, 1]], dtype=np.float64)
 init = {
     "W": rng.uniform(-0.1, 0.1, size=(2, 1)).astype(np.float64),
     "c": np.full(1, 0.5, dtype=np.float64),
-    "b": np.zeros(1, dtype=np.float64),
+    "b": np.full(1, 0.05, dtype=np.float64),
 }
 
 

@@ -51,9 +51,12 @@ model = keras.Sequential(
 # Start from the shared initial weights.
 model.get_layer("fc1").set_weights([init["fc1.kernel"], init["fc1.bias"]])
 model.get_layer("fc2").set_weights([init["fc2.kernel"], init["fc2.bias"]])
+# A float32 model's betas are float32 numbers, in the bias corrections too, as
+# TensorFlow computes them.
+beta1, beta2 = float(np.float32(0.9)), float(np.float32(0.999))
 model.compile(
     optimizer=keras.optimizers.Adam(
-        learning_rate=0.005, beta_1=0.9, beta_2=0.999, epsilon=1e-08
+        learning_rate=0.005, beta_1=beta1, beta_2=beta2, epsilon=1e-08
     ),
     loss=keras.losses.MeanSquaredError(),
 )

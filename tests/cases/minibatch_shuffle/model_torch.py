@@ -55,8 +55,11 @@ with torch.no_grad():
     model.fc2.bias.copy_(torch.from_numpy(init["fc2.bias"]))
 
 criterion = nn.MSELoss()
+# A float32 model's betas are float32 numbers, in the bias corrections too, as
+# TensorFlow computes them.
+beta1, beta2 = float(np.float32(0.9)), float(np.float32(0.999))
 optimizer = torch.optim.Adam(
-    model.parameters(), lr=0.005, betas=(0.9, 0.999), eps=1e-08
+    model.parameters(), lr=0.005, betas=(beta1, beta2), eps=1e-08
 )
 
 inputs, targets = torch.from_numpy(x), torch.from_numpy(y)
@@ -75,11 +78,8 @@ for epoch in range(1, epochs + 1):
         loss = criterion(model(inputs[rows]), targets[rows])
         loss.backward()
         # eps as TensorFlow and Keras add it: to sqrt(v), before the bias correction.
-        optimizer.param_groups[0]["eps"] = (
-            1e-08
-            / (1 - 0.999 ** ((epoch - 1) * len(batches) + start // batch_size + 1))
-            ** 0.5
-        )
+        step = (epoch - 1) * len(batches) + start // batch_size + 1
+        optimizer.param_groups[0]["eps"] = 1e-08 / (1 - beta2**step) ** 0.5
         optimizer.step()
         total += loss.item() * len(rows)
     if epoch % 3 == 0:
