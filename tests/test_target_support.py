@@ -76,3 +76,38 @@ def test_targets_that_support_everything_leave_the_spec_alone(monkeypatch) -> No
     source = Source("model.spec", "layer Dense 1->1\n")
     spec, warnings = check(parse(source), source, ("fake",))
     assert warnings == [] and spec.units_out == 1
+
+
+class _Cautious(Backend):
+    def __init__(self, *caveats: Unsupported) -> None:
+        self.noted = caveats
+
+    def caveats(self, spec: ir.Spec) -> Iterator[Unsupported]:
+        return iter(self.noted)
+
+
+def test_a_caveat_is_a_located_warning_and_the_build_goes_on(monkeypatch) -> None:
+    caveat = Unsupported("loss", "sums differently", "use `reduction=mean`")
+    _use(monkeypatch, {"fake": _Cautious(caveat)})
+    source = Source("model.spec", "layer Dense 1->1\nloss mse reduction=sum\n")
+    spec, diagnostics = check(parse(source), source, ("fake",))
+    (warning,) = diagnostics
+    assert warning.severity is Severity.WARNING
+    assert warning.message == "target `fake`: sums differently"
+    assert warning.help == "use `reduction=mean`"
+    assert warning.span is not None and (warning.span.line, warning.span.column) == (2, 1)
+    assert spec.loss.reduction == "sum"
+
+
+def test_keras_warns_where_its_backends_compute_differently() -> None:
+    from specc.backends import backend
+
+    source = Source(
+        "model.spec", "dtype float64\nparam w[1] = 0.5\nparam b[1]\nforward y = w * x + abs(b)\n"
+    )
+    spec, _ = check(parse(source), source, ())
+    messages = [c.message for c in backend("keras").caveats(spec)]
+    assert any("float64 loss in float32" in m for m in messages)
+    assert any("`abs` of `b`, which starts at 0" in m for m in messages)
+    for target in ("torch", "tfgraph"):
+        assert list(backend(target).caveats(spec)) == []

@@ -73,8 +73,8 @@ class Keras(Backend):
         if spec.dtype == "float64":
             yield Unsupported(
                 "dtype",
-                "on the torch backend, Keras 3 averages a float64 loss in float32, so runs "
-                "with `KERAS_BACKEND=torch` agree with the other targets to float32 precision",
+                "on its torch and JAX backends, Keras 3 averages a float64 loss in float32, "
+                "so runs there agree with the other targets to float32 precision",
             )
         if isinstance(spec.network, ir.Formula) and (zeros := _zero_in_abs(spec)):
             yield Unsupported(
