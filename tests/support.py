@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import specc
+from specc import runner
 
 ROOT = Path(__file__).resolve().parent.parent
 CASES = ROOT / "tests" / "cases"
@@ -16,12 +17,7 @@ ERRORS = ROOT / "tests" / "errors"
 EXAMPLES = ROOT / "examples"
 TARGETS = specc.TARGETS  # every target, in the order `--target all` writes them
 # Every way a script is run: each target, and Keras scripts again on other Keras backends.
-# Run name -> (target, environment).
-RUNS = {
-    **{t: (t, {}) for t in TARGETS},
-    "keras[torch]": ("keras", {"KERAS_BACKEND": "torch"}),
-    "keras[jax]": ("keras", {"KERAS_BACKEND": "jax"}),
-}
+RUNS = runner.RUNS
 
 # `SPECC_REGEN=1 pytest` rewrites every golden file through the real CLI.
 REGEN = os.environ.get("SPECC_REGEN") == "1"

@@ -6,17 +6,13 @@ torch is the reference each other target is held against (until the NumPy target
 from __future__ import annotations
 
 import pytest
-from agreement import FLOAT32, disagreements, parse_output, tolerance
 from support import RUNS, Case, build_cases
 
 import specc
+from specc.agreement import KNOWN_GAPS, disagreements, parse_output, tolerance
 from specc.diagnostics import Source
 
 REFERENCE = "torch"
-# Keras 3.15 averages a float64 loss in float32 on torch (its `divide_no_nan` types torch
-# tensors as float32) and on JAX (its `ops.mean` computes in float32), so there float64 runs
-# agree to float32's bounds only. README, "The tests", says so, and `specc build` warns.
-KNOWN_GAPS = {("keras[torch]", "float64"): FLOAT32, ("keras[jax]", "float64"): FLOAT32}
 
 
 CASES = build_cases()

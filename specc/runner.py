@@ -1,0 +1,236 @@
+"""Run generated scripts: every way a script is run, which of them this machine can run,
+writing a build where its scripts can run, and running them at once in fresh interpreters.
+
+The one runner the tests (`tests/conftest.py`) and `specc compare` share. It imports no
+framework: whether one is installed is asked of `importlib.util.find_spec`, which finds a
+module without importing it.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import os
+import shutil
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Callable, Hashable, Iterable, Mapping, Sequence
+from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
+from dataclasses import dataclass
+from pathlib import Path, PurePosixPath, PureWindowsPath
+from typing import Literal, TypeVar
+
+from . import ir
+from .backends import TARGETS, backend
+from .spell import datasets, walk
+
+# Every way a script is run: each target, and the Keras script again, unchanged, on other
+# Keras backends. Run name -> (target, environment added to the run's).
+RUNS: dict[str, tuple[str, dict[str, str]]] = {
+    **{t: (t, {}) for t in TARGETS},
+    "keras[torch]": ("keras", {"KERAS_BACKEND": "torch"}),
+    "keras[jax]": ("keras", {"KERAS_BACKEND": "jax"}),
+}
+
+# Every run is held against this one: the NumPy reference once that target exists, torch
+# until then.
+REFERENCE = "numpy" if "numpy" in TARGETS else "torch"
+
+# A Keras backend's framework: the module it imports and the extra that installs it. A
+# script importing keras with no KERAS_BACKEND runs on Keras's default, TensorFlow.
+KERAS_BACKENDS = {
+    "tensorflow": ("tensorflow", "tensorflow"),
+    "torch": ("torch", "torch"),
+    "jax": ("jax", "jax"),
+}
+DEFAULT_KERAS_BACKEND = "tensorflow"
+
+# For tests only: top-level modules to treat as not installed (comma-separated), so a test
+# can see a run skipped on a machine that has every framework.
+PRETEND_MISSING = "SPECC_PRETEND_MISSING"
+
+# A script running longer than this is killed and reported as failed.
+TIMEOUT = 900.0
+
+
+def requirements(run: str, spec: ir.Spec | None = None) -> dict[str, str]:
+    """The top-level modules a run imports, each with the pip extra that installs it."""
+    target, env = RUNS[run]
+    script = backend(target)
+    needed = {module: script.extra for module in script.modules}
+    if "keras" in needed:
+        module, extra = KERAS_BACKENDS[env.get("KERAS_BACKEND", DEFAULT_KERAS_BACKEND)]
+        needed[module] = extra
+    if spec is not None and datasets(spec):
+        needed["sklearn"] = "data"  # scikit-learn's bundled data sets
+    return needed
+
+
+def installed(module: str) -> bool:
+    """Whether a top-level module can be imported here (found, not imported)."""
+    pretend = os.environ.get(PRETEND_MISSING, "")
+    if module in {name.strip() for name in pretend.split(",")}:
+        return False
+    return importlib.util.find_spec(module) is not None
+
+
+def missing_extras(run: str, spec: ir.Spec | None = None) -> list[str]:
+    """What to install for a run to work here: `specc[<extra>]` (or a module), [] if none."""
+    found = [
+        f"specc[{extra}]" if extra else module
+        for module, extra in requirements(run, spec).items()
+        if not installed(module)
+    ]
+    return list(dict.fromkeys(found))
+
+
+def data_files(spec: ir.Spec) -> list[str]:
+    """The CSV files a spec's scripts read, as the spec names them."""
+    found = (n.path for d in spec.data for n in walk(d.expr) if isinstance(n, ir.Csv))
+    return list(dict.fromkeys(found))
+
+
+def write_scripts(
+    scripts: Mapping[str, str], directory: Path, stem: str, spec: ir.Spec, origin: Path
+) -> dict[str, Path]:
+    """Write each target's script as `--target all` names it, with the data files it reads.
+
+    A script reads its CSV files relative to its working directory, so those the spec names
+    relative to its own folder (`origin`) are copied beside the scripts. A file that is not
+    there is left out: the scripts then fail as they would for a user, with a one-line error.
+    Absolute paths are read where they are; paths that climb out of `origin` are not copied,
+    since their copies would land outside `directory`.
+    """
+    directory.mkdir(parents=True, exist_ok=True)
+    for name in data_files(spec):
+        relative = PurePosixPath(name)
+        if relative.is_absolute() or PureWindowsPath(name).is_absolute() or ".." in relative.parts:
+            continue
+        source = origin / relative
+        if source.is_file():
+            (directory / relative).parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy(source, directory / relative)
+    paths = {target: directory / f"{stem}_{target}.py" for target in scripts}
+    for target, text in scripts.items():
+        paths[target].write_text(text, encoding="utf-8")
+    return paths
+
+
+def slowest_first(runs: Iterable[str]) -> list[str]:
+    """Runs in the order to start them: Keras's first, since importing it takes longest, so
+    a pool does not end waiting on one straggler."""
+    return sorted(runs, key=lambda run: "keras" not in backend(RUNS[run][0]).modules)
+
+
+@dataclass(frozen=True)
+class Execution:
+    """What one run of a script gave."""
+
+    returncode: int
+    stdout: str
+    stderr: str
+    seconds: float
+
+
+K = TypeVar("K", bound=Hashable)
+Event = Literal["started", "finished"]
+
+
+@dataclass(frozen=True)
+class Job:
+    """One script to run, and the environment its run adds."""
+
+    script: Path
+    env: Mapping[str, str]
+
+
+def environment(extra: Mapping[str, str]) -> dict[str, str]:
+    """The caller's environment less its TF_ and KERAS_ settings, which would change what a
+    script computes or prints, with the run's own added."""
+    clean = {k: v for k, v in os.environ.items() if not k.startswith(("TF_", "KERAS_"))}
+    return clean | dict(extra)
+
+
+class _Processes:
+    """The scripts running now, so that an interrupted caller can stop them all."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._live: set[subprocess.Popen[str]] = set()
+        self.stopped = False
+
+    def start(self, job: Job) -> subprocess.Popen[str] | None:
+        with self._lock:
+            if self.stopped:
+                return None
+            process = subprocess.Popen(
+                [sys.executable, job.script.name],
+                cwd=job.script.parent,  # a user's directory: nothing of specc's beside it
+                stdin=subprocess.DEVNULL,
+                stdout=subprocess.PIPE,
+                stderr=subprocess.PIPE,
+                text=True,
+                env=environment(job.env),
+            )
+            self._live.add(process)
+            return process
+
+    def done(self, process: subprocess.Popen[str]) -> None:
+        with self._lock:
+            self._live.discard(process)
+
+    def stop(self) -> None:
+        with self._lock:
+            self.stopped = True
+            for process in self._live:
+                process.kill()
+
+
+def _execute(job: Job, processes: _Processes, timeout: float) -> Execution:
+    start = time.perf_counter()
+    process = processes.start(job)
+    if process is None:
+        return Execution(-1, "", "not run: interrupted\n", 0.0)
+    try:
+        stdout, stderr = process.communicate(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        stdout, stderr = process.communicate()
+        stderr += f"specc: killed after {timeout:g} s\n"
+    finally:
+        processes.done(process)
+    return Execution(process.returncode, stdout, stderr, time.perf_counter() - start)
+
+
+def run_all(
+    jobs: Sequence[tuple[K, Job]],
+    on_event: Callable[[K, Event, Execution | None], None] | None = None,
+    workers: int | None = None,
+    timeout: float = TIMEOUT,
+) -> dict[K, Execution]:
+    """Run every job in a fresh interpreter, `workers` at a time (default: one per core), in
+    the order given; `on_event(key, "started" | "finished", execution)` follows them."""
+    processes = _Processes()
+    report = on_event or (lambda key, event, execution: None)
+
+    def one(key: K, job: Job) -> Execution:
+        report(key, "started", None)
+        execution = _execute(job, processes, timeout)
+        report(key, "finished", execution)
+        return execution
+
+    pool = ThreadPoolExecutor(max_workers=workers or os.cpu_count() or 2)
+    futures: dict[Future[Execution], K] = {}
+    try:
+        futures = {pool.submit(one, key, job): key for key, job in jobs}
+        pending = set(futures)
+        while pending:  # waits in short slices, so Ctrl-C reaches this thread
+            _, pending = wait(pending, timeout=0.2, return_when=FIRST_COMPLETED)
+    except BaseException:
+        processes.stop()  # interrupted: end every script this call started, and start no more
+        pool.shutdown(wait=True, cancel_futures=True)
+        raise
+    pool.shutdown(wait=True)
+    results = {key: future.result() for future, key in futures.items()}
+    return {key: results[key] for key, _ in jobs}
