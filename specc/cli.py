@@ -1,11 +1,13 @@
-"""The command line: `specc build` and `specc check`.
+"""The command line: `specc build`, `specc check` and `specc compare`.
 
-Exit status: 0 success, 1 a bad spec or a stale file, 2 misuse of the command line.
+Exit status: 0 success, 1 a bad spec or a stale file (for `compare`: a run that differs or
+crashes), 2 misuse of the command line.
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import sys
 from pathlib import Path
 
@@ -81,6 +83,31 @@ def _parser() -> argparse.ArgumentParser:
         help="check that the spec builds for this target (default: all of them)",
     )
     check.set_defaults(run=_check)
+
+    compare = commands.add_parser(
+        "compare",
+        help="build every target, run them all at once, and hold each to the reference",
+        description="Build every target into a temporary folder, run the scripts at once, "
+        "each in a fresh interpreter, and report how far each run is from the reference. "
+        "Exit 0 when every run agrees within tolerance, 1 when one differs or crashes.",
+    )
+    compare.add_argument("file", metavar="FILE", help="the spec (- reads standard input)")
+    compare.add_argument(
+        "--targets",
+        metavar="LIST",
+        help="comma-separated runs: targets, and Keras on another backend as keras[torch] or "
+        "keras[jax] (default: all of them that this machine can run)",
+    )
+    compare.add_argument(
+        "--json", action="store_true", help="print one JSON document instead of the table"
+    )
+    compare.add_argument(
+        "--plot",
+        metavar="FILE.png",
+        help="also draw the loss curves and the per-step gaps to the reference (needs "
+        "specc[plot])",
+    )
+    compare.set_defaults(run=_compare, misuse=compare.error)
     return parser
 
 
@@ -160,3 +187,45 @@ def _build(args: argparse.Namespace) -> int:
     else:
         sys.stdout.write(scripts[args.target])
     return 0
+
+
+def _compare(args: argparse.Namespace) -> int:
+    # numpy (and, with --plot, matplotlib) load only here: `specc build` never imports them.
+    from . import compare
+
+    try:
+        requested = compare.select(args.targets)
+    except ValueError as error:
+        args.misuse(str(error))
+    if args.plot:
+        if not compare.can_plot():
+            sys.stderr.write("specc: error: --plot needs matplotlib: pip install specc[plot]\n")
+            return 2
+        if not Path(args.plot).resolve().parent.is_dir():
+            args.misuse(f"--plot {args.plot}: no such directory")
+    source = _read(args.file)
+    spec, _ = analyze(source, ())  # a bad spec: reported as `specc build` reports it
+    plan = compare.plan(spec, requested, explicit=args.targets is not None)
+    targets = list(dict.fromkeys(compare.RUNS[run][0] for run in plan.runs))
+    spec, warnings = analyze(source, targets)
+    _warn(source, warnings)
+    scripts = {target: generate(spec, target) for target in targets}
+
+    origin = Path(args.file).parent if args.file != STDIN else Path.cwd()
+    stem = "model" if args.file == STDIN else Path(args.file).stem
+    progress = compare.Progress(plan.runs, plan.skipped)
+    try:
+        executions = compare.execute(plan, spec, scripts, stem, origin, progress)
+    except KeyboardInterrupt:
+        progress.close()
+        sys.stderr.write("specc: interrupted; every script it started is stopped\n")
+        return 130
+    progress.close()
+    comparison = compare.evaluate(spec, plan, executions)
+    if args.json:
+        sys.stdout.write(json.dumps(compare.to_json(comparison), indent=2) + "\n")
+    else:
+        sys.stdout.write(compare.table(comparison))
+    if args.plot:
+        compare.plot(comparison, Path(args.plot))
+    return comparison.exit_status
