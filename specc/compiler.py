@@ -29,6 +29,11 @@ def analyze(source: Source, targets: Sequence[str] = TARGETS) -> tuple[ir.Spec, 
     return check(parse(source), source, targets)
 
 
+def supported(spec: ir.Spec, targets: Sequence[str] = TARGETS) -> list[str]:
+    """The targets that compute the spec: all of them but, say, NumPy for `native` weights."""
+    return [t for t in targets if next(backend(t).unsupported(spec), None) is None]
+
+
 def generate(spec: ir.Spec, target: str) -> str:
     """The formatted script for one target."""
     script = render(lower(spec, backend(target)), target)

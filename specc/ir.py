@@ -33,12 +33,14 @@ RESERVED_NAMES = frozenset(
         "total", "training_batches", "logits", "probabilities", "correct", "accuracy",
         "load_iris", "load_digits", "load_wine", "load_breast_cancer", "total_correct",
         "correct_value", "beta1", "beta2",
+        "backward", "saved", "relu", "sigmoid", "log_softmax", "SGD", "Adam", "AdamW",
     }
 )  # fmt: skip
 
 
-# Names the scripts derive from layers and weights: fc1, fc1_kernel, hidden1, grad_w, ...
-_GENERATED = re.compile(r"(fc\d+(_kernel|_bias)?|hidden\d*|grad_\w+|new_\w+|\w+_value)")
+# Names the scripts derive from layers and weights (fc1, fc1_kernel, fc1_out, hidden1,
+# grad_w, ...) and the NumPy target's forward formula steps: v1, v2, ...
+_GENERATED = re.compile(r"(fc\d+(_kernel|_bias|_out)?|hidden\d*|v\d+|grad_\w+|new_\w+|\w+_value)")
 
 
 def python_name(name: str) -> str:

@@ -10,6 +10,8 @@ from pathlib import Path
 
 import specc
 from specc import runner
+from specc.compiler import analyze, supported
+from specc.diagnostics import Source
 
 ROOT = Path(__file__).resolve().parent.parent
 CASES = ROOT / "tests" / "cases"
@@ -33,6 +35,12 @@ class Case:
 
     def expected(self, target: str) -> Path:
         return self.directory / f"{self.spec.stem}_{target}.py"
+
+
+def case_targets(case: Case) -> list[str]:
+    """The targets a case builds for: every one that computes its spec."""
+    source = Source(case.spec.name, case.spec.read_text(encoding="utf-8"))
+    return supported(analyze(source, [])[0])
 
 
 def build_cases() -> list[Case]:

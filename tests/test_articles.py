@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import re
+
+import numpy as np
 import pytest
 from support import RUNS
 
@@ -57,3 +60,19 @@ def test_summed_loss_reaches_the_published_float32_fixed_point(
     assert logged[-1] == f"epoch 500/500  loss {last}"
     assert logged[-2].endswith(f"  loss {last}")  # a fixed point: the loss no longer changes
     assert "predict 10.0 -> 18.999998092651367" in lines
+
+
+def test_quadratic_gd_in_numpy_prints_the_article_losses_and_its_weights_within_ulps(
+    executions: dict,
+) -> None:
+    """The reference sums the gradient's terms in NumPy's pairwise order, TensorFlow in its
+    own: every loss prints as the article's, and each weight is a few float32 steps away."""
+    run = executions[("examples/quadratic_gd", "numpy")]
+    assert run.returncode == 0, run.stderr
+    number = r"[-\d.]+"
+    for ours, article in zip(run.stdout.splitlines()[:10], ARTICLE_003, strict=True):
+        assert ours.split(",")[:3] == article.split(",")[:3]  # the words and the loss
+        a, b = (
+            np.array(re.findall(number, line)[-2:], dtype=np.float32) for line in (ours, article)
+        )
+        assert np.all(np.abs(a - b) <= 2 * np.spacing(np.abs(b))), (ours, article)

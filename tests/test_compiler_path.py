@@ -7,7 +7,7 @@ import subprocess
 import sys
 
 import pytest
-from support import ROOT, TARGETS, build_cases
+from support import ROOT, build_cases, case_targets
 
 import specc
 from specc.backends import backend
@@ -33,7 +33,7 @@ def test_building_every_target_imports_no_framework() -> None:
 
 @pytest.mark.parametrize("case", build_cases(), ids=lambda c: c.name)
 def test_scripts_import_only_numpy_and_their_framework(case) -> None:
-    result = specc.build(Source(case.spec.name, case.spec.read_text()), list(TARGETS))
+    result = specc.build(Source(case.spec.name, case.spec.read_text()), case_targets(case))
     for target, text in result.scripts.items():
         tree = ast.parse(text)
         modules = {
@@ -69,7 +69,7 @@ def _module_names(body: list[ast.stmt]) -> set[str]:
 @pytest.mark.parametrize("case", build_cases(), ids=lambda c: c.name)
 def test_scripts_define_only_reserved_or_spec_names(case) -> None:
     """A spec name can never shadow one of the script's own: the IR's list is complete."""
-    result = specc.build(Source(case.spec.name, case.spec.read_text()), list(TARGETS))
+    result = specc.build(Source(case.spec.name, case.spec.read_text()), case_targets(case))
     spec = result.spec
     spec_names = {d.name for d in spec.data} | {spec.name} | {w.var for w in spec.weights}
     for target, text in result.scripts.items():

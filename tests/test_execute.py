@@ -1,6 +1,5 @@
-"""Every case's scripts run in fresh processes, in parallel, and the targets agree.
-
-torch is the reference each other target is held against (until the NumPy target lands).
+"""Every case's scripts run in fresh processes, in parallel, and every target agrees with the
+NumPy reference, whose backward pass tests/test_gradients.py holds to finite differences.
 """
 
 from __future__ import annotations
@@ -9,10 +8,11 @@ import pytest
 from support import RUNS, Case, build_cases
 
 import specc
+from specc import runner
 from specc.agreement import KNOWN_GAPS, disagreements, parse_output, tolerance
 from specc.diagnostics import Source
 
-REFERENCE = "torch"
+REFERENCE = runner.REFERENCE  # "numpy"
 
 
 CASES = build_cases()
@@ -21,6 +21,8 @@ CASES = build_cases()
 @pytest.mark.parametrize("target", RUNS)
 @pytest.mark.parametrize("case", CASES, ids=lambda c: c.name)
 def test_script_runs_quietly(case: Case, target: str, executions: dict) -> None:
+    if (case.name, target) not in executions:
+        pytest.skip(f"{target} does not build this spec (it refuses the spec with an error)")
     run = executions[(case.name, target)]
     assert run.returncode == 0, f"{case.name} ({target}) failed:\n{run.stderr}"
     assert run.stderr == "", f"{case.name} ({target}) wrote to stderr:\n{run.stderr}"
@@ -31,7 +33,7 @@ def test_script_runs_quietly(case: Case, target: str, executions: dict) -> None:
 
 @pytest.mark.parametrize("case", CASES, ids=lambda c: c.name)
 def test_targets_agree(case: Case, executions: dict) -> None:
-    runs = {t: executions[(case.name, t)] for t in RUNS}
+    runs = {t: executions[(case.name, t)] for t in RUNS if (case.name, t) in executions}
     if any(r.returncode for r in runs.values()):
         pytest.skip("a script failed; test_script_runs_quietly reports it")
     spec = specc.build(Source(case.spec.name, case.spec.read_text()), []).spec

@@ -10,7 +10,7 @@ import importlib
 
 from .base import Backend, Unsupported
 
-TARGETS: tuple[str, ...] = ("torch", "tfgraph", "keras")
+TARGETS: tuple[str, ...] = ("torch", "tfgraph", "keras", "numpy")
 
 __all__ = ["TARGETS", "Backend", "Unsupported", "backend"]
 

@@ -1,0 +1,225 @@
+"""NumPy: the reference. Forward and backward passes written out, every optimizer written out
+as a small class, nothing imported but NumPy: the math that the frameworks are held to."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+from .. import ir
+from ..differentiate import DERIVATIVES, differentiate, used_names
+from ..lower import Log, LogSite, log
+from ..spell import names, walk
+from .base import Backend, Optimizer, Unsupported
+
+
+@dataclass(frozen=True)
+class NumpyModel:
+    """The NumPy half of a plan."""
+
+    helpers: tuple[str, ...]  # templates of the functions the script needs: relu, sigmoid, ...
+    unpack: str  # `fc1_kernel, fc1_bias = weights.values()`
+    forward: tuple[str, ...]  # forward's body, up to its outputs
+    saved: str  # what forward keeps for backward: `(fc1_out, hidden1)`
+    unpack_saved: str  # `fc1_out, hidden1 = saved`, or "" when backward needs nothing
+    backward: tuple[str, ...]  # backward's body: the chain rule, one line per step
+    gradients: tuple[str, ...]  # the dict backward returns: `"fc1.kernel": grad_fc1_kernel,`
+    layered: bool  # a stack of layers: backward's docstring says "layer by layer"
+    criterion: str  # the template of the loss function
+    mean: bool  # the loss averages (else it sums)
+    optimizer: Optimizer
+    setup: str  # `optimizer = Adam(...)`, or the learning rate of an update written out
+    inputs: str  # what one update trains on: `x`, or `inputs` for a mini-batch
+    targets: str
+    batch: str  # with mini-batches: `inputs, targets = x[rows], y[rows]`
+    correct: str  # with mini-batches and `show=accuracy`: the batch's samples classified right
+    fetch: tuple[str, ...]  # with mini-batches, the shown weights read before an epoch
+    log: Log
+    predictions: tuple[str, ...]  # the lines computing `predictions` from `x_new`
+
+
+class Numpy(Backend):
+    name = "numpy"
+    title = "NumPy"
+    extra = "numpy"
+    imports = ("import numpy as np",)
+    modules = ("numpy",)
+    activations = {"linear": None, "relu": "relu", "sigmoid": "sigmoid", "tanh": "np.tanh"}
+    functions = {
+        **{fn: f"np.{fn}" for fn in ("exp", "log", "sin", "cos", "tanh", "abs", "sqrt")},
+        "relu": "relu",
+        "sigmoid": "sigmoid",
+    }
+    dtypes = {"float32": "np.float32", "float64": "np.float64"}
+    losses = {loss: f"numpy/{loss}.py.j2" for loss in ("mse", "mae", "crossentropy", "bce")}
+
+    def unsupported(self, spec: ir.Spec) -> Iterator[Unsupported]:
+        yield from super().unsupported(spec)
+        if spec.native:
+            statement = "layer" if isinstance(spec.network, ir.Sequential) else "param"
+            yield Unsupported(
+                statement,
+                "the initializer `native`",
+                "NumPy has no initializer of its own: give the weights one that specc draws "
+                "(`init=glorot_uniform`), or build the frameworks alone "
+                "(`--target torch,tfgraph,keras`)",
+            )
+
+    def read(self, weight: ir.Weight) -> str:
+        return weight.var  # the array the optimizer updates in place
+
+    def optim_gd(self, spec: ir.Spec, params: str) -> Optimizer:
+        return Optimizer(self.hyper(spec, "lr"), written_out=True)
+
+    def optim_sgd(self, spec: ir.Spec, params: str) -> Optimizer:
+        if not spec.optimizer["momentum"]:
+            return self.optim_gd(spec, params)
+        options = self.keywords(spec, lr="lr", momentum="momentum")
+        options += f", nesterov={bool(spec.optimizer['nesterov'])}"
+        return Optimizer(f"SGD({params}, {options})", definition="numpy/sgd.py.j2")
+
+    def optim_adam(self, spec: ir.Spec, params: str) -> Optimizer:
+        return self._adam(spec, "Adam", params, "numpy/adam.py.j2")
+
+    def optim_adamw(self, spec: ir.Spec, params: str) -> Optimizer:
+        return self._adam(spec, "AdamW", params, "numpy/adamw.py.j2", "weight_decay")
+
+    def _adam(self, spec: ir.Spec, kind: str, params: str, template: str, *more: str) -> Optimizer:
+        options = self.keywords(spec, lr="lr", **{name: name for name in more})
+        betas = "beta1=beta1, beta2=beta2" if spec.dtype == "float32" else None
+        betas = betas or self.keywords(spec, beta1="beta1", beta2="beta2")
+        construct = f"{kind}({params}, {options}, {betas}, eps={self.hyper(spec, 'eps')})"
+        before = self.float32_betas(spec) if spec.dtype == "float32" else ()
+        return Optimizer(construct, definition=template, before=before)
+
+    def optim_rmsprop(self, spec: ir.Spec, params: str) -> Optimizer:
+        options = self.keywords(spec, lr="lr", rho="rho", eps="eps", momentum="momentum")
+        return Optimizer(f"RMSprop({params}, {options})", definition="numpy/rmsprop.py.j2")
+
+    def lower(self, spec: ir.Spec) -> NumpyModel:
+        if isinstance(spec.network, ir.Sequential):
+            forward, saved, backward = _layers(spec.network, self.activations)
+            layered = True
+        else:
+            network = spec.network
+            derivative = differentiate(
+                network.expr,
+                {p.name: p.shape for p in network.params},
+                (None, network.units_in),
+                self.functions.__getitem__,
+            )
+            forward, saved, backward = derivative.forward, derivative.saved, derivative.backward
+            layered = False
+        optimizer = self.optimizer(spec, "weights")
+        batched = spec.training.batch is not None
+        x, y = ("inputs", "targets") if batched else (spec.inputs, spec.targets)
+        correct = _correct(spec, y) if spec.logging.accuracy else ""
+        site = (
+            LogSite(f"total / len({spec.inputs})", lambda w: f"{w.var}_value", "epoch",
+                    f"total_correct / len({spec.inputs})")
+            if batched
+            else LogSite("loss", self.read, spec.training.unit, "accuracy")
+        )  # fmt: skip
+        before = (f"accuracy = {correct} / len({y})",) if correct and not batched else ()
+        return NumpyModel(
+            helpers=_helpers(spec),
+            unpack=f"{names([w.var for w in spec.weights])} = weights.values()",
+            forward=forward,
+            saved=f"({names(list(saved))})" if saved else "()",
+            unpack_saved=f"{names(list(saved))} = saved" if saved else "",
+            backward=backward,
+            gradients=tuple(f'"{w.name}": grad_{w.var},' for w in spec.weights),
+            layered=layered,
+            criterion=self.losses[spec.loss.kind],
+            mean=spec.loss.reduction == "mean",
+            optimizer=optimizer,
+            setup=(
+                f"learning_rate = {optimizer.construct}"
+                if optimizer.written_out
+                else f"optimizer = {optimizer.construct}"
+            ),
+            inputs=x,
+            targets=y,
+            batch=f"inputs, targets = {spec.inputs}[rows], {spec.targets}[rows]",
+            correct=correct if batched else "",
+            fetch=(tuple(f"{w.var}_value = {w.var}.copy()" for w in spec.shown) if batched else ()),
+            log=log(spec, site, before),
+            predictions=_predictions(spec),
+        )
+
+
+def _layers(
+    network: ir.Sequential, activations: dict[str, str | None]
+) -> tuple[tuple[str, ...], tuple[str, ...], tuple[str, ...]]:
+    """A stack of Dense layers: forward's lines, the values it saves, and backward's lines.
+
+    Layer i computes `fc<i>_out`, and its activation of it `hidden<i>` (the last one
+    `outputs`); a linear layer's output is its `hidden<i>` at once.
+    """
+    forward: list[str] = []
+    backward: list[str] = []
+    layers = network.layers
+    value = "x"
+    for i, layer in enumerate(layers, start=1):
+        out = "outputs" if i == len(layers) else f"hidden{i}"
+        affine = f"{value} @ {layer.name}_kernel + {layer.name}_bias"
+        activation = activations[layer.activation]
+        if activation is None:
+            forward.append(f"{out} = {affine}")
+        else:
+            forward += [f"{layer.name}_out = {affine}", f"{out} = {activation}({layer.name}_out)"]
+        value = out
+    for i in range(len(layers), 0, -1):
+        layer = layers[i - 1]
+        out = "outputs" if i == len(layers) else f"hidden{i}"
+        grad = f"grad_{out}"
+        if layer.activation != "linear":
+            rule = DERIVATIVES[layer.activation]
+            backward.append(
+                f"grad_{layer.name}_out = {rule.format(g=grad, a=f'{layer.name}_out', n=out)}"
+            )
+            grad = f"grad_{layer.name}_out"
+        before = "x" if i == 1 else f"hidden{i - 1}"
+        backward += [
+            f"grad_{layer.name}_kernel = {before}.T @ {grad}",
+            f"grad_{layer.name}_bias = {grad}.sum(axis=0)",
+        ]
+        if i > 1:
+            backward.append(f"grad_{before} = {grad} @ {layer.name}_kernel.T")
+    read = used_names(backward)
+    saved = tuple(n for line in forward if (n := line.split(" = ")[0]) in read)
+    return tuple(forward), saved, tuple(backward)
+
+
+def _helpers(spec: ir.Spec) -> tuple[str, ...]:
+    """The functions a script defines for itself, as templates: NumPy has no relu."""
+    used: set[str] = set()
+    network = spec.network
+    if isinstance(network, ir.Sequential):
+        used |= {layer.activation for layer in network.layers}
+    else:
+        used |= {n.fn for n in walk(network.expr) if isinstance(n, ir.Call)}
+    if spec.loss.kind == "bce":
+        used.add("sigmoid")
+    if spec.loss.kind == "crossentropy":
+        used.add("log_softmax")
+    return tuple(f"numpy/{h}.py.j2" for h in ("relu", "sigmoid", "log_softmax") if h in used)
+
+
+def _correct(spec: ir.Spec, targets: str) -> str:
+    """How many samples the outputs classify right: the largest logit, or a logit above 0."""
+    if spec.loss.kind == "crossentropy":
+        return f"(outputs.argmax(axis=1) == {targets}).sum()"
+    return f"((outputs > 0) == ({targets} > 0.5)).sum()"
+
+
+def _predictions(spec: ir.Spec) -> tuple[str, ...]:
+    """The model's predictions for `x_new`: a classifier's probabilities."""
+    if spec.loss.kind == "crossentropy":
+        return ("outputs, _ = forward(x_new)", "predictions = np.exp(log_softmax(outputs))")
+    if spec.loss.kind == "bce":
+        return ("outputs, _ = forward(x_new)", "predictions = sigmoid(outputs)")
+    return ("predictions, _ = forward(x_new)",)
+
+
+BACKEND = Numpy()
