@@ -56,10 +56,8 @@ def _parser() -> argparse.ArgumentParser:
         "-t",
         "--target",
         required=True,
-        type=_target_list,
-        metavar="TARGET",
-        help=f"what to generate for: {', '.join(TARGETS)}; several, comma-separated "
-        "(torch,keras), or `all`, write one file per target into a directory",
+        choices=[*TARGETS, "all"],
+        help="framework to generate for; `all` writes one file per target into a directory",
     )
     build.add_argument(
         "-o",
@@ -80,18 +78,18 @@ def _parser() -> argparse.ArgumentParser:
     check.add_argument(
         "-t",
         "--target",
-        type=_target_list,
-        metavar="TARGET",
-        default=TARGETS,
-        help="check that the spec builds for these targets (default: all of them)",
+        choices=[*TARGETS, "all"],
+        default="all",
+        help="check that the spec builds for this target (default: all of them)",
     )
     check.set_defaults(run=_check)
 
     compare = commands.add_parser(
         "compare",
-        help="build every target, run them all at once, and hold each to the reference",
-        description="Build every target into a temporary folder, run the scripts at once, "
-        "each in a fresh interpreter, and report how far each run is from the reference. "
+        help="build every target, run them in parallel, and hold each to the reference",
+        description="Build every target into a temporary folder, run the scripts in parallel "
+        "(one per core), each in a fresh interpreter, and report how far each run is from the "
+        "reference. "
         "Exit 0 when every run agrees within tolerance, 1 when one differs or crashes.",
     )
     compare.add_argument("file", metavar="FILE", help="the spec (- reads standard input)")
@@ -155,37 +153,23 @@ def _check(args: argparse.Namespace) -> int:
     return 0
 
 
-def _target_list(text: str) -> tuple[str, ...]:
-    """`all`, or target names separated by commas, in the order given."""
-    if text == "all":
-        return TARGETS
-    names = tuple(dict.fromkeys(name.strip() for name in text.split(",")))
-    if unknown := [name for name in names if name not in TARGETS]:
-        raise argparse.ArgumentTypeError(
-            f"unknown target {', '.join(map(repr, unknown))} (choose from {', '.join(TARGETS)}, "
-            "or all)"
-        )
-    return names
-
-
 def _targets(args: argparse.Namespace) -> tuple[str, ...]:
-    return tuple(args.target)
+    return TARGETS if args.target == "all" else (args.target,)
 
 
 def _outputs(args: argparse.Namespace, source: Source) -> dict[str, Path | None]:
     """Target -> where its script goes (None: standard output)."""
-    targets = _targets(args)
-    if len(targets) == 1:
-        return {targets[0]: Path(args.output) if args.output else None}
+    if args.target != "all":
+        return {args.target: Path(args.output) if args.output else None}
     directory = Path(args.output or ".")
     if directory.exists() and not directory.is_dir():
-        raise _InputError(f"{directory}: error: several targets are written into a directory")
+        raise _InputError(f"{directory}: error: --target all writes into a directory")
     stem = "model" if args.file == STDIN else Path(args.file).stem
-    return {target: directory / f"{stem}_{target}.py" for target in targets}
+    return {target: directory / f"{stem}_{target}.py" for target in TARGETS}
 
 
 def _build(args: argparse.Namespace) -> int:
-    if args.check and len(args.target) == 1 and not args.output:
+    if args.check and args.target != "all" and not args.output:
         _parser().error("build --check compares with a file: give it with -o PATH")
     source = _read(args.file)
     outputs = _outputs(args, source)
@@ -202,7 +186,7 @@ def _build(args: argparse.Namespace) -> int:
     if files:
         write_all(files)
     else:
-        sys.stdout.write(scripts[args.target[0]])
+        sys.stdout.write(scripts[args.target])
     return 0
 
 
