@@ -56,8 +56,10 @@ def _parser() -> argparse.ArgumentParser:
         "-t",
         "--target",
         required=True,
-        choices=[*TARGETS, "all"],
-        help="framework to generate for; `all` writes one file per target into a directory",
+        type=_target_list,
+        metavar="TARGET",
+        help=f"what to generate for: {', '.join(TARGETS)}; several, comma-separated "
+        "(torch,keras), or `all`, write one file per target into a directory",
     )
     build.add_argument(
         "-o",
@@ -78,9 +80,10 @@ def _parser() -> argparse.ArgumentParser:
     check.add_argument(
         "-t",
         "--target",
-        choices=[*TARGETS, "all"],
-        default="all",
-        help="check that the spec builds for this target (default: all of them)",
+        type=_target_list,
+        metavar="TARGET",
+        default=TARGETS,
+        help="check that the spec builds for these targets (default: all of them)",
     )
     check.set_defaults(run=_check)
 
@@ -153,23 +156,37 @@ def _check(args: argparse.Namespace) -> int:
     return 0
 
 
+def _target_list(text: str) -> tuple[str, ...]:
+    """`all`, or target names separated by commas, in the order given."""
+    if text == "all":
+        return TARGETS
+    names = tuple(dict.fromkeys(name.strip() for name in text.split(",")))
+    if unknown := [name for name in names if name not in TARGETS]:
+        raise argparse.ArgumentTypeError(
+            f"unknown target {', '.join(map(repr, unknown))} (choose from {', '.join(TARGETS)}, "
+            "or all)"
+        )
+    return names
+
+
 def _targets(args: argparse.Namespace) -> tuple[str, ...]:
-    return TARGETS if args.target == "all" else (args.target,)
+    return tuple(args.target)
 
 
 def _outputs(args: argparse.Namespace, source: Source) -> dict[str, Path | None]:
     """Target -> where its script goes (None: standard output)."""
-    if args.target != "all":
-        return {args.target: Path(args.output) if args.output else None}
+    targets = _targets(args)
+    if len(targets) == 1:
+        return {targets[0]: Path(args.output) if args.output else None}
     directory = Path(args.output or ".")
     if directory.exists() and not directory.is_dir():
-        raise _InputError(f"{directory}: error: --target all writes into a directory")
+        raise _InputError(f"{directory}: error: several targets are written into a directory")
     stem = "model" if args.file == STDIN else Path(args.file).stem
-    return {target: directory / f"{stem}_{target}.py" for target in TARGETS}
+    return {target: directory / f"{stem}_{target}.py" for target in targets}
 
 
 def _build(args: argparse.Namespace) -> int:
-    if args.check and args.target != "all" and not args.output:
+    if args.check and len(args.target) == 1 and not args.output:
         _parser().error("build --check compares with a file: give it with -o PATH")
     source = _read(args.file)
     outputs = _outputs(args, source)
@@ -186,7 +203,7 @@ def _build(args: argparse.Namespace) -> int:
     if files:
         write_all(files)
     else:
-        sys.stdout.write(scripts[args.target])
+        sys.stdout.write(scripts[args.target[0]])
     return 0
 
 
