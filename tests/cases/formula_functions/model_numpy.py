@@ -44,15 +44,14 @@ def forward(x):
     """The outputs, and the values of the forward pass that backward needs."""
     v1 = x @ W
     v2 = np.tanh(v1)
-    v3 = x @ W
-    v4 = v3 + b
-    v5 = sigmoid(v4)
-    v6 = c * v5
-    v7 = v2 + v6
-    v8 = np.abs(b)
-    v9 = v8 / 10
-    outputs = v7 - v9
-    return outputs, (v2, v5)
+    v3 = v1 + b
+    v4 = sigmoid(v3)
+    v5 = c * v4
+    v6 = v2 + v5
+    v7 = np.abs(b)
+    v8 = v7 / 10
+    outputs = v6 - v8
+    return outputs, (v2, v4)
 
 
 def backward(x, saved, grad_outputs):
@@ -60,15 +59,15 @@ def backward(x, saved, grad_outputs):
 
     A weight that NumPy broadcast over the rows (or columns) sums its gradient over them.
     """
-    v2, v5 = saved
-    grad_v9 = (-grad_outputs).sum(axis=0)
-    grad_v8 = grad_v9 / 10
-    grad_v5 = grad_outputs * c
-    grad_v4 = grad_v5 * v5 * (1 - v5)
-    grad_v1 = grad_outputs * (1 - v2**2)
-    grad_W = (x.T @ grad_v4) + (x.T @ grad_v1)
-    grad_c = (grad_outputs * v5).sum(axis=0)
-    grad_b = grad_v8 * np.sign(b) + grad_v4.sum(axis=0)
+    v2, v4 = saved
+    grad_v8 = (-grad_outputs).sum(axis=0)
+    grad_v7 = grad_v8 / 10
+    grad_v4 = grad_outputs * c
+    grad_v3 = grad_v4 * v4 * (1 - v4)
+    grad_v1 = grad_v3 + grad_outputs * (1 - v2**2)
+    grad_W = x.T @ grad_v1
+    grad_c = (grad_outputs * v4).sum(axis=0)
+    grad_b = grad_v7 * np.sign(b) + grad_v3.sum(axis=0)
     return {
         "W": grad_W,
         "c": grad_c,
