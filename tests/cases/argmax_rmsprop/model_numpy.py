@@ -94,12 +94,9 @@ class RMSprop:
     def __init__(self, weights, lr, rho, eps, momentum):
         self.weights, self.lr, self.rho, self.eps = weights, lr, rho, eps
         self.momentum = momentum
-        self.mean_square = {
-            name: np.zeros_like(weight) for name, weight in weights.items()
-        }
-        self.velocity = {
-            name: np.zeros_like(weight) for name, weight in weights.items()
-        }
+        # Each weight's running mean of its squared gradients, and its velocity.
+        self.mean_square = {name: np.zeros_like(w) for name, w in weights.items()}
+        self.velocity = {name: np.zeros_like(w) for name, w in weights.items()}
 
     def step(self, gradients):
         for name, weight in self.weights.items():

@@ -95,9 +95,11 @@ def criterion(outputs, targets):
 
 
 class SGD:
-    """Gradient descent with momentum, as TensorFlow and torch compute it: the velocity is
-    a running sum of gradients, and each step moves a weight by the learning rate times it.
-    Nesterov's variant steps with the gradient plus the momentum times the new velocity.
+    """Gradient descent with momentum, as TensorFlow and torch compute it.
+
+    The velocity is a running sum of gradients, and each step moves a weight by the
+    learning rate times it; Nesterov's variant steps with the gradient plus the momentum
+    times the new velocity.
     """
 
     def __init__(self, weights, lr, momentum, nesterov):
@@ -107,9 +109,7 @@ class SGD:
             momentum,
             nesterov,
         )
-        self.velocity = {
-            name: np.zeros_like(weight) for name, weight in weights.items()
-        }
+        self.velocity = {name: np.zeros_like(w) for name, w in weights.items()}
 
     def step(self, gradients):
         for name, weight in self.weights.items():

@@ -87,16 +87,11 @@ class Adam:
     and eps added to sqrt(v) before them."""
 
     def __init__(self, weights, lr, beta1, beta2, eps):
-        self.weights, self.lr, self.beta1, self.beta2, self.eps = (
-            weights,
-            lr,
-            beta1,
-            beta2,
-            eps,
-        )
+        self.weights, self.lr, self.eps = weights, lr, eps
+        self.beta1, self.beta2 = beta1, beta2
         # Running averages of each weight's gradients (m) and of their squares (v).
-        self.m = {name: np.zeros_like(weight) for name, weight in weights.items()}
-        self.v = {name: np.zeros_like(weight) for name, weight in weights.items()}
+        self.m = {name: np.zeros_like(w) for name, w in weights.items()}
+        self.v = {name: np.zeros_like(w) for name, w in weights.items()}
         self.t = 0  # the updates so far
 
     def step(self, gradients):
