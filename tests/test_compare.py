@@ -5,12 +5,14 @@ from __future__ import annotations
 
 import io
 import json
+import os
+import subprocess
 import sys
 from pathlib import Path
 
 import numpy as np
 import pytest
-from support import specc
+from support import ROOT, specc
 
 from specc import compare, ir, runner
 from specc.agreement import (
@@ -436,3 +438,18 @@ def test_the_first_divergence_counts_weights_shown_in_the_log() -> None:
     assert first_divergence(ref, run, spec, FLOAT32) == "epoch 4/6"
     short = parse_output("epoch 2/6  loss 1.0  w 0.5\nw 0.7\n")
     assert first_divergence(ref, short, spec, FLOAT32) == "epoch 4/6"
+
+
+def test_building_loads_neither_numpy_nor_the_compare_modules(tmp_path: Path) -> None:
+    """Only `specc compare` pays for NumPy: the compiler path stays as light as it was."""
+    spec = tmp_path / "tiny.spec"
+    spec.write_text(TINY, encoding="utf-8")
+    # -X importtime logs every module the process imports, including the CLI's own.
+    result = subprocess.run(
+        [sys.executable, "-X", "importtime", "-m", "specc", "build", str(spec), "-t", "torch"],
+        capture_output=True, text=True, cwd=ROOT, env={**os.environ, "PYTHONPATH": str(ROOT)},
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    imported = {line.split("|")[-1].strip() for line in result.stderr.splitlines()}
+    loaded = imported & {"numpy", "matplotlib", "specc.compare", "specc.runner", "specc.agreement"}
+    assert not loaded, sorted(loaded)
