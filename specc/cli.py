@@ -241,7 +241,9 @@ def _compare(args: argparse.Namespace) -> int:
     progress.close()
     comparison = compare.evaluate(spec, plan, executions)
     if args.json:
-        sys.stdout.write(json.dumps(compare.to_json(comparison), indent=2) + "\n")
+        # NaN and infinity reach the document as strings: it stays JSON for every reader.
+        document = json.dumps(compare.to_json(comparison), indent=2, allow_nan=False)
+        sys.stdout.write(document + "\n")
     else:
         sys.stdout.write(compare.table(comparison))
     if args.plot:
