@@ -390,6 +390,10 @@ def summary(comparison: Comparison) -> list[str]:
         f"{LOSS_FLOOR:g} of the largest loss, relative to that floor), the trained weights "
         f"absolute."
     ]
+    if spec.logging.format is not None:
+        lines.append(
+            "The losses are read from the spec's own log format, rounded as it prints them."
+        )
     if comparison.note:
         lines.append(comparison.note + ".")
     lines.append(
@@ -418,7 +422,8 @@ def summary(comparison: Comparison) -> list[str]:
         )
     elif comparison.exit_status == 0:
         within = "within tolerance" + (" (and the known gap)" if known else "")
-        lines.append(f"Exit 0: {len(ran)} run{'s' * (len(ran) != 1)} agree with {ref} {within}.")
+        agree = "1 run agrees" if len(ran) == 1 else f"{len(ran)} runs agree"
+        lines.append(f"Exit 0: {agree} with {ref} {within}.")
     else:
         reasons = [f"{o.name} {o.status}" for o in comparison.outcomes if o.status in
                    ("differs", "failed", "not compared")] or ["no run could run here"]  # fmt: skip
