@@ -125,7 +125,12 @@ def _floats(text: str) -> np.ndarray:
 
 
 def _loss_gap(a: float, b: float, floor: float, tol: Tolerance) -> float:
-    """How far apart two losses are, in units of the tolerance."""
+    """How far apart two losses are, in units of the tolerance (a NaN or infinity on one
+    side only is infinitely far: a run that blew up never agrees)."""
+    if a == b or (math.isnan(a) and math.isnan(b)):
+        return 0.0
+    if not (math.isfinite(a) and math.isfinite(b)):
+        return math.inf
     return abs(b - a) / (tol.loss * max(abs(a), floor, 1e-30))
 
 
@@ -174,7 +179,7 @@ def disagreements(
     for i, ((xa, ya), (xb, yb)) in enumerate(zip(ref.predictions, run.predictions, strict=False)):
         if xa.shape != xb.shape or not np.array_equal(xa, xb):
             problems.append(f"prediction {i}: inputs differ ({xa} vs {xb})")
-        elif ya.shape != yb.shape or np.any(np.abs(ya - yb) > tol.allowed(ya)):
+        elif ya.shape != yb.shape or np.any(_beyond(ya, yb, tol)):
             problems.append(f"prediction {i} for {xa}: {reference} {ya}, {other} {yb}")
     problems += _arrays("trained", ref.params, run.params, reference, other, tol)
     if len(ref.text) != len(run.text):
@@ -190,6 +195,13 @@ def disagreements(
     return problems
 
 
+def _beyond(a: np.ndarray, b: np.ndarray, tol: Tolerance) -> np.ndarray:
+    """Which elements of `b` are beyond tolerance of `a`'s; NaN only on one side always is."""
+    with np.errstate(invalid="ignore"):
+        same = (a == b) | (np.isnan(a) & np.isnan(b))
+        return ~same & ~(np.abs(a - b) <= tol.allowed(a))
+
+
 def _arrays(
     what: str, ref: dict, run: dict, reference: str, other: str, tol: Tolerance
 ) -> list[str]:
@@ -202,9 +214,12 @@ def _arrays(
         if a.shape != b.shape:
             problems.append(f"{what} {key}: shapes {a.shape} and {b.shape}")
             continue
-        diff = np.abs(a - b)
-        if diff.size and np.any(diff > tol.allowed(a)):
-            at = int((diff / tol.allowed(a)).argmax())
+        with np.errstate(invalid="ignore"):  # inf - inf, nan: _beyond decides about those
+            diff = np.abs(a - b)
+            ratio = np.nan_to_num(diff / tol.allowed(a), nan=np.inf)
+        beyond = _beyond(a, b, tol)
+        if diff.size and np.any(beyond):
+            at = int(np.where(beyond, ratio, 0).argmax())
             problems.append(
                 f"{what} {key}[{at}] is {diff[at]:.2e} apart (tolerance {tol.value:g}): "
                 f"{reference} {a[at]!r}, {other} {b[at]!r}"

@@ -18,6 +18,7 @@ from specc import compare, ir, runner
 from specc.agreement import (
     FLOAT32,
     Run,
+    disagreements,
     first_divergence,
     largest,
     logged_steps,
@@ -453,3 +454,14 @@ def test_building_loads_neither_numpy_nor_the_compare_modules(tmp_path: Path) ->
     imported = {line.split("|")[-1].strip() for line in result.stderr.splitlines()}
     loaded = imported & {"numpy", "matplotlib", "specc.compare", "specc.runner", "specc.agreement"}
     assert not loaded, sorted(loaded)
+
+
+def test_a_run_that_blows_up_never_agrees() -> None:
+    """NaN compares false with everything: a NaN on one side must count as a gap."""
+    nan_report = REPORT.replace("loss 1.0", "loss nan").replace("fc2.bias 0.5", "fc2.bias nan")
+    ref, run = parse_output(REPORT), parse_output(nan_report)
+    problems = disagreements("a", ref, "b", run, FLOAT32)
+    assert any("loss at epoch 6/6" in p for p in problems)
+    assert any("trained fc2.bias[0]" in p for p in problems)
+    assert first_divergence(ref, run, _spec(TINY), FLOAT32) == "epoch 6/6"
+    assert disagreements("a", run, "b", run, FLOAT32) == []  # the same NaN in both agrees
