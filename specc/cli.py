@@ -90,9 +90,8 @@ def _parser() -> argparse.ArgumentParser:
     compare = commands.add_parser(
         "compare",
         help="build every target, run them in parallel, and hold each to the reference",
-        description="Build every target into a temporary folder, run the scripts in parallel "
-        "(one per core), each in a fresh interpreter, and report how far each run is from the "
-        "reference. "
+        description="Build every target into a temporary folder, run the scripts in parallel, "
+        "each in a fresh interpreter, and report how far each run is from the reference. "
         "Exit 0 when every run agrees within tolerance, 1 when one differs or crashes.",
     )
     compare.add_argument("file", metavar="FILE", help="the spec (- reads standard input)")
