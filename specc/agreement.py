@@ -195,11 +195,18 @@ def disagreements(
     return problems
 
 
+def apart(a: np.ndarray, b: np.ndarray, dtype: type = np.float32) -> np.ndarray:
+    """How far apart two printed arrays are, as the values of `dtype` they print: 5.355161
+    and 5.355162 are two float32 steps apart (9.5e-7), not the 1e-6 of their decimals."""
+    with np.errstate(invalid="ignore", over="ignore"):
+        return np.abs(a.astype(dtype).astype(np.float64) - b.astype(dtype).astype(np.float64))
+
+
 def _beyond(a: np.ndarray, b: np.ndarray, tol: Tolerance) -> np.ndarray:
     """Which elements of `b` are beyond tolerance of `a`'s; NaN only on one side always is."""
     with np.errstate(invalid="ignore"):
         same = (a == b) | (np.isnan(a) & np.isnan(b))
-        return ~same & ~(np.abs(a - b) <= tol.allowed(a))
+        return ~same & ~(apart(a, b, tol.dtype) <= tol.allowed(a))
 
 
 def _arrays(
@@ -215,7 +222,7 @@ def _arrays(
             problems.append(f"{what} {key}: shapes {a.shape} and {b.shape}")
             continue
         with np.errstate(invalid="ignore"):  # inf - inf, nan: _beyond decides about those
-            diff = np.abs(a - b)
+            diff = apart(a, b, tol.dtype)
             ratio = np.nan_to_num(diff / tol.allowed(a), nan=np.inf)
         beyond = _beyond(a, b, tol)
         if diff.size and np.any(beyond):
@@ -314,7 +321,8 @@ def param_gap(ref: Run, run: Run, spec: ir.Spec | None = None) -> tuple[str | No
         if b is None or a.shape != b.shape or not a.size:
             continue
         with np.errstate(invalid="ignore"):
-            diff = np.where(np.isnan(a) & np.isnan(b), 0.0, np.abs(a - b))
+            dtype = np.float64 if spec and spec.dtype == "float64" else np.float32
+            diff = np.where(np.isnan(a) & np.isnan(b), 0.0, apart(a, b, dtype))
         at = int(np.nan_to_num(diff, nan=np.inf).argmax())
         shape = shapes.get(name)
         index = np.unravel_index(at, shape) if shape and math.prod(shape) == a.size else (at,)

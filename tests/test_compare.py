@@ -428,7 +428,8 @@ def test_the_largest_weight_gap_is_located_by_row_and_column() -> None:
     kernel = np.arange(8.0)
     kernel[5] += 1e-3  # row 1, column 1 of the 2x4 kernel
     run = Run(params={"fc1.kernel": kernel, "fc2.bias": np.full(1, 1e-4)})
-    assert param_gap(ref, run, spec) == ("fc1.kernel[1, 1]", pytest.approx(1e-3))
+    # as float32 values: 5.001 is 5.00099992752...
+    assert param_gap(ref, run, spec) == ("fc1.kernel[1, 1]", pytest.approx(1e-3, rel=1e-4))
     assert param_gap(ref, ref, spec) == (None, 0.0)  # no gap, so no place
 
 
@@ -465,3 +466,12 @@ def test_a_run_that_blows_up_never_agrees() -> None:
     assert any("trained fc2.bias[0]" in p for p in problems)
     assert first_divergence(ref, run, _spec(TINY), FLOAT32) == "epoch 6/6"
     assert disagreements("a", run, "b", run, FLOAT32) == []  # the same NaN in both agrees
+
+
+def test_printed_float32s_are_compared_as_the_float32s_they_are() -> None:
+    """5.355161 and 5.355162 are two float32 steps apart, 9.5e-7: within 1e-6."""
+    ref = Run(predictions=[(np.array([0.6, 2.0]), np.array([5.355161]))])
+    run = Run(predictions=[(np.array([0.6, 2.0]), np.array([5.355162]))])
+    assert disagreements("numpy", ref, "keras", run, FLOAT32) == []
+    run = Run(predictions=[(np.array([0.6, 2.0]), np.array([5.3551635]))])
+    assert disagreements("numpy", ref, "keras", run, FLOAT32)
