@@ -10,7 +10,7 @@ from .backends import TARGETS, backend
 from .check import check
 from .diagnostics import Diagnostic, Source
 from .format import format_python
-from .lower import lower
+from .lower import SECTION_MARK, SECTIONS, lower
 from .parse import parse
 from .render import render
 
@@ -38,6 +38,29 @@ def generate(spec: ir.Spec, target: str) -> str:
     """The formatted script for one target."""
     script = render(lower(spec, backend(target)), target)
     return format_python(script, f"{spec.source_name} ({target})")
+
+
+def sections(spec: ir.Spec, target: str) -> dict[str, str]:
+    """The formatted script for one target cut into its concepts (`SECTIONS`, in order).
+
+    The cuts come from the plan: it is rendered with a marker comment where each concept
+    starts, formatted whole (so each part is exactly as black lays out the script), and cut
+    at the markers. Every line of the script is in one part; blank lines at a cut are dropped.
+    """
+    script = render(lower(spec, backend(target), marked=True), target)
+    formatted = format_python(script, f"{spec.source_name} ({target})").splitlines()
+    parts: dict[str, list[str]] = {}
+    current: list[str] | None = None
+    for line in formatted:
+        if line.strip().startswith(SECTION_MARK):
+            current = parts.setdefault(line.strip().removeprefix(SECTION_MARK), [])
+        elif current is None:
+            raise AssertionError(f"{target}: code before the first section marker")
+        else:
+            current.append(line)
+    if list(parts) != list(SECTIONS):
+        raise AssertionError(f"{target}: sections {list(parts)}, not {list(SECTIONS)}")
+    return {key: "\n".join(lines).strip("\n") + "\n" for key, lines in parts.items()}
 
 
 def build(source: Source, targets: Sequence[str]) -> Result:

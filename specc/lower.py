@@ -25,6 +25,18 @@ from .spell import (
 
 _DOCSTRING_WIDTH = 82  # a one-line docstring with its quotes fits black's 88 columns
 
+# The concepts every script is made of, in the order it states them: an article shows the
+# targets side by side one concept at a time (`specc.compiler.sections`).
+SECTIONS = {
+    "setup": "Imports and helpers",
+    "data": "Data and initial weights",
+    "model": "Model",
+    "training": "Loss and optimizer",
+    "loop": "Training loop",
+    "report": "Predictions and trained weights",
+}
+SECTION_MARK = "# specc-section: "  # a comment line where a concept starts, when marked
+
 
 @dataclass(frozen=True)
 class LogSite:
@@ -80,10 +92,12 @@ class Plan:
     trained_comment: str  # over the trained weights
     trained: tuple[str, ...]  # lines printing each trained weight
     model: object  # the backend's own plan: its model, loss, optimizer and loop
+    sections: dict[str, str]  # concept -> the comment line marking its start ("": unmarked)
 
 
-def lower(spec: ir.Spec, backend: Backend) -> Plan:
-    """Decide every part of one target's script."""
+def lower(spec: ir.Spec, backend: Backend, marked: bool = False) -> Plan:
+    """Decide every part of one target's script; `marked` puts a comment where each of the
+    `SECTIONS` starts, for an article to cut the formatted script at."""
     sequential = isinstance(spec.network, ir.Sequential)
     title = f"{spec.name} in {backend.title}: {architecture(spec)}."
     if len(title) > _DOCSTRING_WIDTH:
@@ -140,6 +154,7 @@ def lower(spec: ir.Spec, backend: Backend) -> Plan:
         ),
         trained=tuple(f'print("{w.name}", fmt({backend.read(w)}))' for w in spec.weights),
         model=backend.lower(spec),
+        sections={key: SECTION_MARK + key if marked else "" for key in SECTIONS},
     )
 
 
