@@ -1,4 +1,4 @@
-"""The command line: `specc build`, `specc check` and `specc compare`.
+"""The command line: `specc build`, `specc check`, `specc compare` and `specc article`.
 
 Exit status: 0 success, 1 a bad spec or a stale file (for `compare`: a run that differs or
 crashes), 2 misuse of the command line.
@@ -10,14 +10,20 @@ import argparse
 import json
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from . import __version__
+from . import __version__, ir
 from .backends import TARGETS
 from .compiler import analyze, generate
 from .diagnostics import Diagnostic, Source, SpecError, render_all
 from .write import stale, write_all
 
+if TYPE_CHECKING:
+    from .compare import Plan
+    from .runner import Execution
+
 STDIN = "-"
+FORMATS = ("html", "mkdocs")  # an article's flavours (specc.article.FORMATS)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -111,6 +117,48 @@ def _parser() -> argparse.ArgumentParser:
         "specc[plot])",
     )
     compare.set_defaults(run=_compare, misuse=compare.error)
+
+    article = commands.add_parser(
+        "article",
+        help="write a page with every target's script side by side, and their results",
+        description="Write one page showing the spec, every target's script side by side "
+        "concept by concept and whole in tabs, and the results of running them all (as "
+        "`specc compare` runs them): a self-contained HTML file, or Markdown for "
+        "MkDocs-Material.",
+    )
+    article.add_argument("file", metavar="FILE", help="the spec (- reads standard input)")
+    article.add_argument(
+        "-o",
+        "--output",
+        required=True,
+        metavar="PAGE",
+        help="the page to write: PAGE.html, or PAGE.md (its plot is written beside it as "
+        "PAGE.png)",
+    )
+    article.add_argument(
+        "--format",
+        choices=list(FORMATS),
+        help="the page's flavour, where PAGE's suffix does not say: html, or mkdocs "
+        "(Markdown with MkDocs-Material content tabs)",
+    )
+    article.add_argument(
+        "--targets",
+        metavar="LIST",
+        help="comma-separated runs, as for `specc compare` (default: all of them); the page "
+        "shows the code of each run's target",
+    )
+    article.add_argument(
+        "--no-run",
+        action="store_true",
+        help="run nothing: a page with the code alone",
+    )
+    article.add_argument(
+        "--check",
+        action="store_true",
+        help="write nothing; exit 1 with a diff if the page on disk is not what specc writes "
+        "(the plot's image bytes aside)",
+    )
+    article.set_defaults(run=_article, misuse=article.error)
     return parser
 
 
@@ -248,3 +296,74 @@ def _compare(args: argparse.Namespace) -> int:
     if args.plot:
         compare.plot(comparison, Path(args.plot))
     return comparison.exit_status
+
+
+def _article(args: argparse.Namespace) -> int:
+    # Pygments and matplotlib load only here, as numpy does for `compare`.
+    from . import article, compare
+
+    output = Path(args.output)
+    flavour = article.flavour(output, args.format)
+    if flavour is None:
+        args.misuse(f"-o {args.output}: say which page with --format html or --format mkdocs")
+    if not article.can_render():
+        sys.stderr.write(
+            "specc: error: `specc article` needs Pygments: pip install specc[article]\n"
+        )
+        return 2
+    if not output.resolve().parent.is_dir():
+        args.misuse(f"-o {args.output}: no such directory")
+    try:
+        requested = compare.select(args.targets)
+    except ValueError as error:
+        args.misuse(str(error))
+    source = _read(args.file)
+    origin = Path(args.file).parent if args.file != STDIN else Path.cwd()
+    stem = "model" if args.file == STDIN else Path(args.file).stem
+    command = " ".join(
+        [
+            "specc article",
+            "-" if args.file == STDIN else Path(args.file).name,
+            f"-o {output.name}",
+            *([f"--format {args.format}"] if args.format else []),
+            *([f"--targets {args.targets}"] if args.targets else []),
+            *(["--no-run"] if args.no_run else []),
+        ]
+    )
+
+    def run(plan: Plan, spec: ir.Spec, scripts: dict[str, str]) -> dict[str, Execution]:
+        progress = compare.Progress(plan.runs, plan.skipped)
+        try:
+            return compare.execute(plan, spec, scripts, stem, origin, progress)
+        finally:
+            progress.close()
+
+    try:
+        made = article.make(
+            source,
+            stem,
+            flavour,
+            requested,
+            explicit=args.targets is not None,
+            run=None if args.no_run else run,
+            command=command,
+            image=output.with_suffix(".png").name,
+            warn=lambda warnings: _warn(source, warnings),
+        )
+    except KeyboardInterrupt:
+        sys.stderr.write("specc: interrupted; every script it started is stopped\n")
+        return 130
+
+    if args.check:
+        diff = stale(output, made.text, article.masked)
+        if diff:
+            sys.stdout.write(diff)
+        return 1 if diff else 0
+    files = {output: made.text}
+    if made.png is not None and flavour != "html":
+        files[output.with_suffix(".png")] = made.png
+    write_all(files)
+    if made.results is not None and not made.results.agree:
+        sys.stderr.write(f"specc: {made.results.verdict} The page shows where.\n")
+        return 1
+    return 0

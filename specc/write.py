@@ -5,6 +5,7 @@ from __future__ import annotations
 import difflib
 import os
 import tempfile
+from collections.abc import Callable
 from pathlib import Path
 
 
@@ -16,6 +17,7 @@ def write_all(files: dict[Path, str]) -> None:
             path.parent.mkdir(parents=True, exist_ok=True)
             fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
             staged.append((tmp, path))
+            os.chmod(tmp, 0o666 & ~_umask())  # as open() would make it, not mkstemp's 0600
             with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as handle:
                 handle.write(text)
         for tmp, path in staged:
@@ -26,15 +28,23 @@ def write_all(files: dict[Path, str]) -> None:
                 os.unlink(tmp)
 
 
-def stale(path: Path, text: str) -> str | None:
-    """A unified diff from the file on disk to `text`, or None when they are the same."""
+def _umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
+
+
+def stale(path: Path, text: str, compared: Callable[[str], str] = str) -> str | None:
+    """A unified diff from the file on disk to `text`, or None when they are the same.
+
+    `compared` is what of each text counts: all of it by default."""
     try:
         current = path.read_text(encoding="utf-8")
     except FileNotFoundError:
         current = ""
     except (OSError, UnicodeDecodeError):
         current = "<unreadable>\n"
-    if current == text:
+    if compared(current) == compared(text):
         return None
     diff = difflib.unified_diff(
         current.splitlines(keepends=True),

@@ -21,7 +21,7 @@ TABLES = {
 @pytest.mark.parametrize("target", specc.TARGETS)
 def test_every_backend_spells_every_word_or_refuses_it(target: str) -> None:
     b = backend(target)
-    assert b.name == target and b.title and b.extra and b.modules
+    assert b.name == target and b.title and b.label and b.extra and b.modules
     for table, (category, words) in TABLES.items():
         spelled = set(getattr(b, table))
         missing = {w for w in words.names if w not in spelled and (category, w) not in b.refused}

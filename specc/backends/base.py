@@ -55,6 +55,7 @@ class Backend:
 
     name: str = ""  # what `--target` takes, and the generated file's suffix
     title: str = ""  # how the docstring names the framework
+    label: str = ""  # the framework in a word or two, as a tab or a column heading
     extra: str = ""  # the pip extra that installs the framework: `specc[<extra>]`
     imports: tuple[str, ...] = ()  # the lines importing NumPy and the framework
     quiet_tensorflow: bool = False  # TensorFlow is imported: quiet its start-up chatter

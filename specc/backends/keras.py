@@ -39,6 +39,7 @@ class KerasModel:
 class Keras(Backend):
     name = "keras"
     title = "Keras 3"
+    label = "Keras 3"
     extra = "keras"
     imports = ("import keras", "import numpy as np")
     quiet_tensorflow = True  # on the TensorFlow backend, Keras imports it

@@ -41,6 +41,7 @@ class NumpyModel:
 class Numpy(Backend):
     name = "numpy"
     title = "NumPy"
+    label = "NumPy"
     extra = "numpy"
     imports = ("import numpy as np",)
     modules = ("numpy",)

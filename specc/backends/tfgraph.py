@@ -34,6 +34,7 @@ class GraphModel:
 class TFGraph(Backend):
     name = "tfgraph"
     title = "TensorFlow (graph mode, tf.compat.v1)"
+    label = "TensorFlow (graph)"
     extra = "tensorflow"
     imports = ("import numpy as np", "import tensorflow as tf")
     quiet_tensorflow = True

@@ -37,6 +37,7 @@ class TorchModel:
 class Torch(Backend):
     name = "torch"
     title = "PyTorch"
+    label = "PyTorch"
     extra = "torch"
     imports = ("import numpy as np", "import torch", "from torch import nn")
     modules = ("numpy", "torch")

@@ -1,0 +1,345 @@
+"""`specc article`: one page showing every target's script side by side, concept by concept,
+with the results of running them all.
+
+`page` decides everything the page shows, as plain strings: the spec and the scripts
+highlighted with Pygments, the scripts cut into their concepts (`specc.compiler.sections`,
+so the cuts come from the plan, never from reading the code back), and the results of
+`specc compare`'s runs rounded so that a page rebuilt on another machine reads the same.
+The templates in `templates/article/` only lay it out: a self-contained HTML page, or
+Markdown for MkDocs-Material's content tabs.
+"""
+
+from __future__ import annotations
+
+import base64
+import math
+import re
+import tempfile
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from markupsafe import Markup
+
+from . import ir
+from .backends import backend
+from .compare import Comparison, Outcome, Plan, can_plot, evaluate, plot
+from .compare import plan as compare_plan
+from .compiler import analyze, generate, sections, supported
+from .diagnostics import Diagnostic, Source
+from .lower import SECTIONS
+from .render import environment
+from .runner import RUNS, Execution, installed
+
+# Flavour -> the file suffix that implies it.
+FORMATS = {"html": (".html", ".htm"), "mkdocs": (".md", ".markdown")}
+DIGITS = 4  # significant digits of the losses and predictions a page shows
+STYLE = "friendly"  # the Pygments style of the HTML page
+# What `--check` leaves out of the comparison: the plot's bytes, which depend on the
+# versions of matplotlib and its fonts, not on the model.
+_IMAGE = re.compile(r"data:image/png;base64,[A-Za-z0-9+/=]*")
+
+
+def flavour(path: Path, given: str | None) -> str | None:
+    """The page's flavour: `given`, or the one the file's suffix implies (None: unknown)."""
+    if given is not None:
+        return given
+    suffix = path.suffix.lower()
+    return next((name for name, suffixes in FORMATS.items() if suffix in suffixes), None)
+
+
+def masked(page: str) -> str:
+    """The page as `--check` compares it: everything but the plot's bytes."""
+    return _IMAGE.sub("data:image/png;base64,(the plot)", page)
+
+
+@dataclass(frozen=True)
+class Column:
+    """One target: its script whole and cut into its concepts, plain and highlighted."""
+
+    target: str
+    label: str  # "PyTorch"
+    filename: str  # "simplenet_torch.py"
+    script: str
+    html: Markup
+    parts: dict[str, str]  # concept -> code
+    parts_html: dict[str, Markup]
+
+
+@dataclass(frozen=True)
+class Row:
+    """One run in the results table, every cell a rounded string."""
+
+    run: str
+    framework: str  # "Keras 3 on JAX"
+    final_loss: str
+    predictions: str
+    loss_gap: str
+    weight_gap: str
+    verdict: str
+    agrees: bool | None  # None: the reference, or not compared
+
+
+@dataclass(frozen=True)
+class Results:
+    """What running every target showed, as the page words it."""
+
+    rows: list[Row]
+    notes: list[str]  # what the numbers mean: tolerance, reference, known gaps
+    verdict: str  # one sentence: do they agree?
+    agree: bool
+    plot: str | None  # the plot as a `data:` URL (HTML) or a file name (Markdown)
+
+
+@dataclass(frozen=True)
+class Page:
+    """Everything an article shows, decided; the templates only lay it out."""
+
+    title: str
+    lead: str
+    stamp: str  # the spec's file name
+    command: str  # the command that rebuilt the page
+    spec: str
+    spec_html: Markup
+    concepts: dict[str, str]  # concept -> its heading, in the scripts' order
+    columns: list[Column]
+    results: Results | None
+    css: Markup  # Pygments' style for the HTML page
+
+
+def page(
+    spec: ir.Spec,
+    text: str,
+    stem: str,
+    scripts: Mapping[str, str],
+    command: str,
+    results: Results | None,
+) -> Page:
+    """Decide the page for `spec`, whose source is `text`, and its targets' `scripts`."""
+    from pygments import highlight
+    from pygments.formatters import HtmlFormatter
+    from pygments.lexers import PythonLexer
+
+    from .lexer import SpecLexer
+
+    html = HtmlFormatter(nowrap=True)
+    python = PythonLexer()
+
+    def code(source: str) -> Markup:
+        return Markup(highlight(source, python, html))  # Pygments escapes what it prints
+
+    columns = []
+    for target, script in scripts.items():
+        parts = sections(spec, target)
+        columns.append(
+            Column(
+                target=target,
+                label=backend(target).label,
+                filename=f"{stem}_{target}.py",
+                script=script,
+                html=code(script),
+                parts=parts,
+                parts_html={key: code(part) for key, part in parts.items()},
+            )
+        )
+    labels = [c.label for c in columns]
+    named = ", ".join(labels[:-1]) + f" and {labels[-1]}" if len(labels) > 1 else labels[0]
+    return Page(
+        title=f"{spec.name} in {named}",
+        lead=_lead(spec, len(columns), results is not None),
+        stamp=spec.source_name,
+        command=command,
+        spec=text if text.endswith("\n") else text + "\n",
+        spec_html=Markup(highlight(text, SpecLexer(), html)),
+        concepts=dict(SECTIONS),
+        columns=columns,
+        results=results,
+        css=Markup(HtmlFormatter(style=STYLE).get_style_defs(".highlight")),
+    )
+
+
+def _lead(spec: ir.Spec, count: int, ran: bool) -> str:
+    from .spell import architecture
+
+    what = f"{architecture(spec)}, trained with {spec.optimizer.kind} on {spec.loss.kind}"
+    proof = (
+        "Each script was run, and the results below hold every run to the reference."
+        if ran
+        else "The scripts were not run for this page (built with --no-run)."
+    )
+    return (
+        f"One model, {what}, written once as a spec and generated for {count} targets. " f"{proof}"
+    )
+
+
+# Results --------------------------------------------------------------------------------
+
+
+def _rounded(value: float | None) -> str:
+    if value is None:
+        return "-"
+    return f"{value:.{DIGITS}g}" if math.isfinite(value) else str(value)
+
+
+def _decade(gap: float) -> str:
+    """A gap as the power of ten it stays under: a page reads the same on another machine."""
+    if gap == 0:
+        return "0"
+    if not math.isfinite(gap):
+        return str(gap)
+    return f"< 1e{math.floor(math.log10(gap)) + 1}"
+
+
+def _predictions(outcome: Outcome, classifies: bool) -> str:
+    if not outcome.predictions:
+        return "-"
+    if classifies:
+        return "class " + " ".join(str(int(p[0])) for p in outcome.predictions)
+    shown = [" ".join(_rounded(v) for v in p) for p in outcome.predictions]
+    return " ".join(v if " " not in v else f"({v})" for v in shown)
+
+
+def framework(run: str) -> str:
+    """A run as a reader names it: `Keras 3 on JAX` for keras[jax]."""
+    target, env = RUNS[run]
+    label = backend(target).label
+    names = {"torch": "PyTorch", "jax": "JAX", "tensorflow": "TensorFlow"}
+    return f"{label} on {names[env['KERAS_BACKEND']]}" if "KERAS_BACKEND" in env else label
+
+
+def _verdict(outcome: Outcome, reference: str) -> tuple[str, bool | None]:
+    if outcome.status == "reference":
+        return "the reference", None
+    if outcome.status == "agrees":
+        return ("agrees (known gap)" if outcome.known_gap else "agrees"), True
+    if outcome.status == "differs":
+        return f"differs from {reference} at {outcome.diverges_at or 'the end'}", False
+    if outcome.status == "ran":
+        return "ran (own initial weights)", None
+    return f"{outcome.status}: {outcome.reason}", False if outcome.status == "failed" else None
+
+
+def summarize(comparison: Comparison, plot: str | None) -> Results:
+    """The runs' outcomes as the page words them; `plot` is where the page finds its image."""
+    classifies = comparison.spec.classifies
+    rows = []
+    for o in comparison.outcomes:
+        compared = o.status in ("agrees", "differs", "ran")
+        verdict, agrees = _verdict(o, comparison.reference)
+        ran = o.status not in ("failed", "skipped")
+        rows.append(
+            Row(
+                run=o.name,
+                framework=framework(o.name),
+                final_loss=_rounded(o.final_loss) if ran else "-",
+                predictions=_predictions(o, classifies) if ran else "-",
+                loss_gap=_decade(o.loss_gap[1]) if compared and o.gaps else "-",
+                weight_gap=_decade(o.weight_gap[1]) if compared else "-",
+                verdict=verdict,
+                agrees=agrees,
+            )
+        )
+    spec = comparison.spec
+    notes = [
+        f"Losses and predictions are rounded to {DIGITS} significant digits, and each gap to "
+        "the power of ten it stays under, so that the page reads the same on another machine.",
+        f"Gaps are to {framework(comparison.reference)}: the loss relative, at each logged "
+        f"{spec.training.unit}, and the trained weights absolute. The tolerance for "
+        f"{spec.dtype} and {spec.optimizer.kind} is {comparison.tolerance.describe()}.",
+    ]
+    if comparison.note:
+        notes.append(comparison.note[0].upper() + comparison.note[1:] + ".")
+    for o in comparison.outcomes:
+        if o.known_gap and o.tolerance is not None:
+            notes.append(f"Known gap: {o.name} is held to {o.tolerance.describe()}, since "
+                         f"{o.tolerance.why}.")  # fmt: skip
+    agree = comparison.exit_status == 0
+    ran = [o for o in comparison.outcomes if o.status not in ("skipped", "reference")]
+    if comparison.statistical:
+        verdict = (
+            "Weights start from each framework's own initializer, so the runs agree only "
+            "statistically: their gaps are shown, not held."
+        )
+    elif agree:
+        verdict = (
+            f"All {len(ran) + 1} runs compute the same numbers: each agrees with "
+            f"{framework(comparison.reference)} within the tolerance."
+        )
+    elif first := comparison.first_divergence:
+        verdict = f"{first[0]} differs from {comparison.reference}, first at {first[1]}."
+    else:
+        verdict = "Not every run could be compared: see the table."
+    return Results(rows, notes, verdict, agree, plot)
+
+
+def data_url(png: bytes) -> str:
+    """An image inside the page itself: no request leaves it."""
+    return "data:image/png;base64," + base64.b64encode(png).decode("ascii")
+
+
+def plot_png(comparison: Comparison) -> bytes | None:
+    """`specc compare --plot`'s figure as PNG bytes; None without matplotlib."""
+    if not can_plot():
+        return None
+    with tempfile.TemporaryDirectory(prefix="specc-article-") as folder:
+        path = Path(folder) / "plot.png"
+        plot(comparison, path)
+        return path.read_bytes()
+
+
+# Rendering -------------------------------------------------------------------------------
+
+
+Runner = Callable[[Plan, ir.Spec, dict[str, str]], Mapping[str, Execution]]
+
+
+@dataclass(frozen=True)
+class Made:
+    """A page's text, its plot as PNG bytes (None: not run or no matplotlib), its results."""
+
+    text: str
+    png: bytes | None
+    results: Results | None
+
+
+def make(
+    source: Source,
+    stem: str,
+    flavour: str,
+    requested: Sequence[str],
+    explicit: bool,
+    run: Runner | None,
+    command: str,
+    image: str,
+    warn: Callable[[list[Diagnostic]], None] = lambda warnings: None,
+) -> Made:
+    """The whole article for a spec: check it, build its targets, run them (unless `run` is
+    None) and render the page. `requested` are runs as `specc compare` takes them; a target
+    the user named (`explicit`) is built even where it refuses the spec, so the refusal is
+    reported; `image` is the plot's file name beside a Markdown page."""
+    spec, _ = analyze(source, ())  # a bad spec: reported as `specc build` reports it
+    wanted = list(dict.fromkeys(RUNS[name][0] for name in requested))
+    targets = wanted if explicit else supported(spec, wanted)
+    spec, warnings = analyze(source, targets)
+    warn(warnings)
+    scripts = {target: generate(spec, target) for target in targets}
+    results, png = None, None
+    if run is not None:
+        plan = compare_plan(spec, [r for r in requested if RUNS[r][0] in targets], explicit=True)
+        comparison = evaluate(spec, plan, run(plan, spec, scripts))
+        png = plot_png(comparison)
+        where = None if png is None else data_url(png) if flavour == "html" else image
+        results = summarize(comparison, where)
+    made = page(spec, source.text, stem, scripts, command, results)
+    return Made(render_page(made, flavour), png, results)
+
+
+def can_render() -> bool:
+    """Whether Pygments, which highlights the page, is installed (found, not imported)."""
+    return installed("pygments")
+
+
+def render_page(page: Page, flavour: str) -> str:
+    """The page's text in one flavour: `html` or `mkdocs`."""
+    template = {"html": "article/page.html.j2", "mkdocs": "article/page.md.j2"}[flavour]
+    return environment().get_template(template).render(page=page)
