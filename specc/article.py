@@ -139,7 +139,7 @@ def page(
                 script=script,
                 html=code(script),
                 parts=parts,
-                parts_html={key: code(part) for key, part in parts.items()},
+                parts_html={key: _hanging(code(part)) for key, part in parts.items()},
             )
         )
     labels = [c.label for c in columns]
@@ -156,6 +156,19 @@ def page(
         results=results,
         css=Markup(HtmlFormatter(style=STYLE).get_style_defs(".highlight")),
     )
+
+
+def _hanging(html: str) -> Markup:
+    """Highlighted code as one block per line that knows its indentation, so that a line
+    the side-by-side view wraps continues four columns in, as black would indent it.
+
+    Pygments closes every span at a line's end, so the lines split cleanly."""
+    lines = []
+    for line in html.removesuffix("\n").split("\n"):
+        text = re.sub(r"<[^>]*>", "", line)
+        indent = len(text) - len(text.lstrip(" "))
+        lines.append(f'<span class="line" style="--indent: {indent}">{line}</span>')
+    return Markup("".join(lines))
 
 
 def _lead(spec: ir.Spec, count: int, ran: bool) -> str:
