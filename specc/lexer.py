@@ -34,7 +34,6 @@ from pygments.token import (
 
 from . import vocabulary as v
 from .parse import _parser
-from .resources import resource_dir
 
 _TERMINALS = {terminal.name: terminal for terminal in _parser().terminals}
 
@@ -135,8 +134,6 @@ class SpecLexer(RegexLexer):
     aliases: ClassVar[list[str]] = ["specc"]
     filenames: ClassVar[list[str]] = ["*.spec"]
     mimetypes: ClassVar[list[str]] = ["text/x-specc"]
-    # The language's definition; the project has no web home to point to yet.
-    url = (resource_dir("grammar") / "specc.lark").as_uri()
     # RPM's spec files claim `*.spec` too; where specc is installed, its specs are the ones shown.
     priority = 0.1
 
