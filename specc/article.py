@@ -159,15 +159,23 @@ def page(
 
 
 def _hanging(html: str) -> Markup:
-    """Highlighted code as one block per line that knows its indentation, so that a line
-    the side-by-side view wraps continues four columns in, as black would indent it.
+    """Highlighted code as one block per line, its indentation moved into the block's
+    padding, so that a line the side-by-side view wraps continues four columns further in,
+    as black would indent it. (Left as spaces, the indentation would be where the browser
+    breaks a long line first, leaving an empty-looking line above it.)
 
     Pygments closes every span at a line's end, so the lines split cleanly."""
     lines = []
     for line in html.removesuffix("\n").split("\n"):
         text = re.sub(r"<[^>]*>", "", line)
         indent = len(text) - len(text.lstrip(" "))
-        lines.append(f'<span class="line" style="--indent: {indent}">{line}</span>')
+        pieces, left = [], indent
+        for piece in re.split(r"(<[^>]*>)", line):
+            if left and not piece.startswith("<"):
+                taken = min(left, len(piece) - len(piece.lstrip(" ")))
+                piece, left = piece[taken:], left - taken
+            pieces.append(piece)
+        lines.append(f'<span class="line" style="--indent: {indent}">{"".join(pieces)}</span>')
     return Markup("".join(lines))
 
 

@@ -321,11 +321,6 @@ def test_a_narrow_window_gets_one_column(narrow: Browser) -> None:
     assert set(labels) == {"PyTorch", "TensorFlow (graph)", "Keras 3", "NumPy"}
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="table.results cannot shrink below about 690 px (seven columns, numbers on one "
-    "line) and nothing lets it scroll, so at 700 px the page is about 724 px wide",
-)
 def test_the_page_fits_a_narrow_window(narrow: Browser) -> None:
     assert _width(narrow) <= NARROW, narrow.evaluate(TOO_WIDE)
 
