@@ -14,6 +14,13 @@ from .lower import Plan
 from .resources import resource_dir
 
 
+def markdown_cell(text: str) -> str:
+    """Text inside a Markdown table cell: `|` would end the cell, `<` start HTML."""
+    for char in "\\`*_|":
+        text = text.replace(char, "\\" + char)
+    return text.replace("<", "&lt;")
+
+
 def lines(items: tuple[str, ...], indent: int = 0) -> str:
     """Lines of code, one item each, starting at column `indent`."""
     return "\n".join(" " * indent + item for item in items)
@@ -31,7 +38,7 @@ def environment() -> jinja2.Environment:
         # Scripts are never escaped; an article's HTML page always is.
         autoescape=jinja2.select_autoescape(enabled_extensions=("html.j2",), default=False),
     )
-    env.filters.update(lines=lines)
+    env.filters.update(lines=lines, markdown_cell=markdown_cell)
     return env
 
 

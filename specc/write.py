@@ -9,8 +9,9 @@ from collections.abc import Callable
 from pathlib import Path
 
 
-def write_all(files: dict[Path, str]) -> None:
-    """Write every file through a temporary file and a rename; on error, none is replaced."""
+def write_all(files: dict[Path, str | bytes]) -> None:
+    """Write every file (text as UTF-8, bytes as they are) through a temporary file and a
+    rename; on error, none is replaced."""
     staged: list[tuple[str, Path]] = []
     try:
         for path, text in files.items():
@@ -18,8 +19,9 @@ def write_all(files: dict[Path, str]) -> None:
             fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
             staged.append((tmp, path))
             os.chmod(tmp, 0o666 & ~_umask())  # as open() would make it, not mkstemp's 0600
-            with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as handle:
-                handle.write(text)
+            data = text.encode("utf-8") if isinstance(text, str) else text
+            with os.fdopen(fd, "wb") as handle:
+                handle.write(data)
         for tmp, path in staged:
             os.replace(tmp, path)
     finally:

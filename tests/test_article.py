@@ -216,3 +216,25 @@ def test_targets_pick_the_columns(tmp_path: Path) -> None:
     assert "--columns: 2" in html and ">NumPy</div>" not in html
     assert "SimpleNet in PyTorch and Keras 3" in html
     assert "--targets torch,keras" in html  # the command that rebuilds it, in the page
+
+
+def test_a_run_page_in_markdown_writes_its_plot_beside_it(tmp_path: Path) -> None:
+    # The NumPy run alone: a second or two, and the whole command's path, plot included.
+    spec = tmp_path / "tiny.spec"
+    spec.write_text("model Tiny\nlayer Dense 1->1\ntrain epochs=5\nlog every=1\n", "utf-8")
+    page = tmp_path / "tiny.md"
+    result = specc("article", str(spec), "-o", str(page), "--targets", "numpy")
+    assert result.returncode == 0, result.stderr
+    assert "numpy: done" in result.stderr  # the progress lines
+    text = page.read_text(encoding="utf-8")
+    assert "| `numpy` | NumPy |" in text and "the reference" in text
+    assert "![" in text and "](tiny.png)" in text
+    assert (tmp_path / "tiny.png").read_bytes().startswith(b"\x89PNG")
+    check = specc("article", str(spec), "-o", str(page), "--targets", "numpy", "--check")
+    assert check.returncode == 0, check.stdout
+
+
+def test_markdown_cells_cannot_break_the_table() -> None:
+    from specc.render import markdown_cell
+
+    assert markdown_cell("failed: a | b <tail> *x*") == r"failed: a \| b &lt;tail> \*x\*"
