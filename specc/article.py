@@ -30,6 +30,7 @@ from .diagnostics import Diagnostic, Source
 from .lower import SECTIONS
 from .render import environment
 from .runner import RUNS, Execution, installed
+from .spell import architecture
 
 # Flavour -> the file suffix that implies it.
 FORMATS = {"html": (".html", ".htm"), "mkdocs": (".md", ".markdown")}
@@ -180,17 +181,13 @@ def _hanging(html: str) -> Markup:
 
 
 def _lead(spec: ir.Spec, count: int, ran: bool) -> str:
-    from .spell import architecture
-
     what = f"{architecture(spec)}, trained with {spec.optimizer.kind} on {spec.loss.kind}"
     proof = (
         "Each script was run, and the results below hold every run to the reference."
         if ran
         else "The scripts were not run for this page (built with --no-run)."
     )
-    return (
-        f"One model, {what}, written once as a spec and generated for {count} targets. " f"{proof}"
-    )
+    return f"One model, {what}, written once as a spec and generated for {count} targets. {proof}"
 
 
 # Results --------------------------------------------------------------------------------
