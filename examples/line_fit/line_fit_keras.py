@@ -57,8 +57,8 @@ model.compile(
 )
 
 steps = 10
-# One update per step on the full batch; train_on_batch returns the loss it computed
-# before updating.
+# One update per step on the full batch; train_on_batch returns the loss it
+# computed before updating.
 for step in range(steps):
     w_value, b_value = layer.w.numpy(), layer.b.numpy()  # before this step's update
     loss_value = model.train_on_batch(x, y)

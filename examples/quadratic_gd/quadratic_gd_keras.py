@@ -70,8 +70,8 @@ model.compile(
 )
 
 steps = 2000
-# One update per step on the full batch; train_on_batch returns the loss it computed
-# before updating.
+# One update per step on the full batch; train_on_batch returns the loss it
+# computed before updating.
 for step in range(steps):
     if step % 200 == 0:
         w_value, b_value = layer.w.numpy(), layer.b.numpy()  # before this step's update

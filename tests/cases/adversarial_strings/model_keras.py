@@ -77,8 +77,8 @@ model.compile(
 )
 
 steps = 3
-# One update per step on the full batch; train_on_batch returns the loss it computed
-# before updating.
+# One update per step on the full batch; train_on_batch returns the loss it
+# computed before updating.
 for step in range(steps):
     loss_value = model.train_on_batch(x, y)
     print(

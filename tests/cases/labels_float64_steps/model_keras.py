@@ -65,8 +65,8 @@ model.compile(
 )
 
 steps = 40
-# One update per step on the full batch; train_on_batch returns the loss it computed
-# before updating.
+# One update per step on the full batch; train_on_batch returns the loss it
+# computed before updating.
 for step in range(steps):
     loss_value, accuracy = model.train_on_batch(x, y)
     if step % 8 == 0:
