@@ -60,7 +60,7 @@ def test_each_concept_holds_what_it_names() -> None:
     assert "class SimpleNet(nn.Module):" in torch["model"]
     assert "optimizer = torch.optim.SGD(" in torch["training"]
     assert "loss.backward()" in torch["loop"]
-    assert "model.compile(" in keras["training"] and "model.fit(" in keras["loop"]
+    assert "model.compile(" in keras["training"] and "train_on_batch(" in keras["loop"]
     assert "rng = np.random.RandomState(0)" in torch["data"]
     assert torch["data"] == keras["data"]  # the same experiment, drawn alike
     assert 'print("fc1.kernel"' in torch["report"]
