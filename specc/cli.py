@@ -51,7 +51,8 @@ def main(argv: list[str] | None = None) -> int:
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="specc",
-        description="Compile a model spec to PyTorch, TensorFlow-graph and Keras training scripts.",
+        description="Compile a model spec to PyTorch, TensorFlow-graph, Keras and NumPy training "
+        "scripts that agree; run them side by side (compare) and write them up (article).",
     )
     parser.add_argument("--version", action="version", version=f"specc {__version__}")
     commands = parser.add_subparsers(required=True, metavar="COMMAND")
