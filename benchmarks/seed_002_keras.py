@@ -1,5 +1,5 @@
 # The Keras half of seed 002 ("TensorFlow 与 PyTorch —线性回归"), as the article writes it:
-# the hand-written program that bench_keras_epochs.py measures specc's Keras script against.
+# the hand-written program that benchmarks/run.py measures specc's Keras script against.
 # Two changes, so that it runs on Keras 3: `keras.Input` instead of the removed
 # `input_shape=` argument, and the input to `predict` as an array, not a list.
 import numpy as np

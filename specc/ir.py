@@ -72,7 +72,8 @@ Scalar = Annotated[int, Field(strict=True)] | Real
 
 
 class Node(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    # Validators are built on first use: a build pays only for the nodes its spec has.
+    model_config = ConfigDict(frozen=True, extra="forbid", defer_build=True)
 
 
 # Expressions: data formulas (NumPy, float64, computed once) and forward formulas (in

@@ -26,11 +26,31 @@ def lines(items: tuple[str, ...], indent: int = 0) -> str:
     return "\n".join(" " * indent + item for item in items)
 
 
+class _CompiledTemplates(jinja2.FileSystemBytecodeCache):
+    """Templates compiled once and kept in the temp dir between runs, as Python keeps
+    bytecode: jinja2 checks each against its source's hash before using it. Compiling them
+    every run would be a quarter of a cold build. A cache that cannot be written is none."""
+
+    def dump_bytecode(self, bucket: jinja2.bccache.Bucket) -> None:
+        try:
+            super().dump_bytecode(bucket)
+        except OSError:
+            pass
+
+
+def _bytecode_cache() -> jinja2.BytecodeCache | None:
+    try:
+        return _CompiledTemplates()  # jinja2's own private dir: the temp dir, mode 0700
+    except (OSError, RuntimeError):
+        return None
+
+
 @functools.cache
 def environment() -> jinja2.Environment:
     """The one jinja2 environment: strict, so a misspelled plan field fails loudly."""
     env = jinja2.Environment(
         loader=jinja2.FileSystemLoader(str(resource_dir("templates"))),
+        bytecode_cache=_bytecode_cache(),
         undefined=jinja2.StrictUndefined,
         trim_blocks=True,
         lstrip_blocks=True,

@@ -8,11 +8,15 @@ module without importing it.
 
 from __future__ import annotations
 
+import ast
 import importlib.util
+import json
 import os
 import shutil
+import signal
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 from collections.abc import Callable, Hashable, Iterable, Mapping, Sequence
@@ -187,6 +191,106 @@ class _Processes:
                 process.kill()
 
 
+def prologue(script: str) -> str:
+    """A script's leading imports (and the environment it sets before them): what a warm
+    interpreter runs once for every script that shares it."""
+    tree = ast.parse(script)
+    statements = []
+    for node in tree.body:
+        if isinstance(node, ast.Expr) and isinstance(node.value, ast.Constant):
+            continue  # the docstring
+        if not (isinstance(node, ast.Import | ast.ImportFrom) or _sets_environment(node)):
+            break
+        statements.append(ast.get_source_segment(script, node) or "")
+    return "\n".join(statements) + "\n"
+
+
+def _sets_environment(node: ast.stmt) -> bool:
+    """`os.environ.setdefault(...)` or `os.environ[...] = ...`."""
+    if isinstance(node, ast.Expr) and isinstance(node.value, ast.Call):
+        node = node.value.func  # type: ignore[assignment]
+        return ast.unparse(node) == "os.environ.setdefault"
+    if isinstance(node, ast.Assign) and len(node.targets) == 1:
+        target = node.targets[0]
+        return isinstance(target, ast.Subscript) and ast.unparse(target.value) == "os.environ"
+    return False
+
+
+class _Zygote:
+    """A warm interpreter (`specc/_zygote.py`) that has run the prologue shared by a group
+    of scripts, and runs each of them in a fork of itself: each script still runs whole,
+    once, in its own process; only the import of its framework is shared."""
+
+    def __init__(self, env: Mapping[str, str], prologue: str, scratch: Path) -> None:
+        self._scratch = scratch
+        self._lock = threading.Lock()
+        self._answers: dict[int, threading.Event] = {}
+        self._status: dict[int, int] = {}
+        self._next = 0
+        self._process = subprocess.Popen(
+            [sys.executable, "-c", Path(__file__).with_name("_zygote.py").read_text()],
+            cwd=scratch,
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.DEVNULL,
+            env=environment(env),
+            start_new_session=True,  # one process group: stopping it stops every script
+        )
+        self._send({"prologue": prologue})
+        self.ready = self._read().get("ready") is True
+        if self.ready:
+            threading.Thread(target=self._listen, daemon=True).start()
+
+    def _send(self, message: dict[str, object]) -> None:
+        assert self._process.stdin is not None
+        with self._lock:
+            self._process.stdin.write((json.dumps(message) + "\n").encode())
+            self._process.stdin.flush()
+
+    def _read(self) -> dict[str, object]:
+        assert self._process.stdout is not None
+        line = self._process.stdout.readline()
+        return json.loads(line) if line else {}
+
+    def _listen(self) -> None:
+        while answer := self._read():
+            number = int(answer["id"])  # type: ignore[call-overload]
+            self._status[number] = int(answer["status"])  # type: ignore[call-overload]
+            self._answers[number].set()
+        for event in list(self._answers.values()):
+            event.set()  # the zygote ended: whoever still waits gets an error
+
+    def run(self, job: Job, timeout: float) -> Execution:
+        start = time.perf_counter()
+        with self._lock:
+            number, self._next = self._next, self._next + 1
+            self._answers[number] = threading.Event()
+        out, err = self._scratch / f"{number}.out", self._scratch / f"{number}.err"
+        self._send(
+            {"id": number, "script": str(job.script.resolve()), "stdout": str(out),
+             "stderr": str(err), "timeout": max(1, round(timeout))}
+        )  # fmt: skip
+        self._answers[number].wait()
+        code = self._status.get(number, -1)
+        stderr = _text(err)
+        if code == -signal.SIGALRM:
+            stderr += f"specc: killed after {timeout:g} s\n"
+        elif number not in self._status:
+            stderr += "specc: the warm interpreter running this script ended\n"
+        return Execution(code, _text(out), stderr, time.perf_counter() - start)
+
+    def stop(self) -> None:
+        try:
+            os.killpg(self._process.pid, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
+        self._process.wait()
+
+
+def _text(path: Path) -> str:
+    return path.read_text(encoding="utf-8", errors="replace") if path.exists() else ""
+
+
 def _execute(job: Job, processes: _Processes, timeout: float) -> Execution:
     start = time.perf_counter()
     process = processes.start(job)
@@ -208,29 +312,95 @@ def run_all(
     on_event: Callable[[K, Event, Execution | None], None] | None = None,
     workers: int | None = None,
     timeout: float = TIMEOUT,
+    warm: bool = False,
 ) -> dict[K, Execution]:
     """Run every job in a fresh interpreter, `workers` at a time (default: one per core), in
-    the order given; `on_event(key, "started" | "finished", execution)` follows them."""
+    the order given; `on_event(key, "started" | "finished", execution)` follows them.
+
+    `warm`: jobs with the same environment share one warm interpreter that imports their
+    frameworks once, and each runs in a fork of it (for many scripts per framework, as the
+    tests run them). A group whose imports fail there runs cold, as without `warm`."""
     processes = _Processes()
     report = on_event or (lambda key, event, execution: None)
+    warmth = _Warmth(jobs) if warm else None
 
     def one(key: K, job: Job) -> Execution:
         report(key, "started", None)
-        execution = _execute(job, processes, timeout)
+        zygote = warmth.zygote(job) if warmth and not processes.stopped else None
+        if zygote is not None:
+            execution = zygote.run(job, timeout)
+        else:
+            execution = _execute(job, processes, timeout)
         report(key, "finished", execution)
         return execution
 
+    ordered = _interleaved(jobs) if warm else list(jobs)
     pool = ThreadPoolExecutor(max_workers=workers or os.cpu_count() or 2)
     futures: dict[Future[Execution], K] = {}
     try:
-        futures = {pool.submit(one, key, job): key for key, job in jobs}
+        futures = {pool.submit(one, key, job): key for key, job in ordered}
         pending = set(futures)
         while pending:  # waits in short slices, so Ctrl-C reaches this thread
             _, pending = wait(pending, timeout=0.2, return_when=FIRST_COMPLETED)
     except BaseException:
         processes.stop()  # interrupted: end every script this call started, and start no more
+        if warmth:
+            warmth.stop()
         pool.shutdown(wait=True, cancel_futures=True)
         raise
     pool.shutdown(wait=True)
+    if warmth:
+        warmth.stop()
     results = {key: future.result() for future, key in futures.items()}
     return {key: results[key] for key, _ in jobs}
+
+
+def _group(job: Job) -> tuple[tuple[str, str], ...]:
+    return tuple(sorted(job.env.items()))
+
+
+def _interleaved(jobs: Sequence[tuple[K, Job]]) -> list[tuple[K, Job]]:
+    """Jobs taking turns between groups, so that the workers warm different interpreters
+    at first instead of waiting on the same one."""
+    groups: dict[tuple[tuple[str, str], ...], list[tuple[K, Job]]] = {}
+    for key, job in jobs:
+        groups.setdefault(_group(job), []).append((key, job))
+    queues = list(groups.values())
+    ordered = []
+    while any(queues):
+        for queue in queues:
+            if queue:
+                ordered.append(queue.pop(0))
+    return ordered
+
+
+class _Warmth:
+    """The warm interpreters of one `run_all`, started on first use, one per group."""
+
+    def __init__(self, jobs: Sequence[tuple[K, Job]]) -> None:
+        self._scratch = Path(tempfile.mkdtemp(prefix="specc-warm-"))
+        self._prologues: dict[tuple[tuple[str, str], ...], dict[str, None]] = {}
+        for _, job in jobs:
+            lines = prologue(job.script.read_text(encoding="utf-8")).splitlines()
+            self._prologues.setdefault(_group(job), {}).update(dict.fromkeys(lines))
+        self._zygotes: dict[tuple[tuple[str, str], ...], _Zygote | None] = {}
+        self._locks = {group: threading.Lock() for group in self._prologues}
+
+    def zygote(self, job: Job) -> _Zygote | None:
+        group = _group(job)
+        with self._locks[group]:
+            if group not in self._zygotes:
+                directory = self._scratch / str(list(self._prologues).index(group))
+                directory.mkdir()
+                code = "\n".join(self._prologues[group]) + "\n"
+                zygote = _Zygote(job.env, code, directory)
+                self._zygotes[group] = zygote if zygote.ready else None
+                if not zygote.ready:
+                    zygote.stop()
+            return self._zygotes[group]
+
+    def stop(self) -> None:
+        for zygote in self._zygotes.values():
+            if zygote is not None:
+                zygote.stop()
+        shutil.rmtree(self._scratch, ignore_errors=True)

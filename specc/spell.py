@@ -16,10 +16,28 @@ _PRECEDENCE = {"+": 1, "-": 1, "*": 2, "/": 2, "@": 2, "neg": 3, "**": 4, "atom"
 
 
 def py(value: Any) -> str:
-    """A Python literal for a validated number or string: the only way values reach code."""
+    """A Python literal for a validated number or string: the only way values reach code.
+
+    `repr`, spelled as black spells literals: `1e16`, not `1e+16`; a string in double quotes
+    unless that needs more escapes than single ones."""
     if isinstance(value, bool) or not isinstance(value, int | float | str):
         raise TypeError(f"not a literal value: {value!r}")
-    return repr(value)
+    if isinstance(value, str):
+        return _string(value)
+    return repr(value).replace("e+", "e")
+
+
+def _string(text: str) -> str:
+    literal = repr(text)
+    if literal[0] == '"' or text.count('"') > text.count("'"):
+        return literal
+    # Single-quoted repr: its only quote escape is \', and each backslash is doubled.
+    body, out, i = literal[1:-1], ['"'], 0
+    while i < len(body):
+        pair = body[i : i + 2] if body[i] == "\\" else body[i]
+        out.append("'" if pair == "\\'" else '\\"' if pair == '"' else pair)
+        i += len(pair)
+    return "".join(out) + '"'
 
 
 def operators(
@@ -33,7 +51,10 @@ def operators(
         return f"{function(expr.fn)}({operators(expr.arg, leaf, function)})"
     if isinstance(expr, ir.Neg):
         own = _PRECEDENCE["neg"]
-        text = "-" + operators(expr.operand, leaf, function, own)
+        # black's spelling: -(x**2), never -x**2 (which Python reads the same way)
+        operand = expr.operand
+        inner = _PRECEDENCE["atom"] if isinstance(operand, ir.BinOp) and operand.op == "**" else own
+        text = "-" + operators(operand, leaf, function, inner)
         return f"({text})" if parent > own else text
     if isinstance(expr, ir.BinOp):
         own = _PRECEDENCE[expr.op]
@@ -166,5 +187,5 @@ def architecture(spec: ir.Spec) -> str:
 
 
 def names(items: list[str]) -> str:
-    """`a`, or `a, b` as a tuple target: `a,` for one name so that it unpacks."""
-    return items[0] + "," if len(items) == 1 else ", ".join(items)
+    """Names as a tuple target, as black spells it: `a, b`, and `(a,)` for one name."""
+    return f"({items[0]},)" if len(items) == 1 else ", ".join(items)

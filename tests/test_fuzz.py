@@ -47,6 +47,7 @@ from hypothesis.extra.lark import from_lark
 from lark.lexer import PatternStr
 
 from specc import TARGETS, cli
+from specc.format import black_format
 
 ROOT = Path(__file__).resolve().parent.parent
 GRAMMAR = ROOT / "grammar" / "specc.lark"
@@ -183,6 +184,8 @@ def _check_outcome(argv: list[str], path: Path, target: str | None) -> int:
                 _fail(f"build printed invalid Python: {type(error).__name__}", f"{shown}\n{error}")
             if bad := _imports(tree) - ALLOWED_IMPORTS:
                 _fail("build printed a script importing other modules", f"{shown}\n{sorted(bad)}")
+            if black_format(stdout) != stdout:  # black runs only where a line needs it
+                _fail("build printed a script black would change", shown)
         return status
     if status == 1:
         if "internal error" in stderr:

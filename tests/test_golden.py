@@ -14,6 +14,13 @@ from pathlib import Path
 import pytest
 from support import REGEN, TARGETS, Case, build_cases, case_targets, error_cases, specc
 
+from specc.backends import backend
+from specc.compiler import analyze
+from specc.diagnostics import Source
+from specc.format import black_format, format_python
+from specc.lower import lower
+from specc.render import render
+
 
 def _diff(expected: str, produced: str, name: str) -> str:
     lines = difflib.unified_diff(
@@ -43,6 +50,20 @@ def test_build_matches_golden(case: Case, tmp_path: Path) -> None:
         produced = (tmp_path / name).read_text(encoding="utf-8")
         expected = case.expected(target).read_text(encoding="utf-8")
         assert produced == expected, _diff(expected, produced, name)
+
+
+@pytest.mark.parametrize("case", build_cases(), ids=lambda c: c.name)
+def test_output_is_exactly_blacks(case: Case) -> None:
+    """black is the formatter of record, though it runs only where a line is too wide for the
+    templates' own layout: every script is exactly what black makes of the rendered text,
+    whichever way it was formatted, and black would leave it as it is."""
+    source = Source(case.spec.name, case.spec.read_text(encoding="utf-8"))
+    spec, _ = analyze(source, case_targets(case))
+    for target in case_targets(case):
+        rendered = render(lower(spec, backend(target)), target)
+        script = format_python(rendered, target)
+        assert script == black_format(rendered), f"{target}: not black's layout"
+        assert black_format(script) == script, f"{target}: black would change it"
 
 
 @pytest.mark.parametrize("case", error_cases(), ids=lambda d: d.name)

@@ -66,7 +66,8 @@ class GradientDescent(keras.optimizers.Optimizer):
 
 
 model.compile(
-    optimizer=GradientDescent(learning_rate=0.01), loss=keras.losses.MeanSquaredError()
+    optimizer=GradientDescent(learning_rate=0.01),
+    loss=keras.losses.MeanSquaredError(),
 )
 
 steps = 2000

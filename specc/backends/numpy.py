@@ -126,7 +126,7 @@ class Numpy(Backend):
             helpers=_helpers(spec),
             unpack=f"{names([w.var for w in spec.weights])} = weights.values()",
             forward=forward,
-            saved=f"({names(list(saved))})" if saved else "()",
+            saved=f"({', '.join(saved)}{',' if len(saved) == 1 else ''})",
             unpack_saved=f"{names(list(saved))} = saved" if saved else "",
             backward=backward,
             gradients=tuple(f'"{w.name}": grad_{w.var},' for w in spec.weights),
