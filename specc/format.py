@@ -51,20 +51,63 @@ def width(line: str) -> int:
 
 
 def _break_calls(tree: ast.Module, lines: list[str], wide: set[int]) -> list[str] | None:
-    """`lines` with each wide line broken by `break_call`, or None if one is not that case."""
-    replaced: dict[int, list[str]] = {}
+    """`lines` with each statement that has a wide line laid out as black lays it out: by
+    `break_call`, else by black on that statement alone (at its indentation, with the line
+    length less the indentation, which is what black measures). None when a wide line is
+    not in a simple statement (a docstring, a `def` line): black then formats the file."""
+    replaced: dict[int, tuple[int, list[str]]] = {}
+    alone: list[tuple[int, int, str]] = []
     for node in ast.walk(tree):
-        if isinstance(node, ast.stmt) and node.lineno in wide:
-            broken = _break_statement(node, lines[node.lineno - 1])
+        if not isinstance(node, ast.stmt) or node.end_lineno is None:
+            continue
+        span = range(node.lineno, node.end_lineno + 1)
+        if not wide.intersection(span) or isinstance(node, _COMPOUND):
+            continue
+        if isinstance(node, ast.Expr) and isinstance(node.value, ast.Constant):
+            return None  # a docstring: black formats its text itself
+        broken = _break_statement(node, lines[node.lineno - 1])
+        if broken is not None:
+            replaced[node.lineno] = (node.lineno, broken)
+        else:
+            alone.append((node.lineno, node.end_lineno, "".join(lines[s - 1] for s in span)))
+    if alone:
+        for first, last, text in alone:
+            broken = _black_alone(text)
             if broken is None:
                 return None
-            replaced[node.lineno] = broken
-    if set(replaced) != wide:
-        return None  # a wide line that is not a whole statement: a docstring, say
+            replaced[first] = (last, broken)
+    if not all(any(f <= n <= last for f, (last, _) in replaced.items()) for n in wide):
+        return None  # a wide line outside every simple statement
     out: list[str] = []
-    for number, line in enumerate(lines, 1):
-        out.extend([part + "\n" for part in replaced[number]] if number in replaced else [line])
+    number = 1
+    while number <= len(lines):
+        if number in replaced:
+            last, parts = replaced[number]
+            out.extend(part + "\n" for part in parts)
+            number = last + 1
+        else:
+            out.append(lines[number - 1])
+            number += 1
     return out
+
+
+_COMPOUND = (ast.FunctionDef, ast.ClassDef, ast.For, ast.While, ast.If, ast.With, ast.Try)
+
+
+def _black_alone(text: str) -> list[str] | None:
+    """One simple statement formatted by black at its own indentation."""
+    indent = text[: len(text) - len(text.lstrip(" "))]
+    body = text.splitlines()
+    if not all(line.startswith(indent) or not line.strip() for line in body):
+        return None
+    import black
+
+    mode = black.Mode(
+        target_versions={black.TargetVersion.PY311}, line_length=LINE_LENGTH - len(indent)
+    )
+    dedented = "\n".join(line[len(indent) :] for line in body) + "\n"
+    formatted = black.format_str(dedented, mode=mode)
+    return [indent + line if line else line for line in formatted.splitlines()]
 
 
 def _break_statement(node: ast.stmt, line: str) -> list[str] | None:

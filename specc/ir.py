@@ -7,6 +7,7 @@ A program may build these models directly (pydantic validates them) and pass the
 from __future__ import annotations
 
 import builtins
+import functools
 import keyword
 import math
 import re
@@ -447,9 +448,10 @@ class Spec(Node):
         accuracy = {"accuracy"} if self.logging.accuracy else set()
         return {self.training.unit, "loss", *accuracy, *self.logging.show}
 
-    @property
+    @functools.cached_property
     def weights(self) -> list[Weight]:
-        """Every trainable tensor, in the order initial values are drawn."""
+        """Every trainable tensor, in the order initial values are drawn (made once: the
+        backends ask for them per layer)."""
         if isinstance(self.network, Formula):
             return [Weight(name=p.name, var=p.name, shape=p.shape, init=p.init)
                     for p in self.network.params]  # fmt: skip

@@ -7,11 +7,13 @@ backend adds what only its framework spells (`Plan.model`, a backend-specific da
 
 from __future__ import annotations
 
+import textwrap
 from collections.abc import Callable
 from dataclasses import dataclass
 
 from . import ir
 from .backends import Backend
+from .format import LINE_LENGTH
 from .spell import (
     architecture,
     array_literal,
@@ -101,7 +103,8 @@ def lower(spec: ir.Spec, backend: Backend, marked: bool = False) -> Plan:
     sequential = isinstance(spec.network, ir.Sequential)
     title = f"{spec.name} in {backend.title}: {architecture(spec)}."
     if len(title) > _DOCSTRING_WIDTH:
-        title = f"{spec.name} in {backend.title}.\n\nModel: {architecture(spec)}\n"
+        model = textwrap.fill(f"Model: {architecture(spec)}", LINE_LENGTH)
+        title = f"{spec.name} in {backend.title}.\n\n{model}\n"
     training = spec.training
     csv = any(contains(d.expr, "csv") for d in spec.data)
     return Plan(

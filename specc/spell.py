@@ -6,6 +6,7 @@ value); expressions only through `operators`, which parenthesises where Python n
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Callable, Iterator
 from typing import Any
 
@@ -183,7 +184,12 @@ def architecture(spec: ir.Spec) -> str:
     for layer in network.layers:
         act = "" if layer.activation == "linear" else f" {layer.activation}"
         parts.append(f"{layer.units_out}{act}")
-    return " -> ".join(parts)
+    # A run of three or more alike layers is named once: `16 relu (998 layers)`.
+    runs = [(part, len(list(group))) for part, group in itertools.groupby(parts)]
+    return " -> ".join(
+        f"{part} ({count} layers)" if count >= 3 else " -> ".join([part] * count)
+        for part, count in runs
+    )
 
 
 def names(items: list[str]) -> str:

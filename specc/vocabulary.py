@@ -16,7 +16,6 @@ from .diagnostics import one_of
 
 # Limits that keep a spec's script one a reader can follow, and specc's own work bounded.
 MAX_UNITS = 100_000  # wider layers are surely a typo
-MAX_WEIGHTS = 200  # params, or two per layer
 MAX_ELEMENTS = 50_000_000  # larger data would not fit a generated script's purpose
 MAX_COUNT = 10_000_000  # epochs, steps, or `log every`
 MAX_INTEGER = 2**53  # integers beyond are not exact as floats, and NumPy refuses some

@@ -22,7 +22,6 @@ from .values import choice, identifier, options, whole
 
 _SEED = Option("seed", "integer", "the seed", low=0, high=v.MAX_SEED)
 _UNITS = Option("size", "integer", "a size", low=1, high=v.MAX_UNITS)
-_MAX_LAYERS = v.MAX_WEIGHTS // 2  # a kernel and a bias each
 # How each of a layer's `init`-typed options maps to its IR field and weight.
 _LAYER_WEIGHTS = {"init": ("kernel_init", "kernel"), "bias": ("bias_init", "bias")}
 _ONE_OR_THE_OTHER = (
@@ -103,13 +102,6 @@ def _dataset(scope: Scope, stmt: s.DataStmt, names: list[str]) -> None:
 def layer_stmt(scope: Scope, stmt: s.LayerStmt) -> None:
     """`layer Dense 1->32 relu init=...`: its sizes chain with the layer before it."""
     report = scope.report
-    if len(scope.layers) == _MAX_LAYERS:
-        raise report.error(
-            f"more than {_MAX_LAYERS} layers",
-            stmt.keyword.span,
-            "specc writes scripts "
-            "for models a reader can follow; generate deeper ones in a loop of your own",
-        )
     # Each part is checked on its own, so that one typo doesn't hide the shape checks.
     kind = report.attempt(lambda: choice(report, stmt.kind, v.LAYERS), v.LAYERS.names[0])
     size_in = report.attempt(lambda: whole(report, stmt.size_in, _UNITS))
@@ -163,8 +155,6 @@ def _inits(
 def param_stmt(scope: Scope, stmt: s.ParamStmt) -> None:
     """`param w[1] = uniform(0, 1)`: a weight of the formula model."""
     report = scope.report
-    if len(scope.params) == v.MAX_WEIGHTS:
-        raise report.error(f"more than {v.MAX_WEIGHTS} params", stmt.keyword.span)
     name = identifier(report, stmt.name, "param name")
     _defined_once(scope, name, stmt.name)
     if len(stmt.shape) > 2:
