@@ -1,10 +1,12 @@
 """Format: check that generated text is Python, and give it in black's style.
 
-black is the formatter of record. The templates and the spelling lay code out as black does,
-and a statement that is one call too wide for its line is broken here as black breaks it
-(`break_call`). The tests hold every golden and every fuzzed spec's output to black's fixed
-point. black itself, a tenth of a second or more to import and about a thousand lines a
-second, runs only on a script with a line this layout cannot settle.
+black is the formatter of record, and every script is exactly what black makes of the rendered
+text; the tests hold every golden and every fuzzed spec's output to that. The templates and the
+spelling already lay code out as black does, so only a statement too wide for its line needs
+more: a call is broken here as black breaks it (`break_call`); any other such statement is
+formatted by black alone; a wide line outside a simple statement (a docstring) has black format
+the file. black costs a tenth of a second or more to import and formats about a thousand lines
+a second, so a typical build never imports it, and a deep model's build formats what it must.
 """
 
 from __future__ import annotations
