@@ -374,25 +374,34 @@ def _interleaved(jobs: Sequence[tuple[K, Job]]) -> list[tuple[K, Job]]:
     return ordered
 
 
+Group = tuple[tuple[tuple[str, str], ...], tuple[str, ...]]
+
+
 class _Warmth:
-    """The warm interpreters of one `run_all`, started on first use, one per group."""
+    """The warm interpreters of one `run_all`, started on first use. Scripts share one when
+    their run's environment and the settings they make before importing (JAX's 64-bit mode,
+    say) are the same; it imports every module any of them imports."""
 
     def __init__(self, jobs: Sequence[tuple[K, Job]]) -> None:
         self._scratch = Path(tempfile.mkdtemp(prefix="specc-warm-"))
-        self._prologues: dict[tuple[tuple[str, str], ...], dict[str, None]] = {}
+        self._groups: dict[Path, Group] = {}
+        self._imports: dict[Group, dict[str, None]] = {}
         for _, job in jobs:
             lines = prologue(job.script.read_text(encoding="utf-8")).splitlines()
-            self._prologues.setdefault(_group(job), {}).update(dict.fromkeys(lines))
-        self._zygotes: dict[tuple[tuple[str, str], ...], _Zygote | None] = {}
-        self._locks = {group: threading.Lock() for group in self._prologues}
+            settings = max((n + 1 for n, line in enumerate(lines) if "environ" in line), default=0)
+            group = (_group(job), tuple(lines[:settings]))
+            self._groups[job.script] = group
+            self._imports.setdefault(group, {}).update(dict.fromkeys(lines[settings:]))
+        self._zygotes: dict[Group, _Zygote | None] = {}
+        self._locks = {group: threading.Lock() for group in self._imports}
 
     def zygote(self, job: Job) -> _Zygote | None:
-        group = _group(job)
+        group = self._groups[job.script]
         with self._locks[group]:
             if group not in self._zygotes:
-                directory = self._scratch / str(list(self._prologues).index(group))
+                directory = self._scratch / str(list(self._imports).index(group))
                 directory.mkdir()
-                code = "\n".join(self._prologues[group]) + "\n"
+                code = "\n".join((*group[1], *self._imports[group])) + "\n"
                 zygote = _Zygote(job.env, code, directory)
                 self._zygotes[group] = zygote if zygote.ready else None
                 if not zygote.ready:
