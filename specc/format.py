@@ -72,12 +72,11 @@ def _break_calls(tree: ast.Module, lines: list[str], wide: set[int]) -> list[str
             replaced[node.lineno] = (node.lineno, broken)
         else:
             alone.append((node.lineno, node.end_lineno, "".join(lines[s - 1] for s in span)))
-    if alone:
-        for first, last, text in alone:
-            broken = _black_alone(text)
-            if broken is None:
-                return None
-            replaced[first] = (last, broken)
+    for first, last, text in alone:
+        broken = _black_alone(text)
+        if broken is None:
+            return None
+        replaced[first] = (last, broken)
     if not all(any(f <= n <= last for f, (last, _) in replaced.items()) for n in wide):
         return None  # a wide line outside every simple statement
     out: list[str] = []
@@ -116,12 +115,11 @@ def _break_statement(node: ast.stmt, line: str) -> list[str] | None:
     """A one-line statement `[target = ]name.attr(args)`, broken as black breaks it."""
     if node.end_lineno != node.lineno or not line.endswith(")\n") or "#" in line:
         return None
-    if isinstance(node, ast.Expr):
-        call = node.value
-    elif isinstance(node, ast.Assign) and len(node.targets) == 1:
-        call = node.value
-    else:
+    if not isinstance(node, ast.Expr) and not (
+        isinstance(node, ast.Assign) and len(node.targets) == 1
+    ):
         return None
+    call = node.value
     if not isinstance(call, ast.Call) or not _dotted(call.func):
         return None
     if call.end_col_offset != len(line) - 1:
@@ -131,7 +129,7 @@ def _break_statement(node: ast.stmt, line: str) -> list[str] | None:
     if not text.isascii() or opening is None or text[opening : opening + 1] != "(":
         return None  # (ast's offsets count UTF-8 bytes)
     args = [text[a.col_offset : a.end_col_offset] for a in (*call.args, *call.keywords)]
-    return break_call(text[: opening + 1], args, ")")
+    return break_call(text[: opening + 1], args)
 
 
 def _dotted(node: ast.expr) -> bool:
@@ -140,14 +138,14 @@ def _dotted(node: ast.expr) -> bool:
     return isinstance(node, ast.Name)
 
 
-def break_call(head: str, args: list[str], tail: str) -> list[str] | None:
+def break_call(head: str, args: list[str]) -> list[str] | None:
     """A call too wide for one line, as black lays it out: its arguments on one line under
     `head` when they fit, else one per line with a trailing comma; None if neither fits."""
-    indent = head[: len(head) - len(head.lstrip())] + INDENT
-    body = indent + ", ".join(args)
+    outer = head[: len(head) - len(head.lstrip())]
+    body = outer + INDENT + ", ".join(args)
     if width(body) <= LINE_LENGTH and width(head) <= LINE_LENGTH:
-        return [head, body, head[: len(indent) - len(INDENT)] + tail]
-    exploded = [indent + arg + "," for arg in args]
+        return [head, body, outer + ")"]
+    exploded = [outer + INDENT + arg + "," for arg in args]
     if len(args) < 2 or any(width(line) > LINE_LENGTH for line in exploded):
         return None
-    return [head, *exploded, head[: len(indent) - len(INDENT)] + tail]
+    return [head, *exploded, outer + ")"]

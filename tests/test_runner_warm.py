@@ -1,0 +1,42 @@
+"""`run_all(..., warm=True)`: a script forked from a warm interpreter prints what it prints
+in a fresh one, fails as it fails there, and scripts that set different things before their
+imports do not share an interpreter. NumPy scripts only: cheap, and no framework state."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from support import EXAMPLES
+
+from specc.runner import Job, prologue, run_all
+
+
+def test_warm_runs_print_what_cold_runs_print(tmp_path: Path) -> None:
+    failing = tmp_path / "failing.py"
+    failing.write_text("import numpy as np\n\nraise SystemExit('error: no data')\n")
+    settings = tmp_path / "settings.py"
+    settings.write_text(
+        'import os\n\nos.environ.setdefault("SPECC_PROBE", "1")\n\nimport numpy as np\n\n'
+        'print(os.environ["SPECC_PROBE"], np.__name__)\n'
+    )
+    jobs = [
+        ("simplenet", Job(EXAMPLES / "simplenet" / "simplenet_numpy.py", {})),
+        ("line_fit", Job(EXAMPLES / "line_fit" / "line_fit_numpy.py", {})),
+        ("failing", Job(failing, {})),
+        ("settings", Job(settings, {})),
+    ]
+    warm, cold = run_all(jobs, warm=True), run_all(jobs)
+    for key, _ in jobs:
+        assert warm[key].returncode == cold[key].returncode, key
+        assert warm[key].stdout == cold[key].stdout, key
+    assert warm["simplenet"].stdout and warm["simplenet"].returncode == 0
+    assert warm["failing"].returncode == 1 and "error: no data" in warm["failing"].stderr
+    assert warm["settings"].stdout == "1 numpy\n"
+
+
+def test_prologue_is_the_leading_imports_and_settings() -> None:
+    script = (
+        '"""Doc."""\n\nimport os\n\nos.environ.setdefault("A", "1")\n\nimport numpy as np\n\n'
+        "rng = np.random.RandomState(0)\nimport late\n"
+    )
+    assert prologue(script) == 'import os\nos.environ.setdefault("A", "1")\nimport numpy as np\n'
