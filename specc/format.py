@@ -1,18 +1,23 @@
 """Format: check that generated text is Python, and give it in black's style.
 
-black is the formatter of record, and every script is exactly what black makes of the rendered
-text; the tests hold every golden and every fuzzed spec's output to that. The templates and the
-spelling already lay code out as black does, so only a statement too wide for its line needs
-more: a call is broken here as black breaks it (`break_call`); any other such statement is
-formatted by black alone; a wide line outside a simple statement (a docstring) has black format
-the file. black costs a tenth of a second or more to import and formats about a thousand lines
-a second, so a typical build never imports it, and a deep model's build formats what it must.
+black is the formatter of record: every script is what black makes of it, and, but for lists
+of numbers too long for a line, exactly what black makes of the rendered text; the tests hold
+every golden and every fuzzed spec's output to that. The templates and the spelling already
+lay code out as black does, so only a statement too wide for its line needs more:
+- a long list of numbers is wrapped here, several numbers or a row to a line, between
+  `# fmt: off` and `# fmt: on` (black would give each number a line of its own);
+- a call is broken here as black breaks it (`break_call`);
+- any other such statement is formatted by black alone;
+- a wide line outside a simple statement (a docstring) has black format the file.
+black costs a tenth of a second or more to import and formats about a thousand lines a second,
+so a typical build never imports it, and a deep model's build formats only what it must.
 """
 
 from __future__ import annotations
 
 import ast
 import unicodedata
+from collections.abc import Iterator
 
 LINE_LENGTH = 88  # black's default, which every script is formatted to
 INDENT = "    "
@@ -67,9 +72,13 @@ def _break_calls(tree: ast.Module, lines: list[str], wide: set[int]) -> list[str
             continue
         if isinstance(node, ast.Expr) and isinstance(node.value, ast.Constant):
             return None  # a docstring: black formats its text itself
-        broken = _break_statement(node, lines[node.lineno - 1])
+        broken = _wrap_literals(node, lines, wide)
+        if broken is None:
+            broken = _break_statement(node, lines[node.lineno - 1])
+        if broken is None:
+            broken = _break_names(node, lines[node.lineno - 1])
         if broken is not None:
-            replaced[node.lineno] = (node.lineno, broken)
+            replaced[node.lineno] = (node.end_lineno, broken)
         else:
             alone.append((node.lineno, node.end_lineno, "".join(lines[s - 1] for s in span)))
     for first, last, text in alone:
@@ -89,6 +98,17 @@ def _break_calls(tree: ast.Module, lines: list[str], wide: set[int]) -> list[str
         else:
             out.append(lines[number - 1])
             number += 1
+    return _joined_regions(out)
+
+
+def _joined_regions(lines: list[str]) -> list[str]:
+    """Back-to-back `# fmt: on` / `# fmt: off` pairs dropped: one region for both."""
+    out: list[str] = []
+    for line in lines:
+        if out and line.strip() == "# fmt: off" and out[-1] == line.replace("off", "on"):
+            out.pop()
+        else:
+            out.append(line)
     return out
 
 
@@ -111,6 +131,113 @@ def _black_alone(text: str) -> list[str] | None:
     return [indent + line if line else line for line in formatted.splitlines()]
 
 
+def _wrap_literals(node: ast.stmt, lines: list[str], wide: set[int]) -> list[str] | None:
+    """The statement's lines, each wide one holding a long list of numbers laid out by
+    `wrap_literal`: a one-line statement, or one `key: value,` line of a dict. None when
+    some wide line of the statement is not of that kind."""
+    assert node.end_lineno is not None
+    alone: dict[int, ast.AST] = {}  # line -> what is alone on it
+    if node.lineno == node.end_lineno:
+        alone[node.lineno] = node
+    for dictionary in ast.walk(node) if node.lineno != node.end_lineno else ():
+        if isinstance(dictionary, ast.Dict):
+            for key, value in zip(dictionary.keys, dictionary.values, strict=True):
+                if key is not None and key.lineno == value.end_lineno:
+                    alone[key.lineno] = value
+    out: list[str] = []
+    for number in range(node.lineno, node.end_lineno + 1):
+        line = lines[number - 1].rstrip("\n")
+        if number not in wide:
+            out.append(line)
+            continue
+        if number not in alone or not line.isascii():  # (ast's offsets count UTF-8 bytes)
+            return None
+        tables = list(_tables(alone[number], line))
+        if len(tables) != 1:
+            return None
+        literal, flat, rows = tables[0]
+        head, tail = line[: literal.col_offset], line[literal.end_col_offset :]
+        # On a line of its own, black's layout of a list that fits on a line is short; a
+        # dict's line would leave black the whole dict, so it is wrapped here whatever its size.
+        wrapped = wrap_literal(head, flat, rows, tail, short=node.lineno != node.end_lineno)
+        if wrapped is None:
+            return None
+        out.extend(wrapped)
+    return out
+
+
+def _tables(node: ast.AST, line: str) -> Iterator[tuple[ast.List, bool, list[list[str]]]]:
+    """The outermost list literals of numbers in `node` (on `line`): each with whether it is
+    flat, and its rows of numbers as written."""
+    for child in ast.iter_child_nodes(node):
+        table = _table(child, line) if isinstance(child, ast.List) else None
+        if table is None:
+            yield from _tables(child, line)
+        else:
+            yield child, table[0], table[1]
+
+
+def _numbers(node: ast.expr, line: str) -> list[str] | None:
+    """A one-line list literal of numbers as their texts on `line`."""
+    if not isinstance(node, ast.List) or not node.elts or node.lineno != node.end_lineno:
+        return None
+    texts = []
+    for element in node.elts:
+        number = element.operand if isinstance(element, ast.UnaryOp) else element
+        if not isinstance(number, ast.Constant) or type(number.value) not in (int, float):
+            return None
+        texts.append(line[element.col_offset : element.end_col_offset])
+    return texts
+
+
+def _table(node: ast.List, line: str) -> tuple[bool, list[list[str]]] | None:
+    """A list of numbers (flat: one row) or of lists of numbers (a row each), as written."""
+    if (flat := _numbers(node, line)) is not None:
+        return True, [flat]
+    rows = [_numbers(element, line) for element in node.elts]
+    if not rows or any(row is None for row in rows):
+        return None
+    return False, [row for row in rows if row is not None]
+
+
+def wrap_literal(
+    head: str, flat: bool, rows: list[list[str]], tail: str, short: bool = False
+) -> list[str] | None:
+    """`head[...]tail` with a list of numbers too long for one line, between `# fmt: off`
+    and `# fmt: on` (black would give each number a line of its own): a flat list as many to
+    a line as fit, a list of lists a row to a line, a long row wrapped under its first
+    number. None when the list fits on a line of its own (unless `short`), or `head` or `tail`
+    are too wide."""
+    indent = head[: len(head) - len(head.lstrip())]
+    inner = indent + INDENT
+    texts = [", ".join(row) if flat else "[" + ", ".join(row) + "]" for row in rows]
+    if not short and width(inner + "[" + ", ".join(texts) + "],") <= LINE_LENGTH:
+        return None
+    if flat:
+        body = _fill(rows[0], inner, inner)
+    else:
+        body = []
+        for row in rows:
+            filled = _fill(row, inner + "[", inner + " ")
+            body += [*filled[:-1], filled[-1][:-1] + "],"]
+    lines = [indent + "# fmt: off", head + "[", *body, indent + "]" + tail, indent + "# fmt: on"]
+    return None if any(width(line) > LINE_LENGTH for line in lines) else lines
+
+
+def _fill(values: list[str], first: str, rest: str) -> list[str]:
+    """`values`, each followed by a comma, as many to a line as fit; the first line starts
+    with `first`, the others with `rest`."""
+    lines: list[str] = []
+    line, start = first, first
+    for value in values:
+        if line != start and width(f"{line} {value},") > LINE_LENGTH:
+            lines.append(line)
+            line, start = rest, rest
+        line += f"{value}," if line == start else f" {value},"
+    lines.append(line)
+    return lines
+
+
 def _break_statement(node: ast.stmt, line: str) -> list[str] | None:
     """A one-line statement `[target = ]name.attr(args)`, broken as black breaks it."""
     if node.end_lineno != node.lineno or not line.endswith(")\n") or "#" in line:
@@ -130,6 +257,46 @@ def _break_statement(node: ast.stmt, line: str) -> list[str] | None:
         return None  # (ast's offsets count UTF-8 bytes)
     args = [text[a.col_offset : a.end_col_offset] for a in (*call.args, *call.keywords)]
     return break_call(text[: opening + 1], args)
+
+
+def _break_names(node: ast.stmt, line: str) -> list[str] | None:
+    """`a, b, c = value` and `return first, (a, b, c)` too wide for a line, as black lays
+    them out: the names one to a line, each with a comma (a deep model's weights and saved
+    activations)."""
+    text = line.rstrip("\n")
+    if node.end_lineno != node.lineno or "#" in text or not text.isascii():
+        return None
+    indent = text[: len(text) - len(text.lstrip())]
+    if isinstance(node, ast.Assign) and len(node.targets) == 1:
+        names, value = _names(node.targets[0]), node.value
+        if isinstance(value, ast.Call) and not value.args and not value.keywords:
+            value = value.func
+        if names is None or not _dotted(value):
+            return None
+        lines = [
+            indent + "(",
+            *_one_per_line(names, indent),
+            f"{indent}) = {text[node.value.col_offset :]}",
+        ]
+    elif isinstance(node, ast.Return) and isinstance(node.value, ast.Tuple) and node.value.elts:
+        last = node.value.elts[-1]
+        names = _names(last)
+        if names is None or text[last.col_offset] != "(" or last.end_col_offset != len(text):
+            return None
+        lines = [text[: last.col_offset + 1], *_one_per_line(names, indent), indent + ")"]
+    else:
+        return None
+    return lines if all(width(line) <= LINE_LENGTH for line in lines) else None
+
+
+def _names(node: ast.expr) -> list[str] | None:
+    if not isinstance(node, ast.Tuple) or not all(isinstance(e, ast.Name) for e in node.elts):
+        return None
+    return [e.id for e in node.elts]  # type: ignore[attr-defined]
+
+
+def _one_per_line(names: list[str], indent: str) -> list[str]:
+    return [f"{indent}{INDENT}{name}," for name in names]
 
 
 def _dotted(node: ast.expr) -> bool:

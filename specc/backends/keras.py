@@ -229,8 +229,12 @@ class Keras(Backend):
         if not isinstance(spec.network, ir.Sequential):
             return tuple(f'layer.{w.var}.assign(init["{w.name}"])' for w in spec.weights)
         lines = []
+        by_layer: dict[str, list[ir.Weight]] = {}
+        for weight in spec.weights:
+            if weight.init.kind != "native":
+                by_layer.setdefault(weight.layer or "", []).append(weight)
         for layer in spec.network.layers:
-            drawn = [w for w in spec.weights if w.layer == layer.name and w.init.kind != "native"]
+            drawn = by_layer.get(layer.name, [])
             if len(drawn) == 2:
                 kernel, bias = (f'init["{w.name}"]' for w in drawn)
                 lines.append(f'model.get_layer("{layer.name}").set_weights([{kernel}, {bias}])')
