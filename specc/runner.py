@@ -384,19 +384,20 @@ class _Warmth:
 
     def __init__(self, jobs: Sequence[tuple[K, Job]]) -> None:
         self._scratch = Path(tempfile.mkdtemp(prefix="specc-warm-"))
-        self._groups: dict[Path, Group] = {}
+        # Keyed by script and environment: one Keras script runs on several backends.
+        self._groups: dict[tuple[Path, tuple[tuple[str, str], ...]], Group] = {}
         self._imports: dict[Group, dict[str, None]] = {}
         for _, job in jobs:
             lines = prologue(job.script.read_text(encoding="utf-8")).splitlines()
             settings = max((n + 1 for n, line in enumerate(lines) if "environ" in line), default=0)
             group = (_group(job), tuple(lines[:settings]))
-            self._groups[job.script] = group
+            self._groups[job.script, _group(job)] = group
             self._imports.setdefault(group, {}).update(dict.fromkeys(lines[settings:]))
         self._zygotes: dict[Group, _Zygote | None] = {}
         self._locks = {group: threading.Lock() for group in self._imports}
 
     def zygote(self, job: Job) -> _Zygote | None:
-        group = self._groups[job.script]
+        group = self._groups[job.script, _group(job)]
         with self._locks[group]:
             if group not in self._zygotes:
                 directory = self._scratch / str(list(self._imports).index(group))

@@ -1,5 +1,5 @@
-"""Every case's scripts run in fresh processes, in parallel, and every target agrees with the
-NumPy reference, whose backward pass tests/test_gradients.py holds to finite differences.
+"""Every case's scripts run in parallel, and every target agrees with the NumPy reference,
+whose backward pass tests/test_gradients.py holds to finite differences.
 """
 
 from __future__ import annotations
@@ -11,6 +11,7 @@ import specc
 from specc import runner
 from specc.agreement import KNOWN_GAPS, disagreements, parse_output, tolerance
 from specc.diagnostics import Source
+from specc.runner import Job, run_all
 
 REFERENCE = runner.REFERENCE  # "numpy"
 
@@ -53,3 +54,17 @@ def test_targets_agree(case: Case, executions: dict) -> None:
         )
     ]
     assert not problems, "the targets disagree:\n  " + "\n  ".join(problems)
+
+
+# float64, mini-batches, Keras on three backends: where a forked run could drift first.
+FORK_CHECK = "minibatch_float64"
+
+
+def test_forked_runs_print_what_fresh_ones_print(scripts: dict, executions: dict) -> None:
+    """The executions above ran forked from warm interpreters; fresh ones print the same
+    bytes, on every run of a float64 case."""
+    jobs = [(run, Job(scripts[(FORK_CHECK, RUNS[run][0])], RUNS[run][1])) for run in RUNS]
+    fresh = run_all(jobs)
+    for run, _ in jobs:
+        assert fresh[run].returncode == 0, fresh[run].stderr
+        assert fresh[run].stdout == executions[(FORK_CHECK, run)].stdout, run

@@ -40,3 +40,12 @@ def test_prologue_is_the_leading_imports_and_settings() -> None:
         "rng = np.random.RandomState(0)\nimport late\n"
     )
     assert prologue(script) == 'import os\nos.environ.setdefault("A", "1")\nimport numpy as np\n'
+
+
+def test_one_script_in_two_environments_runs_in_each(tmp_path: Path) -> None:
+    """As a Keras script runs on the TensorFlow, torch and JAX backends."""
+    script = tmp_path / "backend.py"
+    script.write_text('import os\n\nimport numpy as np\n\nprint(os.environ["SPECC_RUN"])\n')
+    jobs = [(run, Job(script, {"SPECC_RUN": run})) for run in ("first", "second", "third")]
+    warm = run_all(jobs, warm=True)
+    assert {run: warm[run].stdout for run, _ in jobs} == {run: f"{run}\n" for run, _ in jobs}
