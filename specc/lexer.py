@@ -59,11 +59,15 @@ KEYWORDS = tuple(
 OPENING, CLOSING = ("(", "["), (")", "]")
 PUNCTUATION = (*OPENING, *CLOSING, ",", ";")
 
+# The parser's shortcut for a one-line list of numbers, which highlights as its brackets,
+# numbers and commas.
+GROUPS = ("NUMBERS",)
+
 # Every other terminal is an operator (`->`, `**`, `>=`, `+`, `=`, ...), keyed by its name.
 OPERATORS = {
     name: t.pattern.to_regexp()
     for name, t in _TERMINALS.items()
-    if name not in PATTERNS and _LITERALS.get(name) not in (*KEYWORDS, *PUNCTUATION)
+    if name not in (*PATTERNS, *GROUPS) and _LITERALS.get(name) not in (*KEYWORDS, *PUNCTUATION)
 }
 
 # The statements that end in `key=value` options (the rest assign with `=`: `data x = ...`).

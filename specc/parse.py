@@ -47,6 +47,7 @@ _WORDS = {
     "NAME": "a name",
     "INT": "a whole number",
     "NUMBER": "a number",
+    "NUMBERS": "`[`",  # a list of numbers: one token, as the start of any list is
     "STRING": 'a string in "double quotes"',
     "COMPARE": "a comparison",
     "_NL": "the end of the line",
@@ -69,6 +70,8 @@ class _Limits:
         chain = [0]  # operators chained at each open bracket level
         for token in stream:
             kind = token.type
+            if kind == "NUMBERS" and len(chain) >= MAX_NESTING:  # a bracket that closes at once
+                raise _TooDeep(_opening(token), f"brackets nested more than {MAX_NESTING} deep")
             if kind in ("LPAR", "LSQB"):
                 chain.append(0)
                 if len(chain) > MAX_NESTING:
@@ -90,6 +93,12 @@ class _Limits:
 
 
 _OPERATORS = {"PLUS", "MINUS", "STAR", "SLASH", "_POW", "AT", "COMPARE"}
+
+
+def _opening(numbers: Token) -> Token:
+    """The `[` that a NUMBERS token starts with, as the parser would have met it alone."""
+    line, column = numbers.line, numbers.column
+    return Token("LSQB", "[", line=line, column=column, end_line=line, end_column=column + 1)
 
 
 class _TooDeep(Exception):
@@ -204,6 +213,21 @@ class _ToSyntax(Transformer):
     def array(self, meta: Any, *items: s.Expr) -> s.Array:
         return s.Array(items, _span(meta))
 
+    def numbers(self, meta: Any, token: Token) -> s.Array:
+        """A NUMBERS token: the `array` its numbers would have parsed to, spans and all."""
+        items: list[s.Expr] = []
+        for match in _SIGNED_NUMBER.finditer(str(token)):
+            start, end = token.column + match.start(), token.column + match.end()
+            number = _number(
+                Token("NUMBER", match["number"], line=token.line, column=end - len(match["number"]),
+                      end_line=token.line, end_column=end)
+            )  # fmt: skip
+            line = token.line
+            items.append(
+                s.Unary("-", number, Span(line, start, line, end)) if match["sign"] else number
+            )
+        return s.Array(tuple(items), _span(token))
+
     def _binop(op: str):  # type: ignore[misc]
         def method(self: Any, meta: Any, left: s.Expr, right: s.Expr) -> s.BinOp:
             return s.BinOp(op, left, right, _span(meta))
@@ -238,6 +262,10 @@ def _number(token: Token) -> s.Number:
     value: int | float = int(text) if text.isdigit() and len(text) < 1000 else float(text)
     return s.Number(value, text, _span(token))
 
+
+_SIGNED_NUMBER = re.compile(
+    r"(?P<sign>-[ \t]*)?(?P<number>([0-9]+(\.[0-9]*)?|\.[0-9]+)([eE][+-]?[0-9]+)?)"
+)
 
 _ESCAPES = {"n": "\n", "t": "\t", '"': '"', "\\": "\\"}
 
@@ -322,6 +350,8 @@ class _Found:
             return cls(None, span, "the end of the file", expected)
         if token.type == "_NL":
             return cls(token, Span.point(token.line, token.column), "the end of the line", expected)
+        if token.type == "NUMBERS":
+            token = _opening(token)
         return cls(token, _span(token), f"`{token}`", expected)
 
     @property

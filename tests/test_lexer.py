@@ -106,11 +106,12 @@ def test_keywords_operators_and_patterns_are_the_grammars() -> None:
     assert set(lexer.KEYWORDS) == set(KEYWORDS.values())
     for kind, pattern in lexer.PATTERNS.items():
         assert pattern == TERMINALS[kind].pattern.to_regexp(), kind
-    # Every terminal is a keyword, a pattern, punctuation, or one of the lexer's operators.
+    # Every terminal is a keyword, a pattern, punctuation, one of the lexer's operators, or a
+    # group of those (a list of numbers).
     punctuation = {n for n, text in LITERALS.items() if text in PUNCTUATION}
     assert {LITERALS[n] for n in punctuation} == PUNCTUATION == set(lexer.PUNCTUATION)
-    assert (
-        set(lexer.OPERATORS) == set(TERMINALS) - set(KEYWORDS) - set(lexer.PATTERNS) - punctuation
+    assert set(lexer.OPERATORS) == (
+        set(TERMINALS) - set(KEYWORDS) - set(lexer.PATTERNS) - punctuation - set(lexer.GROUPS)
     )
     for kind, pattern in lexer.OPERATORS.items():
         assert pattern == TERMINALS[kind].pattern.to_regexp(), kind
@@ -193,7 +194,17 @@ def _parsed(text: str) -> list[tuple[int, str, str]]:
             return "string"
         return "punctuation" if token in PUNCTUATION else "operator"
 
-    return [(token.start_pos, str(token), category(token)) for token in tokens]
+    found = []
+    for token in tokens:
+        if token.type in lexer.GROUPS:  # the parser's one token for `[1, -2]`: its parts
+            for part in re.finditer(rf"{lexer.PATTERNS['NUMBER']}|[^ \t]", str(token)):
+                kind = "_" if part[0] in "[],-" else "NUMBER"
+                found.append(
+                    (token.start_pos + part.start(), part[0], category(lark.Token(kind, part[0])))
+                )
+        else:
+            found.append((token.start_pos, str(token), category(token)))
+    return found
 
 
 def _check(text: str) -> bool:
