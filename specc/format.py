@@ -16,6 +16,7 @@ so a typical build never imports it, and a deep model's build formats only what 
 from __future__ import annotations
 
 import ast
+import gc
 import unicodedata
 from collections.abc import Iterator
 
@@ -29,10 +30,15 @@ class GeneratedCodeError(Exception):
 
 def format_python(source: str, origin: str) -> str:
     """Parse `source` with ast (it must be Python) and give it in black's default style."""
+    collecting = gc.isenabled()
+    gc.disable()  # a syntax tree holds no cycles, and a deep model's is large
     try:
         tree = ast.parse(source, filename=origin)
     except SyntaxError as error:
         raise GeneratedCodeError(f"specc generated invalid Python for {origin}: {error}") from error
+    finally:
+        if collecting:
+            gc.enable()
     lines = source.splitlines(keepends=True)
     wide = {n for n, line in enumerate(lines, 1) if width(line.rstrip("\n")) > LINE_LENGTH}
     if not wide:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import contextlib
+import io
 import os
 import subprocess
 import sys
@@ -9,7 +11,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import specc
-from specc import runner
+from specc import cli, runner
 from specc.compiler import analyze, supported
 from specc.diagnostics import Source
 
@@ -70,3 +72,18 @@ def specc(
         env={**os.environ, "PYTHONPATH": str(ROOT)},
         timeout=120,
     )
+
+
+def specc_main(*args: str, cwd: Path) -> subprocess.CompletedProcess:
+    """`specc.cli.main` run in this process, in `cwd`, its output captured: what
+    `python -m specc` runs, without an interpreter's start-up for each of a hundred goldens
+    (test_cli.py runs the command itself)."""
+    out, err = io.StringIO(), io.StringIO()
+    before = Path.cwd()
+    os.chdir(cwd)
+    try:
+        with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+            status = cli.main(list(args))
+    finally:
+        os.chdir(before)
+    return subprocess.CompletedProcess(["specc", *args], status, out.getvalue(), err.getvalue())

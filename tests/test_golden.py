@@ -13,7 +13,7 @@ import difflib
 from pathlib import Path
 
 import pytest
-from support import REGEN, TARGETS, Case, build_cases, case_targets, error_cases, specc
+from support import REGEN, TARGETS, Case, build_cases, case_targets, error_cases, specc_main
 
 from specc.backends import backend
 from specc.compiler import analyze
@@ -37,7 +37,7 @@ def _diff(expected: str, produced: str, name: str) -> str:
 def test_build_matches_golden(case: Case, tmp_path: Path) -> None:
     out = case.directory if REGEN else tmp_path
     targets = case_targets(case)
-    result = specc(
+    result = specc_main(
         "build", case.spec.name, "--target", ",".join(targets), "-o", str(out), cwd=case.spec.parent
     )
     assert result.returncode == 0, result.stderr
@@ -99,7 +99,7 @@ def test_deep_and_long_scripts_are_blacks_without_black(
 
 @pytest.mark.parametrize("case", error_cases(), ids=lambda d: d.name)
 def test_error_matches_golden(case: Path) -> None:
-    result = specc("check", "model.spec", cwd=case)
+    result = specc_main("check", "model.spec", cwd=case)
     assert "Traceback" not in result.stderr
     assert "internal error" not in result.stderr
     golden = case / "stderr.txt"
