@@ -139,8 +139,9 @@ def _black_alone(text: str) -> list[str] | None:
 
 def _wrap_literals(node: ast.stmt, lines: list[str], wide: set[int]) -> list[str] | None:
     """The statement's lines, each wide one holding a long list of numbers laid out by
-    `wrap_literal`: a one-line statement, or one `key: value,` line of a dict. None when
-    some wide line of the statement is not of that kind."""
+    `wrap_literal` (a one-line statement, or one `key: value,` line of a dict), between
+    `# fmt: off` and `# fmt: on`, which black (and ruff) honour around a whole statement.
+    None when some wide line of the statement is not of that kind."""
     assert node.end_lineno is not None
     alone: dict[int, ast.AST] = {}  # line -> what is alone on it
     if node.lineno == node.end_lineno:
@@ -169,7 +170,8 @@ def _wrap_literals(node: ast.stmt, lines: list[str], wide: set[int]) -> list[str
         if wrapped is None:
             return None
         out.extend(wrapped)
-    return out
+    indent = out[0][: len(out[0]) - len(out[0].lstrip())]
+    return [indent + "# fmt: off", *out, indent + "# fmt: on"]
 
 
 def _tables(node: ast.AST, line: str) -> Iterator[tuple[ast.List, bool, list[list[str]]]]:
@@ -209,11 +211,10 @@ def _table(node: ast.List, line: str) -> tuple[bool, list[list[str]]] | None:
 def wrap_literal(
     head: str, flat: bool, rows: list[list[str]], tail: str, short: bool = False
 ) -> list[str] | None:
-    """`head[...]tail` with a list of numbers too long for one line, between `# fmt: off`
-    and `# fmt: on` (black would give each number a line of its own): a flat list as many to
-    a line as fit, a list of lists a row to a line, a long row wrapped under its first
-    number. None when the list fits on a line of its own (unless `short`), or `head` or `tail`
-    are too wide."""
+    """`head[...]tail` with a list of numbers too long for one line, where black would give
+    each number a line of its own: a flat list as many to a line as fit, a list of lists a
+    row to a line, a long row wrapped under its first number. None when the list fits on a
+    line of its own (unless `short`), or `head` or `tail` are too wide."""
     indent = head[: len(head) - len(head.lstrip())]
     inner = indent + INDENT
     texts = [", ".join(row) if flat else "[" + ", ".join(row) + "]" for row in rows]
@@ -226,7 +227,7 @@ def wrap_literal(
         for row in rows:
             filled = _fill(row, inner + "[", inner + " ")
             body += [*filled[:-1], filled[-1][:-1] + "],"]
-    lines = [indent + "# fmt: off", head + "[", *body, indent + "]" + tail, indent + "# fmt: on"]
+    lines = [head + "[", *body, indent + "]" + tail]
     return None if any(width(line) > LINE_LENGTH for line in lines) else lines
 
 

@@ -46,21 +46,19 @@ x_new = np.array([
 # fmt: on
 
 # Initial weights; kernels are (inputs, outputs), as Keras and TensorFlow store them.
+# fmt: off
 init = {
-    # fmt: off
     "fc1.kernel": np.array([
         0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 1.0, 1.1, 1.2, -0.1, -0.2, -0.3,
         -0.4, -0.5, -0.6, -0.7, -0.8, -0.9, -1.0, -1.1, -1.25,
     ], dtype=np.float32).reshape(2, 12),
-    # fmt: on
     "fc1.bias": np.zeros(12, dtype=np.float32),
-    # fmt: off
     "fc2.kernel": np.array([
         0.01, 0.02, 0.03, 0.04, 0.05, 0.06, 0.07, 0.08, 0.09, 0.1, 0.11, 0.12,
     ], dtype=np.float32).reshape(12, 1),
-    # fmt: on
     "fc2.bias": np.zeros(1, dtype=np.float32),
 }
+# fmt: on
 
 # The weights, by name. The optimizer updates these arrays in place, and the functions
 # below read them.
