@@ -216,13 +216,15 @@ class _ToSyntax(Transformer):
     def numbers(self, meta: Any, token: Token) -> s.Array:
         """A NUMBERS token: the `array` its numbers would have parsed to, spans and all."""
         items: list[s.Expr] = []
+        line = token.line
         for match in _SIGNED_NUMBER.finditer(str(token)):
             start, end = token.column + match.start(), token.column + match.end()
+            text = match["number"]
             number = _number(
-                Token("NUMBER", match["number"], line=token.line, column=end - len(match["number"]),
-                      end_line=token.line, end_column=end)
-            )  # fmt: skip
-            line = token.line
+                Token(
+                    "NUMBER", text, line=line, column=end - len(text), end_line=line, end_column=end
+                )
+            )
             items.append(
                 s.Unary("-", number, Span(line, start, line, end)) if match["sign"] else number
             )
