@@ -213,7 +213,7 @@ def _power_rule(exponent: str | ir.Expr, base: str) -> str:
         if c == 2:
             return f"2 * {base}"
         lower = c - 1
-        return f"{_atom(exponent)} * {base}**{_atom(ir.Const(value=lower))}"
+        return f"{_atom(exponent)} * {base}**{_atom(ir.Const.model_construct(value=lower))}"
     return f"{exponent} * {base}**({exponent} - 1)"
 
 

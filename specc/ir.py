@@ -73,7 +73,10 @@ Scalar = Annotated[int, Field(strict=True)] | Real
 
 
 class Node(BaseModel):
-    # Validators are built on first use: a build pays only for the nodes its spec has.
+    # Validators are built on first use only. The checker, which has checked every value
+    # itself, makes its nodes with `model_construct` and never uses them: building them
+    # (and importing pydantic's plugin loader) was a sixth of a cold build. The tests
+    # validate every IR the checker makes (tests/test_ir.py).
     model_config = ConfigDict(frozen=True, extra="forbid", defer_build=True)
 
 
@@ -230,8 +233,8 @@ class Dense(Node):
     units_in: PositiveInt
     units_out: PositiveInt
     activation: Activation = "linear"
-    kernel_init: Init = Init(kind="glorot_uniform")
-    bias_init: Init = Init(kind="zeros")
+    kernel_init: Init = Init.model_construct(kind="glorot_uniform")
+    bias_init: Init = Init.model_construct(kind="zeros")
 
 
 class Sequential(Node):
@@ -405,9 +408,10 @@ class Spec(Node):
     inputs: Identifier = "x"
     targets: Identifier = "y"
     network: Network
-    loss: Loss = Loss()
-    optimizer: Optimizer = Optimizer()
-    training: Training = Training()
+    # Defaults made as validation would make them, without building a validator.
+    loss: Loss = Loss.model_construct()
+    optimizer: Optimizer = Optimizer.model_construct(options=v.OPTIMIZERS["sgd"].defaults())
+    training: Training = Training.model_construct()
     logging: Logging
     predict: Prediction | None = None
 
@@ -453,10 +457,12 @@ class Spec(Node):
         """Every trainable tensor, in the order initial values are drawn (made once: the
         backends ask for them per layer)."""
         if isinstance(self.network, Formula):
-            return [Weight(name=p.name, var=p.name, shape=p.shape, init=p.init)
-                    for p in self.network.params]  # fmt: skip
+            return [
+                Weight.model_construct(name=p.name, var=p.name, shape=p.shape, init=p.init)
+                for p in self.network.params
+            ]
         return [
-            Weight(
+            Weight.model_construct(
                 name=f"{layer.name}.{role}",
                 var=f"{layer.name}_{role}",
                 shape=shape,
@@ -489,10 +495,3 @@ class Spec(Node):
     @property
     def units_out(self) -> int:
         return self.network.units_out
-
-
-BinOp.model_rebuild()
-Compare.model_rebuild()
-Argmax.model_rebuild()
-Neg.model_rebuild()
-Call.model_rebuild()

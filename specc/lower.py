@@ -241,10 +241,13 @@ def _predicted(spec: ir.Spec) -> str:
     """The line printing an input's prediction: a class and its probabilities, or values."""
     head = 'print(f"predict {fmt(features)} -> '
     if spec.loss.kind == "crossentropy":
-        return head + 'class {prediction.argmax()}  probabilities {fmt(prediction)}")'
-    if spec.loss.kind == "bce":
-        return head + 'class {int(prediction[0] > 0.5)}  probability {fmt(prediction)}")'
-    return head + '{fmt(prediction)}")'
+        label, probabilities = "{prediction.argmax()}", "probabilities"
+    elif spec.loss.kind == "bce":
+        label, probabilities = "{int(prediction[0] > 0.5)}", "probability"
+    else:
+        return head + '{fmt(prediction)}")'
+    # Two strings, so that a line too long breaks between the class and its probabilities.
+    return head + f'class {label}", f"{probabilities} {{fmt(prediction)}}", sep="  ")'
 
 
 def log(spec: ir.Spec, site: LogSite, before: tuple[str, ...] = ()) -> Log:

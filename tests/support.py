@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import specc
-from specc import cli, runner
+from specc import cli, ir, runner
 from specc.compiler import analyze, supported
 from specc.diagnostics import Source
 
@@ -52,6 +52,14 @@ def build_cases() -> list[Case]:
         Case(f"examples/{p.stem}", p, EXAMPLES / p.stem) for p in sorted(EXAMPLES.glob("*.spec"))
     ]
     return cases
+
+
+def assert_valid(spec: ir.Spec) -> None:
+    """`spec` is what validating its own fields gives: same types (a tuple is not a list, 1
+    is not 1.0, which `==` would not tell apart), values and defaults."""
+    validated = ir.Spec.model_validate(spec.model_dump())
+    assert repr(validated) == repr(spec)
+    assert validated.weights == spec.weights
 
 
 def error_cases() -> list[Path]:

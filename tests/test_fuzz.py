@@ -45,8 +45,11 @@ from hypothesis import HealthCheck, event, given, note, settings
 from hypothesis import strategies as st
 from hypothesis.extra.lark import from_lark
 from lark.lexer import PatternStr
+from support import assert_valid
 
 from specc import TARGETS, cli
+from specc.compiler import analyze
+from specc.diagnostics import Source
 from specc.format import black_format
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -219,6 +222,12 @@ def _check_spec(path: Path, data: bytes, target: str) -> None:
     note(f"spec ({len(data)} bytes): {data[:5000]!r}{' ...' if len(data) > 5000 else ''}")
     checked = _check_outcome(["check", str(path)], path, None)
     built = _check_outcome(["build", str(path), "--target", target], path, target)
+    if built == 0:  # the checker made the IR without validating it: validation must agree
+        try:
+            text = data.decode("utf-8").removeprefix("\ufeff")  # as the command line reads it
+            assert_valid(analyze(Source(str(path), text), [target])[0])
+        except (AssertionError, ValueError) as error:
+            _fail("the checker made an invalid IR", f"{type(error).__name__}: {error}")
     if checked != built:
         _fail(
             "check and build disagree",

@@ -34,7 +34,7 @@ init = {
 
 
 def sigmoid(z):
-    """1 / (1 + exp(-z)), computed as exp(-log(1 + exp(-z))) so that no exp overflows."""
+    """1 / (1 + exp(-z)), computed as exp(-log(1 + exp(-z))): no exp overflows."""
     return np.exp(-np.logaddexp(0, -z))
 
 
@@ -71,7 +71,7 @@ def backward(x, saved, grad_outputs):
 
 def criterion(outputs, targets):
     """Binary cross-entropy of the logits, averaged, and its gradient for them."""
-    # log(1 + exp(z)) - z * y, written as max(z, 0) - z * y + log(1 + exp(-|z|)): no overflow.
+    # log(1 + exp(z)) - z * y as max(z, 0) - z * y + log(1 + exp(-|z|)): no overflow.
     losses = (
         np.maximum(outputs, 0) - outputs * targets + np.log1p(np.exp(-np.abs(outputs)))
     )
@@ -87,12 +87,8 @@ class SGD:
     """
 
     def __init__(self, weights, lr, momentum, nesterov):
-        self.weights, self.lr, self.momentum, self.nesterov = (
-            weights,
-            lr,
-            momentum,
-            nesterov,
-        )
+        self.weights, self.lr = weights, lr
+        self.momentum, self.nesterov = momentum, nesterov
         self.velocity = {name: np.zeros_like(w) for name, w in weights.items()}
 
     def step(self, gradients):
@@ -126,7 +122,9 @@ outputs, _ = forward(x_new)
 predictions = sigmoid(outputs)
 for features, prediction in zip(x_new, predictions, strict=True):
     print(
-        f"predict {fmt(features)} -> class {int(prediction[0] > 0.5)}  probability {fmt(prediction)}"
+        f"predict {fmt(features)} -> class {int(prediction[0] > 0.5)}",
+        f"probability {fmt(prediction)}",
+        sep="  ",
     )
 
 

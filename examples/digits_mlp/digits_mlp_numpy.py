@@ -39,7 +39,7 @@ def relu(z):
 
 
 def log_softmax(logits):
-    """The log of each row's softmax, from the row's largest logit down: no exp overflows."""
+    """Each row's log-softmax, from the row's largest logit down: no exp overflows."""
     shifted = logits - logits.max(axis=1, keepdims=True)
     return shifted - np.log(np.exp(shifted).sum(axis=1, keepdims=True))
 
@@ -76,7 +76,7 @@ def backward(x, saved, grad_outputs):
 
 
 def criterion(outputs, targets):
-    """Softmax cross-entropy of the logits, averaged over the samples, and its gradient."""
+    """Softmax cross-entropy of the logits, averaged over samples, and its gradient."""
     samples = np.arange(len(targets))
     log_probabilities = log_softmax(outputs)
     # The gradient for the logits: the softmax, less 1 at each sample's class.
@@ -86,8 +86,8 @@ def criterion(outputs, targets):
 
 
 class Adam:
-    """Adam as TensorFlow computes it: the bias corrections folded into the learning rate,
-    and eps added to sqrt(v) before them."""
+    """Adam as TensorFlow computes it: the bias corrections folded into the learning
+    rate, and eps added to sqrt(v) before them."""
 
     def __init__(self, weights, lr, beta1, beta2, eps):
         self.weights, self.lr, self.eps = weights, lr, eps

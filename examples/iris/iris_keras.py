@@ -109,7 +109,9 @@ predictions = keras.ops.convert_to_numpy(
 )
 for features, prediction in zip(x_new, predictions, strict=True):
     print(
-        f"predict {fmt(features)} -> class {prediction.argmax()}  probabilities {fmt(prediction)}"
+        f"predict {fmt(features)} -> class {prediction.argmax()}",
+        f"probabilities {fmt(prediction)}",
+        sep="  ",
     )
 
 # The trained weights, kernels as (inputs, outputs) in every target.

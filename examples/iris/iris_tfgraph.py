@@ -96,7 +96,9 @@ with tf.compat.v1.Session() as sess:
     predictions = sess.run(tf.nn.softmax(outputs), feed_dict={inputs: x_new})
     for features, prediction in zip(x_new, predictions, strict=True):
         print(
-            f"predict {fmt(features)} -> class {prediction.argmax()}  probabilities {fmt(prediction)}"
+            f"predict {fmt(features)} -> class {prediction.argmax()}",
+            f"probabilities {fmt(prediction)}",
+            sep="  ",
         )
 
     # The trained weights, kernels as (inputs, outputs) in every target.

@@ -37,9 +37,9 @@ def forward(x):
 
 
 def backward(x, saved, grad_outputs):
-    """Each weight's gradient from the outputs': the chain rule, one operation at a time.
+    """Each weight's gradient from the outputs': the chain rule, one step at a time.
 
-    A weight that NumPy broadcast over the rows (or columns) sums its gradient over them.
+    A weight NumPy broadcast over the rows (or columns) sums its gradient over them.
     """
     grad_w = (grad_outputs * x).sum(axis=0)
     grad_b = grad_outputs.sum(axis=0)

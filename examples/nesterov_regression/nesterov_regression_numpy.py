@@ -81,12 +81,8 @@ class SGD:
     """
 
     def __init__(self, weights, lr, momentum, nesterov):
-        self.weights, self.lr, self.momentum, self.nesterov = (
-            weights,
-            lr,
-            momentum,
-            nesterov,
-        )
+        self.weights, self.lr = weights, lr
+        self.momentum, self.nesterov = momentum, nesterov
         self.velocity = {name: np.zeros_like(w) for name, w in weights.items()}
 
     def step(self, gradients):

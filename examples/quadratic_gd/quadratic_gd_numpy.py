@@ -38,9 +38,9 @@ def forward(x):
 
 
 def backward(x, saved, grad_outputs):
-    """Each weight's gradient from the outputs': the chain rule, one operation at a time.
+    """Each weight's gradient from the outputs': the chain rule, one step at a time.
 
-    A weight that NumPy broadcast over the rows (or columns) sums its gradient over them.
+    A weight NumPy broadcast over the rows (or columns) sums its gradient over them.
     """
     (v1,) = saved
     grad_w = (grad_outputs * v1).sum(axis=0)

@@ -81,7 +81,7 @@ class Lowering:
     def lower(self, expr: s.Expr) -> tuple[ir.Expr, Shape]:
         """The IR of `expr` and its shape: () for a number, else (rows, columns) or (n,)."""
         if isinstance(expr, s.Number):
-            return ir.Const(value=number(self.report, expr, "a number")), ()
+            return ir.Const.model_construct(value=number(self.report, expr, "a number")), ()
         if isinstance(expr, s.Name):
             return self.name(expr)
         if isinstance(expr, s.Unary):
@@ -89,8 +89,8 @@ class Lowering:
             if expr.op == "+":
                 return operand, shape
             if isinstance(operand, ir.Const):  # `-1` reads as a number, not a negation
-                return ir.Const(value=-operand.value), ()
-            return ir.Neg(operand=operand), shape
+                return ir.Const.model_construct(value=-operand.value), ()
+            return ir.Neg.model_construct(operand=operand), shape
         if isinstance(expr, s.BinOp) and expr.op in v.COMPARISONS:
             return self.compare(expr)
         if isinstance(expr, s.BinOp):
@@ -100,7 +100,7 @@ class Lowering:
                 shape = self.matmul(left_shape, right_shape, expr)
             else:
                 shape = self.broadcast(left_shape, right_shape, expr)
-            return ir.BinOp(op=expr.op, left=left, right=right), shape
+            return ir.BinOp.model_construct(op=expr.op, left=left, right=right), shape
         if isinstance(expr, s.Array):
             literal = array(self.report, expr)
             return literal, literal.shape
@@ -169,7 +169,7 @@ class Lowering:
         if len(call.args) != 1 or call.kwargs:
             raise self.report.error(f"`{name}` takes one argument", call.span)
         arg, shape = self.lower(call.args[0])
-        return ir.Call(fn=name, arg=arg), shape
+        return ir.Call.model_construct(fn=name, arg=arg), shape
 
 
 class DataLowering(Lowering):
@@ -177,7 +177,7 @@ class DataLowering(Lowering):
 
     def name(self, node: s.Name) -> tuple[ir.Expr, Shape]:
         if node.id in self.scope.data:
-            return ir.Ref(name=node.id), self.scope.data[node.id][0].shape
+            return ir.Ref.model_construct(name=node.id), self.scope.data[node.id][0].shape
         help_text = did_you_mean(node.id, self.scope.data)
         if help_text is None and node.id in v.PARAMETERS:
             help_text = f"call it: `{node.id}(100)`"
@@ -193,7 +193,7 @@ class DataLowering(Lowering):
         left, left_shape = self.lower(expr.left)
         right, right_shape = self.lower(expr.right)
         shape = self.broadcast(left_shape, right_shape, expr)
-        return ir.Compare(op=expr.op, left=left, right=right), shape
+        return ir.Compare.model_construct(op=expr.op, left=left, right=right), shape
 
     def call(self, node: s.Call) -> tuple[ir.Expr, Shape]:
         name = node.func.text
@@ -237,7 +237,7 @@ class DataLowering(Lowering):
                 node.args[0].span,
                 "give it one column per class, or make two classes with a comparison: " "`(x > 0)`",
             )
-        return ir.Argmax(arg=arg, classes=shape[1]), (shape[0], 1)
+        return ir.Argmax.model_construct(arg=arg, classes=shape[1]), (shape[0], 1)
 
 
 def _call_text(node: s.Call) -> str:
@@ -273,9 +273,9 @@ class FormulaLowering(Lowering):
 
     def name(self, node: s.Name) -> tuple[ir.Expr, Shape]:
         if node.id == "x":
-            return ir.Ref(name="x"), self.x_shape
+            return ir.Ref.model_construct(name="x"), self.x_shape
         if node.id in self.scope.params:
-            return ir.Ref(name=node.id), self.scope.params[node.id][0].shape
+            return ir.Ref.model_construct(name=node.id), self.scope.params[node.id][0].shape
         if node.id in self.scope.data:
             raise self.report.error(
                 f"`{node.id}` is data; a formula computes from `x` and params",
@@ -317,7 +317,7 @@ def generator(report: Reporter, call: s.Call) -> tuple[ir.Expr, Shape]:
     params = tuple(number(report, a, f"an argument of `{name}`") for a in call.args[:n_params])
     if name == "linspace":
         num = whole(report, call.args[2], _COUNT)
-        return ir.Linspace(start=params[0], stop=params[1], num=num), (num, 1)
+        return ir.Linspace.model_construct(start=params[0], stop=params[1], num=num), (num, 1)
     sizes = [whole(report, a, _SIZE) for a in call.args[n_params:]]
     shape = (sizes[0], sizes[1] if len(sizes) == 2 else 1)
     elements = shape[0] * shape[1]
@@ -327,7 +327,7 @@ def generator(report: Reporter, call: s.Call) -> tuple[ir.Expr, Shape]:
         raise report.error("`uniform(low, high, ...)` needs low < high", call.span)
     if name == "normal" and params[1] < 0:
         raise report.error("the standard deviation cannot be negative", call.args[1].span)
-    return ir.Draw(fn=name, params=params, shape=shape), shape
+    return ir.Draw.model_construct(fn=name, params=params, shape=shape), shape
 
 
 def csv(report: Reporter, call: s.Call) -> tuple[ir.Expr, Shape]:
@@ -348,7 +348,7 @@ def csv(report: Reporter, call: s.Call) -> tuple[ir.Expr, Shape]:
             raise report.error(f"a name longer than {longest} characters", arg.span)
     if len(set(columns)) != len(columns):
         raise report.error("a column is listed twice", call.span)
-    return ir.Csv(path=path, columns=tuple(columns)), (None, len(columns))
+    return ir.Csv.model_construct(path=path, columns=tuple(columns)), (None, len(columns))
 
 
 def array(report: Reporter, expr: s.Array) -> ir.ArrayLiteral:
@@ -356,7 +356,9 @@ def array(report: Reporter, expr: s.Array) -> ir.ArrayLiteral:
     if not expr.items:
         raise report.error("an empty list has no values", expr.span)
     if not all(isinstance(item, s.Array) for item in expr.items):
-        return ir.ArrayLiteral(rows=tuple((x,) for x in _row(report, expr)), column=True)
+        return ir.ArrayLiteral.model_construct(
+            rows=tuple((x,) for x in _row(report, expr)), column=True
+        )
     rows = [_row(report, item) for item in expr.items]  # type: ignore[arg-type]
     width = len(rows[0])
     for row, item in zip(rows, expr.items, strict=True):
@@ -366,7 +368,7 @@ def array(report: Reporter, expr: s.Array) -> ir.ArrayLiteral:
                 item.span,
                 "every row needs the same number of values",
             )
-    return ir.ArrayLiteral(rows=tuple(rows))
+    return ir.ArrayLiteral.model_construct(rows=tuple(rows))
 
 
 def _row(report: Reporter, expr: s.Array) -> tuple[int | float, ...]:
@@ -398,7 +400,9 @@ def init(report: Reporter, expr: s.Expr, shape: tuple[int, ...], role: str) -> i
     if isinstance(expr, s.Array):
         return _array_init(report, expr, shape)
     if literal_number(expr) is not None:
-        return ir.Init(kind="constant", args=(number(report, expr, "the initial value"),))
+        return ir.Init.model_construct(
+            kind="constant", args=(number(report, expr, "the initial value"),)
+        )
     raise report.error(
         "unknown initializer", expr.span, f"{v.INITIALIZERS.choices()}, a number or a list"
     )
@@ -427,7 +431,7 @@ def _named_init(report: Reporter, expr: s.Name, shape: tuple[int, ...], role: st
             expr.span,
             "draw it with NumPy instead, for example `uniform(-1, 1)`",
         )
-    return ir.Init(kind=kind)
+    return ir.Init.model_construct(kind=kind)
 
 
 def _drawn_init(report: Reporter, expr: s.Call) -> ir.Init:
@@ -450,7 +454,7 @@ def _drawn_init(report: Reporter, expr: s.Call) -> ir.Init:
         raise report.error("`uniform(low, high)` needs low < high", expr.span)
     if kind == "normal" and args[1] < 0:
         raise report.error("the standard deviation cannot be negative", expr.args[1].span)
-    return ir.Init(kind=kind, args=args)
+    return ir.Init.model_construct(kind=kind, args=args)
 
 
 def _array_init(report: Reporter, expr: s.Array, shape: tuple[int, ...]) -> ir.Init:
@@ -466,4 +470,4 @@ def _array_init(report: Reporter, expr: s.Array, shape: tuple[int, ...]) -> ir.I
             f"this list has shape {shape_text(given)}, the weight has shape {shape_text(shape)}",
             expr.span,
         )
-    return ir.Init(kind="array", values=literal)
+    return ir.Init.model_construct(kind="array", values=literal)

@@ -78,7 +78,7 @@ def data_stmt(scope: Scope, stmt: s.DataStmt) -> None:
     if len(shape) != 2:
         raise report.error(f"data `{name}` has shape {shape_text(shape)}", stmt.value.span)
     known = {n: d for n, (d, _) in scope.data.items()}
-    data = ir.Data(name=name, expr=expr, shape=shape, labels=labels(expr, known))
+    data = ir.Data.model_construct(name=name, expr=expr, shape=shape, labels=labels(expr, known))
     scope.data[name] = (data, stmt)
     scope.failed.discard(name)
 
@@ -94,9 +94,12 @@ def _dataset(scope: Scope, stmt: s.DataStmt, names: list[str]) -> None:
             f'write `data x, y = dataset("{kind}")`',
         )
     for name, part in zip(names, ("features", "labels"), strict=True):
-        expr = ir.Dataset(name=kind, part=part)
+        expr = ir.Dataset.model_construct(name=kind, part=part)
         count = labels(expr, {})
-        scope.data[name] = (ir.Data(name=name, expr=expr, shape=expr.shape, labels=count), stmt)
+        scope.data[name] = (
+            ir.Data.model_construct(name=name, expr=expr, shape=expr.shape, labels=count),
+            stmt,
+        )
 
 
 def layer_stmt(scope: Scope, stmt: s.LayerStmt) -> None:
@@ -121,7 +124,7 @@ def layer_stmt(scope: Scope, stmt: s.LayerStmt) -> None:
         return
     fields |= _inits(scope, stmt, v.LAYERS[kind], (size_in, size_out))
     name = f"fc{len(scope.layers) + 1}"
-    layer = ir.Dense(name=name, units_in=size_in, units_out=size_out, **fields)
+    layer = ir.Dense.model_construct(name=name, units_in=size_in, units_out=size_out, **fields)
     scope.layers.append((layer, stmt))
 
 
@@ -147,7 +150,7 @@ def _inits(
 
     given = options(scope.report, stmt.options, word, init=read)
     return {
-        field: given.get(key) or ir.Init(kind=word.option(key).default)  # type: ignore[misc]
+        field: given.get(key) or ir.Init.model_construct(kind=word.option(key).default)  # type: ignore[misc]
         for key, (field, _) in _LAYER_WEIGHTS.items()
     }
 
@@ -165,10 +168,10 @@ def param_stmt(scope: Scope, stmt: s.ParamStmt) -> None:
         )
     shape = tuple(whole(report, n, _UNITS) for n in stmt.shape)
     if stmt.init is None:  # Keras's add_weight default for matrices; zeros for vectors
-        initial = ir.Init(kind="glorot_uniform" if len(shape) == 2 else "zeros")
+        initial = ir.Init.model_construct(kind="glorot_uniform" if len(shape) == 2 else "zeros")
     else:
         initial = init(report, stmt.init, shape, "param")
-    scope.params[name] = (ir.ParamDef(name=name, shape=shape, init=initial), stmt)
+    scope.params[name] = (ir.ParamDef.model_construct(name=name, shape=shape, init=initial), stmt)
 
 
 def _defined_once(scope: Scope, name: str, where: s.Word) -> None:
@@ -196,7 +199,7 @@ def network(scope: Scope) -> ir.Sequential | ir.Formula:
                 )
         if not scope.layers:
             raise Invalid()  # every layer had an error, already reported
-        sequential = ir.Sequential(layers=tuple(layer for layer, _ in scope.layers))
+        sequential = ir.Sequential.model_construct(layers=tuple(layer for layer, _ in scope.layers))
         default_data(scope, sequential.units_in, sequential.units_out)
         return sequential
     if isinstance(forward, s.ForwardStmt):
@@ -250,7 +253,7 @@ def formula(scope: Scope, forward: s.ForwardStmt) -> ir.Formula:
     for name, (_, stmt) in scope.params.items():
         if name not in refs(expr):
             report.warning(f"param `{name}` is not used in the formula", stmt.name.span)
-    return ir.Formula(
+    return ir.Formula.model_construct(
         params=tuple(p for p, _ in scope.params.values()),
         expr=expr,
         units_in=units_in,
@@ -270,7 +273,7 @@ def default_data(scope: Scope, units_in: int, units_out: int) -> None:
     """Check x and y against the model, filling in random ones the spec leaves out."""
     report = scope.report
     # Class indices are one column, whatever the number of classes.
-    labels_only = scope.fields.get("loss", ir.Loss()).kind in v.CLASSIFICATION_LOSSES
+    labels_only = scope.loss.kind in v.CLASSIFICATION_LOSSES
     units = {"x": units_in, "y": 1 if labels_only else units_out}
     for name, width in units.items():
         if name in scope.data:
@@ -292,7 +295,7 @@ def default_data(scope: Scope, units_in: int, units_out: int) -> None:
             "with data read from a file, give both `x` and `y`",
             stmt.value.span if stmt else None,
         )
-    loss = scope.fields.get("loss", ir.Loss())
+    loss = scope.loss
     if loss.kind in v.CLASSIFICATION_LOSSES and "y" not in scope.data:
         if "y" in scope.failed:
             raise Invalid()  # its statement's error is reported
@@ -307,8 +310,11 @@ def default_data(scope: Scope, units_in: int, units_out: int) -> None:
     samples = next((d.shape[0] for d, _ in given if d.shape[0]), v.DEFAULT_SAMPLES)
     for name, width in units.items():
         if name not in scope.data:
-            draw = ir.Draw(fn="randn", shape=(samples, width))
-            scope.data[name] = (ir.Data(name=name, expr=draw, shape=draw.shape, default=True), None)
+            draw = ir.Draw.model_construct(fn="randn", shape=(samples, width))
+            scope.data[name] = (
+                ir.Data.model_construct(name=name, expr=draw, shape=draw.shape, default=True),
+                None,
+            )
     (x, _), (y, y_stmt) = scope.data["x"], scope.data["y"]
     if None not in (x.shape[0], y.shape[0]) and x.shape[0] != y.shape[0] and y_stmt:
         report.error(

@@ -30,4 +30,9 @@ class Scope:
     @property
     def training(self) -> ir.Training:
         """How long the spec trains, as given or by default."""
-        return self.fields.get("training", ir.Training())
+        return self.fields.get("training") or ir.Training.model_construct()
+
+    @property
+    def loss(self) -> ir.Loss:
+        """The loss, as given or by default."""
+        return self.fields.get("loss") or ir.Loss.model_construct()

@@ -18,7 +18,7 @@ def loss_stmt(scope: Scope, stmt: s.LossStmt) -> None:
     kind = choice(scope.report, stmt.kind, v.LOSSES)
     word = v.LOSSES[kind]
     given = options(scope.report, stmt.options, word)
-    scope.fields["loss"] = ir.Loss(kind=kind, **(word.defaults() | given))
+    scope.fields["loss"] = ir.Loss.model_construct(kind=kind, **(word.defaults() | given))
 
 
 def optim_stmt(scope: Scope, stmt: s.OptimStmt) -> None:
@@ -28,7 +28,9 @@ def optim_stmt(scope: Scope, stmt: s.OptimStmt) -> None:
     word = v.OPTIMIZERS[kind]
     given = options(scope.report, stmt.options, word, what=f"`{kind}`")
     requirements(scope.report, stmt.options, word, given)
-    scope.fields["optimizer"] = ir.Optimizer(kind=kind, options=given)
+    scope.fields["optimizer"] = ir.Optimizer.model_construct(
+        kind=kind, options=word.defaults() | given
+    )
 
 
 def train_stmt(scope: Scope, stmt: s.TrainStmt) -> None:
@@ -49,10 +51,12 @@ def train_stmt(scope: Scope, stmt: s.TrainStmt) -> None:
         )
     batching = {"batch": given.get("batch"), "shuffle": given.get("shuffle", False)}
     if "steps" in given:
-        scope.fields["training"] = ir.Training(unit="step", count=given["steps"])
+        scope.fields["training"] = ir.Training.model_construct(unit="step", count=given["steps"])
     else:
         epochs = given.get("epochs", v.TRAIN_OPTIONS.option("epochs").default)
-        scope.fields["training"] = ir.Training(unit="epoch", count=epochs, **batching)
+        scope.fields["training"] = ir.Training.model_construct(
+            unit="epoch", count=epochs, **batching
+        )
 
 
 def _option(stmt: s.TrainStmt, key: str) -> s.Option:
@@ -79,7 +83,7 @@ def batches(scope: Scope) -> None:
 
 def classification(scope: Scope, network: Network) -> None:
     """A loss on logits: a linear last layer, and y holding as many classes as it gives."""
-    loss = scope.fields.get("loss", ir.Loss()).kind
+    loss = scope.loss.kind
     if loss not in v.CLASSIFICATION_LOSSES:
         return
     report = scope.report
@@ -162,7 +166,9 @@ def logging(scope: Scope, network: Network) -> ir.Logging:
         _check_format(scope, stmt, str(given["format"]), [*accuracy, *show])
     training = scope.training
     every = given.pop("every", max(1, training.count // 10))  # a tenth of the run
-    return ir.Logging(every=every, show=tuple(show), accuracy=bool(accuracy), **given)
+    return ir.Logging.model_construct(
+        every=every, show=tuple(show), accuracy=bool(accuracy), **given
+    )
 
 
 def _accuracy(scope: Scope, values: tuple[s.Expr, ...]) -> list[str]:
@@ -170,7 +176,7 @@ def _accuracy(scope: Scope, values: tuple[s.Expr, ...]) -> list[str]:
     shown = [v for v in values if isinstance(v, s.Name) and v.id == "accuracy"]
     if not shown:
         return []
-    loss = scope.fields.get("loss", ir.Loss()).kind
+    loss = scope.loss.kind
     if loss not in v.CLASSIFICATION_LOSSES:
         raise scope.report.error(
             f"`accuracy` is for classification, and the loss is `{loss}`",
@@ -200,7 +206,7 @@ def _shown(scope: Scope, network: Network, values: tuple[s.Expr, ...]) -> list[s
         elif value.id in ("loss", "accuracy"):
             continue
         elif value.id not in weights:
-            classifies = scope.fields.get("loss", ir.Loss()).kind in v.CLASSIFICATION_LOSSES
+            classifies = scope.loss.kind in v.CLASSIFICATION_LOSSES
             choices = ["loss", *(["accuracy"] if classifies else []), *weights]
             report.error(
                 f"`show` names `{value.id}`, which is not a weight of the model",
@@ -244,7 +250,9 @@ def prediction(scope: Scope, network: Network) -> ir.Prediction | None:
         )
     literal = array(scope.report, value)
     if literal.column and width != 1 and len(literal.rows) == width:
-        literal = ir.ArrayLiteral(rows=(tuple(r[0] for r in literal.rows),))  # one sample
+        literal = ir.ArrayLiteral.model_construct(
+            rows=(tuple(r[0] for r in literal.rows),)
+        )  # one sample
     columns = len(literal.rows[0])
     if columns != width:
         raise scope.report.error(
@@ -252,4 +260,4 @@ def prediction(scope: Scope, network: Network) -> ir.Prediction | None:
             f"these have {columns}",
             value.span,
         )
-    return ir.Prediction(inputs=literal)
+    return ir.Prediction.model_construct(inputs=literal)

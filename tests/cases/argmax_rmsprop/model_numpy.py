@@ -42,7 +42,7 @@ def relu(z):
 
 
 def log_softmax(logits):
-    """The log of each row's softmax, from the row's largest logit down: no exp overflows."""
+    """Each row's log-softmax, from the row's largest logit down: no exp overflows."""
     shifted = logits - logits.max(axis=1, keepdims=True)
     return shifted - np.log(np.exp(shifted).sum(axis=1, keepdims=True))
 
@@ -79,7 +79,7 @@ def backward(x, saved, grad_outputs):
 
 
 def criterion(outputs, targets):
-    """Softmax cross-entropy of the logits, averaged over the samples, and its gradient."""
+    """Softmax cross-entropy of the logits, averaged over samples, and its gradient."""
     samples = np.arange(len(targets))
     log_probabilities = log_softmax(outputs)
     # The gradient for the logits: the softmax, less 1 at each sample's class.
@@ -138,7 +138,9 @@ outputs, _ = forward(x_new)
 predictions = np.exp(log_softmax(outputs))
 for features, prediction in zip(x_new, predictions, strict=True):
     print(
-        f"predict {fmt(features)} -> class {prediction.argmax()}  probabilities {fmt(prediction)}"
+        f"predict {fmt(features)} -> class {prediction.argmax()}",
+        f"probabilities {fmt(prediction)}",
+        sep="  ",
     )
 
 

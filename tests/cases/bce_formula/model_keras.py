@@ -92,7 +92,9 @@ predictions = keras.ops.convert_to_numpy(
 )
 for features, prediction in zip(x_new, predictions, strict=True):
     print(
-        f"predict {fmt(features)} -> class {int(prediction[0] > 0.5)}  probability {fmt(prediction)}"
+        f"predict {fmt(features)} -> class {int(prediction[0] > 0.5)}",
+        f"probability {fmt(prediction)}",
+        sep="  ",
     )
 
 # The trained weights.

@@ -26,7 +26,7 @@ init = {
 
 
 def sigmoid(z):
-    """1 / (1 + exp(-z)), computed as exp(-log(1 + exp(-z))) so that no exp overflows."""
+    """1 / (1 + exp(-z)), computed as exp(-log(1 + exp(-z))): no exp overflows."""
     return np.exp(-np.logaddexp(0, -z))
 
 
@@ -44,9 +44,9 @@ def forward(x):
 
 
 def backward(x, saved, grad_outputs):
-    """Each weight's gradient from the outputs': the chain rule, one operation at a time.
+    """Each weight's gradient from the outputs': the chain rule, one step at a time.
 
-    A weight that NumPy broadcast over the rows (or columns) sums its gradient over them.
+    A weight NumPy broadcast over the rows (or columns) sums its gradient over them.
     """
     grad_w = x.T @ grad_outputs
     grad_b = grad_outputs.sum(axis=0)
@@ -58,7 +58,7 @@ def backward(x, saved, grad_outputs):
 
 def criterion(outputs, targets):
     """Binary cross-entropy of the logits, averaged, and its gradient for them."""
-    # log(1 + exp(z)) - z * y, written as max(z, 0) - z * y + log(1 + exp(-|z|)): no overflow.
+    # log(1 + exp(z)) - z * y as max(z, 0) - z * y + log(1 + exp(-|z|)): no overflow.
     losses = (
         np.maximum(outputs, 0) - outputs * targets + np.log1p(np.exp(-np.abs(outputs)))
     )
@@ -88,7 +88,9 @@ outputs, _ = forward(x_new)
 predictions = sigmoid(outputs)
 for features, prediction in zip(x_new, predictions, strict=True):
     print(
-        f"predict {fmt(features)} -> class {int(prediction[0] > 0.5)}  probability {fmt(prediction)}"
+        f"predict {fmt(features)} -> class {int(prediction[0] > 0.5)}",
+        f"probability {fmt(prediction)}",
+        sep="  ",
     )
 
 

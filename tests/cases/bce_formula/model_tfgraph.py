@@ -79,7 +79,9 @@ with tf.compat.v1.Session() as sess:
     predictions = sess.run(tf.sigmoid(outputs), feed_dict={inputs: x_new})
     for features, prediction in zip(x_new, predictions, strict=True):
         print(
-            f"predict {fmt(features)} -> class {int(prediction[0] > 0.5)}  probability {fmt(prediction)}"
+            f"predict {fmt(features)} -> class {int(prediction[0] > 0.5)}",
+            f"probability {fmt(prediction)}",
+            sep="  ",
         )
 
     # The trained weights.

@@ -63,7 +63,9 @@ with torch.no_grad():
     predictions = torch.sigmoid(forward(torch.from_numpy(x_new))).numpy()
 for features, prediction in zip(x_new, predictions, strict=True):
     print(
-        f"predict {fmt(features)} -> class {int(prediction[0] > 0.5)}  probability {fmt(prediction)}"
+        f"predict {fmt(features)} -> class {int(prediction[0] > 0.5)}",
+        f"probability {fmt(prediction)}",
+        sep="  ",
     )
 
 

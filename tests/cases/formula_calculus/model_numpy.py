@@ -53,9 +53,9 @@ def forward(x):
 
 
 def backward(x, saved, grad_outputs):
-    """Each weight's gradient from the outputs': the chain rule, one operation at a time.
+    """Each weight's gradient from the outputs': the chain rule, one step at a time.
 
-    A weight that NumPy broadcast over the rows (or columns) sums its gradient over them.
+    A weight NumPy broadcast over the rows (or columns) sums its gradient over them.
     """
     v1, v4, v10, v11 = saved
     grad_v12 = (-grad_outputs).sum(axis=0)
@@ -83,8 +83,8 @@ def criterion(outputs, targets):
 
 
 class Adam:
-    """Adam as TensorFlow computes it: the bias corrections folded into the learning rate,
-    and eps added to sqrt(v) before them."""
+    """Adam as TensorFlow computes it: the bias corrections folded into the learning
+    rate, and eps added to sqrt(v) before them."""
 
     def __init__(self, weights, lr, beta1, beta2, eps):
         self.weights, self.lr, self.eps = weights, lr, eps

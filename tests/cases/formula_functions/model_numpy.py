@@ -30,7 +30,7 @@ init = {
 
 
 def sigmoid(z):
-    """1 / (1 + exp(-z)), computed as exp(-log(1 + exp(-z))) so that no exp overflows."""
+    """1 / (1 + exp(-z)), computed as exp(-log(1 + exp(-z))): no exp overflows."""
     return np.exp(-np.logaddexp(0, -z))
 
 
@@ -55,9 +55,9 @@ def forward(x):
 
 
 def backward(x, saved, grad_outputs):
-    """Each weight's gradient from the outputs': the chain rule, one operation at a time.
+    """Each weight's gradient from the outputs': the chain rule, one step at a time.
 
-    A weight that NumPy broadcast over the rows (or columns) sums its gradient over them.
+    A weight NumPy broadcast over the rows (or columns) sums its gradient over them.
     """
     v2, v4 = saved
     grad_v8 = (-grad_outputs).sum(axis=0)

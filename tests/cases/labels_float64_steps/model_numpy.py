@@ -35,12 +35,12 @@ init = {
 
 
 def sigmoid(z):
-    """1 / (1 + exp(-z)), computed as exp(-log(1 + exp(-z))) so that no exp overflows."""
+    """1 / (1 + exp(-z)), computed as exp(-log(1 + exp(-z))): no exp overflows."""
     return np.exp(-np.logaddexp(0, -z))
 
 
 def log_softmax(logits):
-    """The log of each row's softmax, from the row's largest logit down: no exp overflows."""
+    """Each row's log-softmax, from the row's largest logit down: no exp overflows."""
     shifted = logits - logits.max(axis=1, keepdims=True)
     return shifted - np.log(np.exp(shifted).sum(axis=1, keepdims=True))
 
@@ -77,7 +77,7 @@ def backward(x, saved, grad_outputs):
 
 
 def criterion(outputs, targets):
-    """Softmax cross-entropy of the logits, summed over the samples, and its gradient."""
+    """Softmax cross-entropy of the logits, summed over samples, and its gradient."""
     samples = np.arange(len(targets))
     log_probabilities = log_softmax(outputs)
     # The gradient for the logits: the softmax, less 1 at each sample's class.
@@ -95,12 +95,8 @@ class SGD:
     """
 
     def __init__(self, weights, lr, momentum, nesterov):
-        self.weights, self.lr, self.momentum, self.nesterov = (
-            weights,
-            lr,
-            momentum,
-            nesterov,
-        )
+        self.weights, self.lr = weights, lr
+        self.momentum, self.nesterov = momentum, nesterov
         self.velocity = {name: np.zeros_like(w) for name, w in weights.items()}
 
     def step(self, gradients):
@@ -134,7 +130,9 @@ outputs, _ = forward(x_new)
 predictions = np.exp(log_softmax(outputs))
 for features, prediction in zip(x_new, predictions, strict=True):
     print(
-        f"predict {fmt(features)} -> class {prediction.argmax()}  probabilities {fmt(prediction)}"
+        f"predict {fmt(features)} -> class {prediction.argmax()}",
+        f"probabilities {fmt(prediction)}",
+        sep="  ",
     )
 
 

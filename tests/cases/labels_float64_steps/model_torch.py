@@ -78,7 +78,9 @@ with torch.no_grad():
     predictions = torch.softmax(model(torch.from_numpy(x_new)), dim=1).numpy()
 for features, prediction in zip(x_new, predictions, strict=True):
     print(
-        f"predict {fmt(features)} -> class {prediction.argmax()}  probabilities {fmt(prediction)}"
+        f"predict {fmt(features)} -> class {prediction.argmax()}",
+        f"probabilities {fmt(prediction)}",
+        sep="  ",
     )
 
 

@@ -76,8 +76,8 @@ def criterion(outputs, targets):
 
 
 class Adam:
-    """Adam as TensorFlow computes it: the bias corrections folded into the learning rate,
-    and eps added to sqrt(v) before them."""
+    """Adam as TensorFlow computes it: the bias corrections folded into the learning
+    rate, and eps added to sqrt(v) before them."""
 
     def __init__(self, weights, lr, beta1, beta2, eps):
         self.weights, self.lr, self.eps = weights, lr, eps

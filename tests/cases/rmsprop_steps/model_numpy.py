@@ -33,7 +33,7 @@ init = {
 
 
 def sigmoid(z):
-    """1 / (1 + exp(-z)), computed as exp(-log(1 + exp(-z))) so that no exp overflows."""
+    """1 / (1 + exp(-z)), computed as exp(-log(1 + exp(-z))): no exp overflows."""
     return np.exp(-np.logaddexp(0, -z))
 
 
