@@ -203,12 +203,12 @@ class _ToSyntax(Transformer):
         return s.String(_unquote(str(token)), _span(token))
 
     def call(self, meta: Any, func: Token, *args: Any) -> s.Call:
-        positional = tuple(a for a in args if not isinstance(a, tuple))
-        keywords = tuple(a for a in args if isinstance(a, tuple))
+        positional = tuple(a for a in args if not isinstance(a, s.Kwarg))
+        keywords = tuple(a for a in args if isinstance(a, s.Kwarg))
         return s.Call(_word(func), positional, keywords, _span(meta))
 
-    def kwarg(self, meta: Any, key: Token, value: s.Expr) -> tuple[s.Word, s.Expr]:
-        return (_word(key), value)
+    def kwarg(self, meta: Any, key: Token, value: s.Expr) -> s.Kwarg:
+        return s.Kwarg(_word(key), value)
 
     def array(self, meta: Any, *items: s.Expr) -> s.Array:
         return s.Array(items, _span(meta))

@@ -1,14 +1,19 @@
-"""The syntax tree: what the spec says, with where it says it. Nothing is checked here."""
+"""The syntax tree: what the spec says, with where it says it. Nothing is checked here.
+
+Nodes are named tuples, not dataclasses: every build defines these classes anew, and a
+frozen dataclass takes ten times as long to define (a tenth of a cold build for the tree).
+Like any tuples, two nodes of different kinds with equal fields compare equal; no code
+compares nodes, and the tests compare their `repr`s, which name the kinds.
+"""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from .diagnostics import Span
 
 
-@dataclass(frozen=True)
-class Word:
+class Word(NamedTuple):
     """A name as written: a keyword argument, a layer kind, a data name, ..."""
 
     text: str
@@ -18,49 +23,49 @@ class Word:
 # Expressions -------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class Number:
+class Number(NamedTuple):
     value: int | float
     text: str
     span: Span
 
 
-@dataclass(frozen=True)
-class Name:
+class Name(NamedTuple):
     id: str
     span: Span
 
 
-@dataclass(frozen=True)
-class String:
+class String(NamedTuple):
     value: str
     span: Span
 
 
-@dataclass(frozen=True)
-class Call:
+class Call(NamedTuple):
     func: Word
     args: tuple[Expr, ...]
-    kwargs: tuple[tuple[Word, Expr], ...]
+    kwargs: tuple[Kwarg, ...]
     span: Span
 
 
-@dataclass(frozen=True)
-class Array:
+class Kwarg(NamedTuple):
+    """`name=value` among a call's arguments."""
+
+    key: Word
+    value: Expr
+
+
+class Array(NamedTuple):
     items: tuple[Expr, ...]
     span: Span
 
 
-@dataclass(frozen=True)
-class BinOp:
+class BinOp(NamedTuple):
     op: str
     left: Expr
     right: Expr
     span: Span
 
 
-@dataclass(frozen=True)
-class Unary:
+class Unary(NamedTuple):
     op: str
     operand: Expr
     span: Span
@@ -69,11 +74,10 @@ class Unary:
 Expr = Number | Name | String | Call | Array | BinOp | Unary
 
 
-# Statements --------------------------------------------------------------------------
+# Statements: each starts with its keyword and its whole span -------------------------
 
 
-@dataclass(frozen=True)
-class Option:
+class Option(NamedTuple):
     """`key=value` or `key=a,b,c` after a statement's head."""
 
     key: Word
@@ -81,33 +85,29 @@ class Option:
     span: Span
 
 
-@dataclass(frozen=True)
-class Statement:
-    """Fields every statement has: its keyword and its whole span."""
-
+class ModelStmt(NamedTuple):
     keyword: Word
     span: Span
-
-
-@dataclass(frozen=True)
-class ModelStmt(Statement):
     name: Word
 
 
-@dataclass(frozen=True)
-class SeedStmt(Statement):
+class SeedStmt(NamedTuple):
+    keyword: Word
+    span: Span
     value: Expr
 
 
-@dataclass(frozen=True)
-class DtypeStmt(Statement):
+class DtypeStmt(NamedTuple):
+    keyword: Word
+    span: Span
     name: Word
 
 
-@dataclass(frozen=True)
-class DataStmt(Statement):
+class DataStmt(NamedTuple):
     """`data x = ...`, or `data x, y = dataset("iris")`: one name per table the value gives."""
 
+    keyword: Word
+    span: Span
     names: tuple[Word, ...]
     value: Expr
 
@@ -116,8 +116,9 @@ class DataStmt(Statement):
         return self.names[0]
 
 
-@dataclass(frozen=True)
-class LayerStmt(Statement):
+class LayerStmt(NamedTuple):
+    keyword: Word
+    span: Span
     kind: Word
     size_in: Number
     size_out: Number
@@ -125,46 +126,68 @@ class LayerStmt(Statement):
     options: tuple[Option, ...]
 
 
-@dataclass(frozen=True)
-class ParamStmt(Statement):
+class ParamStmt(NamedTuple):
+    keyword: Word
+    span: Span
     name: Word
     shape: tuple[Number, ...]
     init: Expr | None
 
 
-@dataclass(frozen=True)
-class ForwardStmt(Statement):
+class ForwardStmt(NamedTuple):
+    keyword: Word
+    span: Span
     name: Word
     value: Expr
 
 
-@dataclass(frozen=True)
-class LossStmt(Statement):
+class LossStmt(NamedTuple):
+    keyword: Word
+    span: Span
     kind: Word
     options: tuple[Option, ...]
 
 
-@dataclass(frozen=True)
-class OptimStmt(Statement):
+class OptimStmt(NamedTuple):
+    keyword: Word
+    span: Span
     kind: Word
     options: tuple[Option, ...]
 
 
-@dataclass(frozen=True)
-class TrainStmt(Statement):
+class TrainStmt(NamedTuple):
+    keyword: Word
+    span: Span
     options: tuple[Option, ...]
 
 
-@dataclass(frozen=True)
-class LogStmt(Statement):
+class LogStmt(NamedTuple):
+    keyword: Word
+    span: Span
     options: tuple[Option, ...]
 
 
-@dataclass(frozen=True)
-class PredictStmt(Statement):
+class PredictStmt(NamedTuple):
+    keyword: Word
+    span: Span
     value: Expr
 
 
-@dataclass(frozen=True)
-class Program:
+Statement = (
+    ModelStmt
+    | SeedStmt
+    | DtypeStmt
+    | DataStmt
+    | LayerStmt
+    | ParamStmt
+    | ForwardStmt
+    | LossStmt
+    | OptimStmt
+    | TrainStmt
+    | LogStmt
+    | PredictStmt
+)
+
+
+class Program(NamedTuple):
     statements: tuple[Statement, ...]

@@ -18,7 +18,7 @@ from support import REGEN, TARGETS, Case, build_cases, case_targets, error_cases
 from specc.backends import backend
 from specc.compiler import analyze
 from specc.diagnostics import Source
-from specc.format import black_format, format_python
+from specc.format import LINE_LENGTH, black_format, format_python, width
 from specc.lower import lower
 from specc.render import render
 
@@ -51,6 +51,16 @@ def test_build_matches_golden(case: Case, tmp_path: Path) -> None:
         produced = (tmp_path / name).read_text(encoding="utf-8")
         expected = case.expected(target).read_text(encoding="utf-8")
         assert produced == expected, _diff(expected, produced, name)
+
+
+@pytest.mark.parametrize("case", build_cases(), ids=lambda c: c.name)
+def test_every_line_fits_88_columns(case: Case) -> None:
+    """What black cannot break (a docstring, a comment, a string) is written to fit: a reader
+    never scrolls, and a script whose lines all fit is built without importing black."""
+    for target in case_targets(case):
+        path = case.expected(target)
+        for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
+            assert width(line) <= LINE_LENGTH, f"{path.name}:{number} is {width(line)} wide"
 
 
 @pytest.mark.parametrize("case", build_cases(), ids=lambda c: c.name)

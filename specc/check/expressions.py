@@ -305,7 +305,7 @@ def generator(report: Reporter, call: s.Call) -> tuple[ir.Expr, Shape]:
     """A draw (`randn(100, 1)`, `uniform(-1, 1, 100)`) or `linspace(0, 1, 50)`."""
     name = call.func.text
     if call.kwargs:
-        raise report.error(f"`{name}` takes no named arguments", call.kwargs[0][0].span)
+        raise report.error(f"`{name}` takes no named arguments", call.kwargs[0].key.span)
     n_params = v.PARAMETERS[name]
     n_sizes = len(call.args) - n_params
     if (name == "linspace" and n_sizes != 0) or (name != "linspace" and n_sizes not in (1, 2)):
