@@ -57,6 +57,10 @@ PRETEND_MISSING = "SPECC_PRETEND_MISSING"
 # A script running longer than this is killed and reported as failed.
 TIMEOUT = 900.0
 
+# What a framework imports on its first use rather than when it is imported, which a warm
+# interpreter imports too: torch's first optimizer imports torch._dynamo (1.3 s here).
+FIRST_USE_IMPORTS = {"torch": ("torch._dynamo",)}
+
 
 def requirements(run: str, spec: ir.Spec | None = None) -> dict[str, str]:
     """The top-level modules a run imports, each with the pip extra that installs it."""
@@ -154,6 +158,28 @@ def environment(extra: Mapping[str, str]) -> dict[str, str]:
     script computes or prints, with the run's own added."""
     clean = {k: v for k, v in os.environ.items() if not k.startswith(("TF_", "KERAS_"))}
     return clean | dict(extra)
+
+
+def thread_limits(workers: int) -> dict[str, str]:
+    """Settings that give each of `workers` runs at once its share of the cores.
+
+    Each framework sizes its thread pools to the whole machine, and its threads spin while
+    they wait for each other: two scripts at once on two cores, each with two threads per
+    pool, ran a Keras-on-torch script ten times slower than alone. A setting the caller made
+    (OMP_NUM_THREADS, XLA_FLAGS) is kept; TF_ settings are the runner's own (`environment`).
+    """
+    cores = os.cpu_count() or 1
+    share = max(1, cores // max(1, workers))
+    if share >= cores:
+        return {}
+    limits = {
+        "OMP_NUM_THREADS": str(share),  # torch, and NumPy's BLAS
+        "TF_NUM_INTRAOP_THREADS": str(share),
+        "TF_NUM_INTEROP_THREADS": str(share),
+    }
+    if share == 1:  # XLA on the CPU (JAX) has a switch for one thread, not a count
+        limits["XLA_FLAGS"] = "--xla_cpu_multi_thread_eigen=false intra_op_parallelism_threads=1"
+    return {k: v for k, v in limits.items() if k.startswith("TF_") or k not in os.environ}
 
 
 class _Processes:
@@ -315,11 +341,15 @@ def run_all(
     warm: bool = False,
 ) -> dict[K, Execution]:
     """Run every job in a fresh interpreter, `workers` at a time (default: one per core), in
-    the order given; `on_event(key, "started" | "finished", execution)` follows them.
+    the order given, each with its share of the cores (`thread_limits`);
+    `on_event(key, "started" | "finished", execution)` follows them.
 
     `warm`: jobs with the same environment share one warm interpreter that imports their
     frameworks once, and each runs in a fork of it (for many scripts per framework, as the
     tests run them). A group whose imports fail there runs cold, as without `warm`."""
+    workers = workers or os.cpu_count() or 2
+    if limits := thread_limits(min(workers, len(jobs))):
+        jobs = [(key, Job(job.script, limits | dict(job.env))) for key, job in jobs]
     processes = _Processes()
     report = on_event or (lambda key, event, execution: None)
     warmth = _Warmth(jobs) if warm else None
@@ -335,7 +365,7 @@ def run_all(
         return execution
 
     ordered = _interleaved(jobs) if warm else list(jobs)
-    pool = ThreadPoolExecutor(max_workers=workers or os.cpu_count() or 2)
+    pool = ThreadPoolExecutor(max_workers=workers)
     futures: dict[Future[Execution], K] = {}
     try:
         futures = {pool.submit(one, key, job): key for key, job in ordered}
@@ -353,6 +383,17 @@ def run_all(
         warmth.stop()
     results = {key: future.result() for future, key in futures.items()}
     return {key: results[key] for key, _ in jobs}
+
+
+def _first_use_imports(imports: str) -> list[str]:
+    """The modules that the frameworks `imports` names import on their first use."""
+    top = set()
+    for node in ast.walk(ast.parse(imports)):
+        if isinstance(node, ast.Import):
+            top |= {alias.name.split(".")[0] for alias in node.names}
+        elif isinstance(node, ast.ImportFrom) and node.module:
+            top.add(node.module.split(".")[0])
+    return [module for name in sorted(top) for module in FIRST_USE_IMPORTS.get(name, ())]
 
 
 def _group(job: Job) -> tuple[tuple[str, str], ...]:
@@ -402,7 +443,9 @@ class _Warmth:
             if group not in self._zygotes:
                 directory = self._scratch / str(list(self._imports).index(group))
                 directory.mkdir()
-                code = "\n".join((*group[1], *self._imports[group])) + "\n"
+                imports = list(self._imports[group])
+                imports += [f"import {m}" for m in _first_use_imports("\n".join(imports))]
+                code = "\n".join((*group[1], *imports)) + "\n"
                 zygote = _Zygote(job.env, code, directory)
                 self._zygotes[group] = zygote if zygote.ready else None
                 if not zygote.ready:

@@ -347,11 +347,31 @@ def test_run_all_runs_fresh_interpreters_and_reports_each_event(
         ("b", Job(script, {"EXIT": "3"})),
     ]
     results = runner.run_all(jobs, lambda key, event, _: events.append((key, event)))
+    # The caller's TF_SOMETHING is gone; the runner's own thread settings are there.
+    threads = sorted(k for k in runner.thread_limits(min(2, os.cpu_count() or 1)) if "TF_" in k)
     assert list(results) == ["a", "b"]
-    assert results["a"].stdout == "True\n['KERAS_BACKEND']\n" and results["a"].returncode == 0
-    assert results["b"].stdout == "True\n[]\n" and results["b"].returncode == 3
+    a, b = sorted(["KERAS_BACKEND", *threads]), threads
+    assert results["a"].stdout == f"True\n{a}\n" and results["a"].returncode == 0
+    assert results["b"].stdout == f"True\n{b}\n" and results["b"].returncode == 3
     for key in "ab":
         assert events.index((key, "started")) < events.index((key, "finished"))
+
+
+def test_runs_at_once_share_the_cores(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Each of several runs at once gets its share of the cores: frameworks' thread pools
+    spin when they are more than the cores. A setting the caller made is theirs."""
+    monkeypatch.setattr(os, "cpu_count", lambda: 8)
+    monkeypatch.delenv("OMP_NUM_THREADS", raising=False)
+    monkeypatch.delenv("XLA_FLAGS", raising=False)
+    assert runner.thread_limits(1) == {}
+    assert runner.thread_limits(4) == dict.fromkeys(
+        ["OMP_NUM_THREADS", "TF_NUM_INTRAOP_THREADS", "TF_NUM_INTEROP_THREADS"], "2"
+    )
+    assert runner.thread_limits(8)["XLA_FLAGS"].startswith("--xla_cpu_multi_thread_eigen=false")
+    assert runner.thread_limits(16)["OMP_NUM_THREADS"] == "1"
+    monkeypatch.setenv("OMP_NUM_THREADS", "3")
+    assert "OMP_NUM_THREADS" not in runner.thread_limits(8)
+    assert runner.thread_limits(8)["TF_NUM_INTRAOP_THREADS"] == "1"
 
 
 def test_keras_runs_start_first() -> None:

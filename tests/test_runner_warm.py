@@ -8,7 +8,7 @@ from pathlib import Path
 
 from support import EXAMPLES
 
-from specc.runner import Job, prologue, run_all
+from specc.runner import Job, _first_use_imports, prologue, run_all
 
 
 def test_warm_runs_print_what_cold_runs_print(tmp_path: Path) -> None:
@@ -49,3 +49,11 @@ def test_one_script_in_two_environments_runs_in_each(tmp_path: Path) -> None:
     jobs = [(run, Job(script, {"SPECC_RUN": run})) for run in ("first", "second", "third")]
     warm = run_all(jobs, warm=True)
     assert {run: warm[run].stdout for run, _ in jobs} == {run: f"{run}\n" for run, _ in jobs}
+
+
+def test_a_warm_interpreter_also_imports_what_torch_imports_on_first_use() -> None:
+    """torch's first optimizer imports torch._dynamo: every torch script would pay for it in
+    its fork. The names come from the scripts' own imports, however spelled."""
+    torch_imports = "import numpy as np\nimport torch\nfrom torch import nn\n"
+    assert _first_use_imports(torch_imports) == ["torch._dynamo"]
+    assert _first_use_imports("import os\nimport keras\nimport numpy as np\n") == []
