@@ -1,7 +1,7 @@
 """The syntax tree: what the spec says, with where it says it. Nothing is checked here.
 
 Nodes are named tuples, not dataclasses: every build defines these classes anew, and a
-frozen dataclass takes ten times as long to define (a tenth of a cold build for the tree).
+frozen dataclass takes ten times as long to define (6% of a cold build, for the tree).
 Like any tuples, two nodes of different kinds with equal fields compare equal; no code
 compares nodes, and the tests compare their `repr`s, which name the kinds.
 """
