@@ -9,6 +9,7 @@ from __future__ import annotations
 import math
 import re
 import string
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 
 import numpy as np
@@ -78,6 +79,7 @@ LOSS_FLOOR = 1e-2
 
 _LOG = re.compile(r"^(epoch +\d+/\d+|step +\d+)  loss (\S+)((?:  \S+ [^ ]+(?: [^ ]+)*)*)$")
 _PREDICT = re.compile(r"^predict (.+) -> (.+)$")
+_TRAINED = re.compile(r"^trained  loss (\S+)(?:  accuracy (\S+))?$")
 _NUMBER = re.compile(r"[-+]?(?:\d+\.\d*|\.\d+|\d+)(?:[eE][-+]?\d+)?|[-+]?(?:nan|inf)")
 
 
@@ -90,6 +92,7 @@ class Run:
     predictions: list[tuple[np.ndarray, np.ndarray]] = field(default_factory=list)
     params: dict[str, np.ndarray] = field(default_factory=dict)
     text: list[str] = field(default_factory=list)  # lines in a spec's own `format`
+    trained: dict[str, float] = field(default_factory=dict)  # the trained model's loss, ...
 
 
 def parse_output(stdout: str) -> Run:
@@ -102,6 +105,10 @@ def parse_output(stdout: str) -> Run:
             for part in filter(None, match[3].split("  ")):
                 name, _, values = part.partition(" ")
                 run.shown[(when, name)] = _floats(values)
+        elif match := _TRAINED.match(line):
+            run.trained["loss"] = float(match[1])
+            if match[2] is not None:
+                run.trained["accuracy"] = float(match[2])
         elif match := _PREDICT.match(line):
             run.predictions.append((_floats(match[1]), _prediction(match[2])))
         elif re.fullmatch(r"[A-Za-z_][\w.]* [-+0-9.eEinfa ]+", line):
@@ -171,6 +178,12 @@ def disagreements(
                 f"(tolerance {tol.loss:g}): {reference} {a!r}, {other} {b!r}"
             )
     problems += _arrays("logged", ref.shown, run.shown, reference, other, tol)
+    if ref.trained.keys() != run.trained.keys():
+        problems.append(f"{other} printed the trained model's {sorted(run.trained)}")
+    for name, a in ref.trained.items():
+        b = run.trained.get(name, a)
+        if _loss_gap(a, b, 0.0, tol) > 1:
+            problems.append(f"the trained model's {name}: {reference} {a!r}, {other} {b!r}")
     if len(ref.predictions) != len(run.predictions):
         problems.append(
             f"{other} printed {len(run.predictions)} predictions, "
@@ -357,3 +370,238 @@ def first_divergence(ref: Run, run: Run, spec: ir.Spec, tol: Tolerance) -> str |
 
 def _at(run: Run, when: str, names: list[str]) -> dict[str, np.ndarray]:
     return {name: run.shown[(when, name)] for name in names if (when, name) in run.shown}
+
+
+# The verdict for float32: each run against the exact answer, within the band that float32
+# arithmetic that is right can wander from it (`specc/_mca.py` computes both).
+#
+# The exact answer is the NumPy reference run on the same float32 experiment (its data,
+# initial weights and hyper-parameters), every operation carried out in float64. The band is
+# measured on the spec itself: MEMBERS runs of the same float32 computation whose every
+# rounding differs (sums in a random order, each elementwise result rounded to a neighbouring
+# float32 at random). At every value a report prints, the members' root-mean-square distance
+# to the exact answer is that value's spread, never below one float32 ulp of the value; a run
+# agrees when each of its values is within MULTIPLE spreads of the exact answer.
+
+MEMBERS = 8
+MULTIPLE = 10.0
+
+# A target whose runs differ from the reference in a way no setting closes, by more than
+# rounding moves the reference, is held to a band WIDER times as wide, and `specc build`
+# warns at the statement (`Backend.band_gap`): Keras's and TF1's Adam compute its bias
+# corrections in float32 (measured: up to 20 spreads, in the loss, in the first ten steps).
+WIDER = 4.0
+
+
+def band_gap(target: str, spec: ir.Spec) -> str | None:
+    """Why a target's float32 runs are held to a band WIDER times as wide, or None."""
+    from .backends import backend
+
+    return backend(target).band_gap(spec)
+
+
+def multiple(target: str, spec: ir.Spec) -> float:
+    """How many spreads from the exact answer a target's runs may be."""
+    return MULTIPLE * (WIDER if band_gap(target, spec) else 1.0)
+
+
+Key = tuple[str, str]  # (what, when): ("loss", "epoch 10/100"), ("fc1.kernel", "trained")
+TRAINED = "after training"
+TRAINED_MODEL = "the trained model"  # its loss on the training data, printed after training
+
+
+def quantities(run: Run) -> dict[Key, np.ndarray]:
+    """Every number a report holds, in the order it printed them, keyed (what, when)."""
+    found: dict[Key, np.ndarray] = {}
+    steps = list(dict.fromkeys([*run.losses, *(when for when, _ in run.shown)]))
+    for when in steps:
+        if when in run.losses:
+            found[("loss", when)] = np.array([run.losses[when]])
+        for (at, name), values in run.shown.items():
+            if at == when:
+                found[(name, when)] = values
+    for i, line in enumerate(run.text):
+        numbers = _NUMBER.findall(line)
+        if numbers:
+            found[(f"line {i + 1}", f"line {i + 1}")] = np.array([float(n) for n in numbers])
+    for name, value in run.trained.items():
+        found[(name, TRAINED_MODEL)] = np.array([value])
+    for i, (_, outputs) in enumerate(run.predictions):
+        found[(f"prediction {i}", TRAINED)] = outputs
+    for name, values in run.params.items():
+        found[(name, TRAINED)] = values
+    return found
+
+
+def _units(run: Run) -> dict[Key, np.ndarray]:
+    """For numbers printed in a spec's own format, the unit of their last printed digit:
+    two values within the band may round to neighbours."""
+    units: dict[Key, np.ndarray] = {}
+    for i, line in enumerate(run.text):
+        numbers = _NUMBER.findall(line)
+        if numbers:
+            units[(f"line {i + 1}", f"line {i + 1}")] = np.array([_unit(n) for n in numbers])
+    return units
+
+
+def _unit(number: str) -> float:
+    mantissa, _, exponent = number.lower().partition("e")
+    decimals = len(mantissa.split(".")[1]) if "." in mantissa else 0
+    return 10.0 ** (int(exponent or 0) - decimals) if 2 <= decimals <= 6 else 0.0
+
+
+@dataclass(frozen=True)
+class Band:
+    """The exact answer and, at every value, how far float32 can wander from it."""
+
+    exact: dict[Key, np.ndarray]
+    # At each key: the members' root-mean-square distance to the exact answer, the distance
+    # being the 2-norm over the key's values (a loss, a weight tensor); never below the
+    # 2-norm of the values' float32 ulps (or of the units of their last printed digits).
+    spread: dict[Key, float]
+    members: int
+    text: tuple[str, ...] = ()  # the exact run's lines in the spec's own format
+    inputs: tuple[np.ndarray, ...] = ()  # the inputs of its predictions
+
+
+def band(exact: Run, members: Sequence[Run]) -> Band:
+    """The band from the exact run and the ensemble's runs (members whose report does not
+    have the exact run's values are left out: they cannot say how far those wander)."""
+    values = quantities(exact)
+    units = _units(exact)
+    ensemble = [quantities(m) for m in members]
+    ensemble = [m for m in ensemble if m.keys() == values.keys()]
+    spread: dict[Key, float] = {}
+    for key, centre in values.items():
+        with np.errstate(invalid="ignore", over="ignore"):
+            distances = [_norm(centre, m[key]) for m in ensemble if m[key].shape == centre.shape]
+            rms = math.sqrt(sum(d * d for d in distances) / len(distances)) if distances else 0.0
+            ulp = np.spacing(np.abs(centre).astype(np.float32)).astype(np.float64)
+            floor = np.maximum(ulp, units.get(key, 0.0))
+            floor = float(np.sqrt(np.sum(np.square(np.nan_to_num(floor, nan=0.0)))))
+        spread[key] = max(rms, floor) if not math.isnan(rms) else math.inf
+    inputs = tuple(x for x, _ in exact.predictions)
+    return Band(values, spread, len(ensemble), tuple(exact.text), inputs)
+
+
+def _norm(a: np.ndarray, b: np.ndarray) -> float:
+    """The 2-norm of `b - a` (NaN and infinities as `_distance` counts them)."""
+    with np.errstate(over="ignore"):
+        return float(np.sqrt(np.sum(np.square(_distance(a, b)))))
+
+
+def _distance(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """|a - b| elementwise; 0 where both are the same infinity or NaN, else inf for one."""
+    with np.errstate(invalid="ignore", over="ignore"):
+        same = (a == b) | (np.isnan(a) & np.isnan(b))
+        return np.where(same, 0.0, np.nan_to_num(np.abs(a - b), nan=np.inf))
+
+
+@dataclass(frozen=True)
+class Worst:
+    """A run's furthest value from the exact answer, in spreads."""
+
+    key: Key
+    index: tuple[int, ...]
+    value: float  # the run's, at `index`: the value furthest from the exact one
+    exact: float
+    distance: float  # the 2-norm of the run's distance to the exact answer at `key`
+    spread: float  # the band's spread there; the band is `multiple` of it
+    size: int = 1  # how many values `key` holds
+
+    @property
+    def ratio(self) -> float:
+        if not self.spread:
+            return 0.0 if self.distance == 0 else math.inf
+        return self.distance / self.spread
+
+
+@dataclass(frozen=True)
+class Judgement:
+    """A run held to the band: how far it is, where, and where it first leaves the band."""
+
+    worst: Worst | None  # None when the reports cannot be compared value by value
+    steps: dict[str, float]  # when -> the largest ratio (distance / spread) of that step
+    leaves_at: str | None  # the first `when` whose ratio is beyond the multiple
+    problems: list[str]  # what differs, in words; [] when the run agrees
+
+    @property
+    def agrees(self) -> bool:
+        return not self.problems
+
+
+def judge(
+    band: Band,
+    name: str,
+    run: Run,
+    shapes: Mapping[str, tuple[int, ...]] | None = None,
+    multiple: float = MULTIPLE,
+) -> Judgement:
+    """Hold `run` to `band`: every value within `multiple` spreads of the exact answer.
+
+    `shapes` gives weights' shapes, to name an element as `fc1.kernel[0, 3]`."""
+    shapes = shapes or {}
+    values = quantities(run)
+    problems: list[str] = []
+    if values.keys() != band.exact.keys():
+        missing = [f"{w} {k}".strip() for k, w in band.exact if (k, w) not in values]
+        extra = [f"{w} {k}".strip() for k, w in values if (k, w) not in band.exact]
+        said = "; ".join(
+            part
+            for part in (
+                f"missing {', '.join(missing[:3])}" if missing else "",
+                f"unexpected {', '.join(extra[:3])}" if extra else "",
+            )
+            if part
+        )
+        problems.append(f"{name} printed other values than the exact run: {said}")
+    for i, (ours, theirs) in enumerate(zip(band.text, run.text, strict=False)):
+        if _NUMBER.sub("#", ours) != _NUMBER.sub("#", theirs):
+            problems.append(f"line {i + 1} differs in words: exact {ours!r}, {name} {theirs!r}")
+    steps: dict[str, float] = {}
+    worst: Worst | None = None
+    leaves_at = None
+    for key, centre in band.exact.items():
+        if key not in values:
+            continue
+        if values[key].shape != centre.shape:
+            problems.append(f"{key[0]} ({key[1]}): {values[key].size} values, exact {centre.size}")
+            continue
+        apart = _distance(centre, values[key])
+        distance, spread = _norm(centre, values[key]), band.spread[key]
+        top = distance / spread if spread else (0.0 if distance == 0 else math.inf)
+        steps[key[1]] = max(steps.get(key[1], 0.0), top)
+        if worst is None or top > worst.ratio:
+            at = int(np.nan_to_num(apart, nan=np.inf).argmax()) if apart.size else 0
+            shape = shapes.get(key[0], centre.shape)
+            index = np.unravel_index(at, shape) if math.prod(shape) == centre.size else (at,)
+            worst = Worst(
+                key, tuple(int(i) for i in index), float(values[key].flat[at]),
+                float(centre.flat[at]), distance, spread, centre.size
+            )  # fmt: skip
+        if top > multiple and leaves_at is None:
+            leaves_at = key[1]
+    for i, ((ours, _), inputs) in enumerate(zip(run.predictions, band.inputs, strict=False)):
+        if ours.shape != inputs.shape or not np.array_equal(
+            ours.astype(np.float32), inputs.astype(np.float32)
+        ):
+            problems.append(f"prediction {i}: inputs differ ({inputs} vs {ours})")
+    if worst is not None and worst.ratio > multiple:
+        over = f" (2-norm over its {worst.size} values)" if worst.size > 1 else ""
+        element = f"; furthest at [{', '.join(map(str, worst.index))}]" if worst.size > 1 else ""
+        problems.append(
+            f"{_place(worst)} is {worst.distance:.2e} from the exact answer{over}, "
+            f"{worst.ratio:.1f} spreads (the band is {multiple:g} spreads of "
+            f"{worst.spread:.2e}){element}: exact {worst.exact!r}, {name} {worst.value!r}"
+        )
+    return Judgement(worst, steps, leaves_at, problems)
+
+
+def _place(worst: Worst) -> str:
+    """Where a worst value is, in words: `fc1.kernel after training`, `loss at step 3`."""
+    what, when = worst.key
+    if when == TRAINED_MODEL:
+        return f"the trained model's {what}"
+    if when == TRAINED:
+        return what if what.startswith("prediction") else f"{what} after training"
+    return what if what.startswith("line ") else f"{what} at {when}"

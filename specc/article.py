@@ -22,8 +22,22 @@ from pathlib import Path
 from markupsafe import Markup
 
 from . import ir
+from .agreement import MULTIPLE, WIDER
 from .backends import backend
-from .compare import Comparison, Outcome, Plan, can_plot, evaluate, plot
+from .compare import (
+    EXACT,
+    Comparison,
+    Outcome,
+    Plan,
+    band_description,
+    banded,
+    can_plot,
+    evaluate,
+    generated_targets,
+    plot,
+    where,
+    wider_bands,
+)
 from .compare import plan as compare_plan
 from .compiler import analyze, generate, sections, supported
 from .diagnostics import Diagnostic, Source
@@ -73,23 +87,30 @@ class Row:
 
     run: str
     framework: str  # "Keras 3 on JAX"
-    final_loss: str
-    predictions: str
-    loss_gap: str
-    weight_gap: str
+    cells: list[str]  # one per `Results.columns`: final loss, predictions, distance, ...
     verdict: str
     agrees: bool | None  # None: the reference, or not compared
+
+
+@dataclass(frozen=True)
+class Heading:
+    """A column of the results table between the framework and the verdict."""
+
+    heading: str
+    kind: str  # its cells' class on the HTML page: "number", "predictions" or ""
 
 
 @dataclass(frozen=True)
 class Results:
     """What running every target showed, as the page words it."""
 
+    columns: list[Heading]
     rows: list[Row]
-    notes: list[str]  # what the numbers mean: tolerance, reference, known gaps
+    notes: list[str]  # what the numbers mean: the band or the tolerance, wider bands, gaps
     verdict: str  # one sentence: do they agree?
     agree: bool
     plot: str | None  # the plot as a `data:` URL (HTML) or a file name (Markdown)
+    caption: str  # what the plot shows
 
 
 @dataclass(frozen=True)
@@ -182,8 +203,9 @@ def _hanging(html: str) -> Markup:
 
 def _lead(spec: ir.Spec, count: int, ran: bool) -> str:
     what = f"{architecture(spec)}, trained with {spec.optimizer.kind} on {spec.loss.kind}"
+    held = "the exact answer" if banded(spec) else "the reference"
     proof = (
-        "Each script was run, and the results below hold every run to the reference."
+        f"Each script was run, and the results below hold every run to {held}."
         if ran
         else "The scripts were not run for this page (built with --no-run)."
     )
@@ -219,6 +241,8 @@ def _predictions(outcome: Outcome, classifies: bool) -> str:
 
 def framework(run: str) -> str:
     """A run as a reader names it: `Keras 3 on JAX` for keras[jax]."""
+    if run == EXACT:
+        return f"{backend('numpy').label}, in float64"
     target, env = RUNS[run]
     label = backend(target).label
     names = {"torch": "PyTorch", "jax": "JAX", "tensorflow": "TensorFlow"}
@@ -227,11 +251,13 @@ def framework(run: str) -> str:
 
 def _verdict(outcome: Outcome, reference: str) -> tuple[str, bool | None]:
     if outcome.status == "reference":
-        return "the reference", None
+        return ("the exact answer" if outcome.name == EXACT else "the reference"), None
     if outcome.status == "agrees":
-        return ("agrees (known gap)" if outcome.known_gap else "agrees"), True
+        if outcome.wider or outcome.known_gap:
+            return ("agrees (wider band)" if outcome.wider else "agrees (known gap)"), True
+        return "agrees", True
     if outcome.status == "differs":
-        return f"differs from {reference} at {outcome.diverges_at or 'the end'}", False
+        return f"differs {where(outcome.differs_at)}".rstrip(), False
     if outcome.status == "ran":
         return "ran (own initial weights)", None
     return f"{outcome.status}: {outcome.reason}", False if outcome.status == "failed" else None
@@ -239,32 +265,57 @@ def _verdict(outcome: Outcome, reference: str) -> tuple[str, bool | None]:
 
 def summarize(comparison: Comparison, plot: str | None) -> Results:
     """The runs' outcomes as the page words them; `plot` is where the page finds its image."""
-    classifies = comparison.spec.classifies
+    spec, banded = comparison.spec, comparison.banded
+    columns = [Heading("Final loss", "number")]
+    if spec.logging.accuracy:
+        columns.append(Heading("Accuracy", "number"))
+    columns.append(Heading("Predictions", "predictions"))
+    if banded:
+        columns += [Heading("Distance to the exact answer", "number"), Heading("Band", "number")]
+    else:
+        columns += [Heading("Largest loss gap", "number"), Heading("Largest weight gap", "number")]
     rows = []
     for o in comparison.outcomes:
         compared = o.status in ("agrees", "differs", "ran")
         verdict, agrees = _verdict(o, comparison.reference)
         ran = o.status not in ("failed", "skipped")
-        rows.append(
-            Row(
-                run=o.name,
-                framework=framework(o.name),
-                final_loss=_rounded(o.final_loss) if ran else "-",
-                predictions=_predictions(o, classifies) if ran else "-",
-                loss_gap=_decade(o.loss_gap[1]) if compared and o.gaps else "-",
-                weight_gap=_decade(o.weight_gap[1]) if compared else "-",
-                verdict=verdict,
-                agrees=agrees,
-            )
-        )
-    spec = comparison.spec
+        cells = [_rounded(o.final_loss) if ran else "-"]
+        if spec.logging.accuracy:
+            cells.append(_rounded(o.accuracy) if ran else "-")
+        cells.append(_predictions(o, spec.classifies) if ran else "-")
+        if banded:
+            if compared and o.distance is not None and o.band is not None:
+                cells += [_decade(o.distance), _decade(o.band)]
+            else:
+                cells += ["-", "-"]
+        else:
+            cells += [
+                _decade(o.loss_gap[1]) if compared and o.gaps else "-",
+                _decade(o.weight_gap[1]) if compared else "-",
+            ]
+        rows.append(Row(o.name, framework(o.name), cells, verdict, agrees))
+    kept = "each distance and band" if banded else "each gap"
     notes = [
-        f"Losses and predictions are rounded to {DIGITS} significant digits, and each gap to "
-        "the power of ten it stays under, so that the page reads the same on another machine.",
-        f"Gaps are to {framework(comparison.reference)}: the loss relative, at each logged "
-        f"{spec.training.unit}, and the trained weights absolute. The tolerance for "
-        f"{spec.dtype} and {spec.optimizer.kind} is {comparison.tolerance.describe()}.",
+        f"Losses and predictions are rounded to {DIGITS} significant digits, and {kept} to "
+        "the power of ten it stays under, so that the page reads the same on another machine."
     ]
+    if banded:
+        notes.append(
+            band_description(comparison) + " Each run's distance and band are at what it "
+            "printed furthest from the exact answer, in spreads."
+        )
+        for why, runs in wider_bands(comparison).items():
+            named = runs[0] if len(runs) == 1 else ", ".join(runs[:-1]) + f" and {runs[-1]}"
+            notes.append(
+                f"Wider band: {named} {'is' if len(runs) == 1 else 'are'} held to "
+                f"{MULTIPLE * WIDER:g} spreads, since {why}."
+            )
+    else:
+        notes.append(
+            f"Gaps are to {framework(comparison.reference)}: the loss relative, at each logged "
+            f"{spec.training.unit}, and the trained weights absolute. The tolerance for "
+            f"{spec.dtype} and {spec.optimizer.kind} is {comparison.tolerance.describe()}."
+        )
     if comparison.note:
         notes.append(comparison.note[0].upper() + comparison.note[1:] + ".")
     for o in comparison.outcomes:
@@ -278,16 +329,29 @@ def summarize(comparison: Comparison, plot: str | None) -> Results:
             "Weights start from each framework's own initializer, so the runs agree only "
             "statistically: their gaps are shown, not held."
         )
+    elif agree and banded:
+        verdict = (
+            f"All {len(ran)} runs compute the same numbers: each is within the band that "
+            "float32 rounding allows around the exact answer."
+        )
     elif agree:
         verdict = (
             f"All {len(ran) + 1} runs compute the same numbers: each agrees with "
             f"{framework(comparison.reference)} within the tolerance."
         )
     elif first := comparison.first_divergence:
-        verdict = f"{first[0]} differs from {comparison.reference}, first at {first[1]}."
+        leaves = "leaves the band" if banded else f"differs from {comparison.reference},"
+        verdict = f"{first[0]} {leaves} first {where(first[1])}."
     else:
         verdict = "Not every run could be compared: see the table."
-    return Results(rows, notes, verdict, agree, plot)
+    caption = (
+        "The loss of every run (top), and each run's distance to the exact answer in spreads, "
+        "per step and after training, against the band (bottom, log axis)."
+        if banded
+        else "The loss of every run (top), and each run's relative loss gap to the reference "
+        "(bottom, log axis)."
+    )
+    return Results(columns, rows, notes, verdict, agree, plot, caption)
 
 
 def data_url(png: bytes) -> str:
@@ -344,7 +408,9 @@ def make(
     results, png = None, None
     if run is not None:
         plan = compare_plan(spec, [r for r in requested if RUNS[r][0] in targets], explicit=True)
-        comparison = evaluate(spec, plan, run(plan, spec, scripts))
+        # The band's NumPy reference runs even where the page shows no NumPy column.
+        needed = {t: scripts.get(t) or generate(spec, t) for t in generated_targets(plan)}
+        comparison = evaluate(spec, plan, run(plan, spec, needed))
         png = plot_png(comparison)
         where = None if png is None else data_url(png) if flavour == "html" else image
         results = summarize(comparison, where)

@@ -91,6 +91,7 @@ class Plan:
     batches: tuple[str, ...]  # the lines setting the batch size and where batches start
     order: tuple[str, ...]  # the lines choosing an epoch's order of the samples
     sequential: bool  # a stack of layers (else a formula)
+    trained_loss_comment: str  # over the trained model's loss on the training data
     trained_comment: str  # over the trained weights
     trained: tuple[str, ...]  # lines printing each trained weight
     model: object  # the backend's own plan: its model, loss, optimizer and loop
@@ -150,6 +151,9 @@ def lower(spec: ir.Spec, backend: Backend, marked: bool = False) -> Plan:
         ),
         order=_order(spec),
         sequential=sequential,
+        trained_loss_comment=(
+            "The trained model's loss on the training data: logged losses come before updates."
+        ),
         trained_comment=(
             "The trained weights, kernels as (inputs, outputs) in every target."
             if sequential
@@ -267,6 +271,19 @@ def log(spec: ir.Spec, site: LogSite, before: tuple[str, ...] = ()) -> Log:
     parts += [f'f"{w.name} {{fmt({site.read(w)})}}"' for w in spec.shown]
     separator = ', sep="  "' if len(parts) > 1 else ""
     return Log(condition, (*before, f"print({', '.join(parts)}{separator})"))
+
+
+def trained_loss(
+    spec: ir.Spec, loss: str, accuracy: str, before: tuple[str, ...] = ()
+) -> tuple[str, ...]:
+    """The lines printing the trained model's loss on the whole training data, after
+    `before` (which compute it): `trained  loss 0.1084`, and its accuracy where the log
+    shows it. Printed whatever the log's `format`, in the log lines' numbers."""
+    parts = [f'f"trained  loss {{fmt({loss})}}"']
+    if spec.logging.accuracy:
+        parts.append(f'f"accuracy {{fmt({accuracy})}}"')
+    separator = ', sep="  "' if len(parts) > 1 else ""
+    return (*before, f"print({', '.join(parts)}{separator})")
 
 
 def _formatted(spec: ir.Spec, site: LogSite) -> str:

@@ -125,6 +125,40 @@ def write_scripts(
     return paths
 
 
+# The runs that make the band every float32 run is held to (`specc/_mca.py`, written beside
+# the NumPy script with a call at its end): the exact answer, and the ensemble of float32
+# runs whose roundings differ, a few members to a run so that they share the cores.
+EXACT = "exact"
+ENSEMBLE = "ensemble"
+MEMBERS_PER_RUN = 4
+
+
+def band_scripts(numpy_script: Path, members: int) -> dict[str, Path]:
+    """Write the band's runs beside the NumPy script: run name -> its script. Each starts
+    with the NumPy script's own imports, so a warm interpreter imports what it imports."""
+    harness = Path(__file__).with_name("_mca.py").read_text(encoding="utf-8")
+    head = prologue(numpy_script.read_text(encoding="utf-8"))
+    calls = {EXACT: f"main({numpy_script.name!r}, 'exact')\n"}
+    for first in range(1, members + 1, MEMBERS_PER_RUN):
+        count = min(MEMBERS_PER_RUN, members + 1 - first)
+        calls[f"{ENSEMBLE} {first}"] = f"main({numpy_script.name!r}, 'random', {count}, {first})\n"
+    paths = {}
+    for run, call in calls.items():
+        path = numpy_script.with_name(f"{numpy_script.stem}_{run.replace(' ', '')}.py")
+        path.write_text(f"{head}\n{harness}\n\n{call}", encoding="utf-8")
+        paths[run] = path
+    return paths
+
+
+def ensemble_reports(outputs: Iterable[str]) -> list[str]:
+    """Each member's report, from the outputs of the ensemble's runs."""
+    reports: list[str] = []
+    for output in outputs:
+        for part in output.split("### member ")[1:]:
+            reports.append(part.partition("\n")[2])
+    return reports
+
+
 def slowest_first(runs: Iterable[str]) -> list[str]:
     """Runs in the order to start them: Keras's first, since importing it takes longest, so
     a pool does not end waiting on one straggler."""

@@ -36,7 +36,7 @@ def _shared(executions: Mapping[tuple[str, str], Execution], case: str) -> artic
     """A runner handing out the session's runs of one case instead of running anything."""
 
     def run(plan: Plan, spec: object, scripts: object) -> dict[str, Execution]:
-        return {name: executions[(case, name)] for name in plan.runs}
+        return {name: executions[(case, name)] for name in plan.jobs}
 
     return run
 
@@ -106,9 +106,15 @@ def test_results_name_every_run_and_agree(
     )
     assert made.results is not None and made.results.agree
     rows = {row.run: row for row in made.results.rows}
-    assert set(rows) == set(runner.RUNS)
-    assert rows["numpy"].verdict == "the reference"
-    assert all(rows[r].verdict.startswith("agrees") for r in rows if r != "numpy")
+    assert set(rows) == {*runner.RUNS, runner.EXACT}
+    assert rows[runner.EXACT].verdict == "the exact answer"
+    assert rows[runner.EXACT].framework == "NumPy, in float64"
+    assert all(rows[r].verdict.startswith("agrees") for r in rows if r != runner.EXACT)
+    headings = [column.heading for column in made.results.columns]
+    assert headings == ["Final loss", "Predictions", "Distance to the exact answer", "Band"]
+    assert all(re.fullmatch(r"< 1e-\d+", rows["torch"].cells[i]) for i in (2, 3))
+    assert any("the exact answer (the NumPy reference computed in float64" in note
+               for note in made.results.notes)  # fmt: skip
     assert rows["keras[jax]"].framework == "Keras 3 on JAX"
     assert made.png is not None and made.png.startswith(b"\x89PNG")
     assert "![" in made.text and "(simplenet.png)" in made.text
@@ -131,7 +137,9 @@ def test_a_run_that_differs_is_named_on_the_page(
     made = article.make(_source(SIMPLENET), "simplenet", "html", list(runner.RUNS), False,
                         tampered, "specc article", "simplenet.png")  # fmt: skip
     assert made.results is not None and not made.results.agree
-    assert made.results.verdict.startswith("keras differs from numpy")
+    assert made.results.verdict == "keras leaves the band first at epoch 100/100."
+    rows = {row.run: row for row in made.results.rows}
+    assert rows["keras"].verdict == "differs at epoch 100/100"
     assert 'class="differs"' in made.text
 
 
@@ -227,7 +235,8 @@ def test_a_run_page_in_markdown_writes_its_plot_beside_it(tmp_path: Path) -> Non
     assert result.returncode == 0, result.stderr
     assert "numpy: done" in result.stderr  # the progress lines
     text = page.read_text(encoding="utf-8")
-    assert "| `numpy` | NumPy |" in text and "the reference" in text
+    assert "| `numpy` | NumPy |" in text and "| `exact` | NumPy, in float64 |" in text
+    assert "the exact answer |" in text and "| agrees |" in text
     assert "![" in text and "](tiny.png)" in text
     assert (tmp_path / "tiny.png").read_bytes().startswith(b"\x89PNG")
     check = specc("article", str(spec), "-o", str(page), "--targets", "numpy", "--check")

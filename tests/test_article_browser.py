@@ -152,7 +152,7 @@ def page(
     """SimpleNet's article from the session's runs of examples/simplenet: nothing re-run."""
 
     def shared(plan: Plan, spec: object, scripts: object) -> dict[str, Execution]:
-        return {name: executions[("examples/simplenet", name)] for name in plan.runs}
+        return {name: executions[("examples/simplenet", name)] for name in plan.jobs}
 
     made = article.make(
         Source(SPEC.name, SPEC.read_text(encoding="utf-8")),
@@ -267,7 +267,7 @@ def test_tabs_switch_under_a_click(reader: Browser) -> None:
 
 def test_results_and_plot_are_there(reader: Browser) -> None:
     rows = reader.evaluate(RESULTS)
-    assert sorted(row["run"] for row in rows) == sorted(runner.RUNS)
+    assert sorted(row["run"] for row in rows) == sorted([*runner.RUNS, runner.EXACT])
     assert all(row["height"] > 0 for row in rows)
     plot = reader.evaluate(PLOT)
     assert plot["complete"] and plot["natural"] > 0 and plot["width"] > 0, plot

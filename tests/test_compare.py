@@ -6,6 +6,7 @@ from __future__ import annotations
 import io
 import json
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -17,6 +18,7 @@ from support import ROOT, specc
 from specc import compare, ir, runner
 from specc.agreement import (
     FLOAT32,
+    MEMBERS,
     Run,
     disagreements,
     first_divergence,
@@ -68,53 +70,155 @@ def tiny(tmp_path: Path) -> Path:
 # The command, run for real ------------------------------------------------------------
 
 
-def test_runs_that_agree_give_a_table_a_plot_and_exit_0(tiny: Path, tmp_path: Path) -> None:
+def _rows(stdout: str) -> dict[str, str]:
+    """The table's rows by run (a run's name, or `exact (float64)`), and its header."""
+    lines = stdout.splitlines()
+    rows = {"header": lines[0]}
+    for line in lines[1 : lines.index("")]:
+        name = "exact" if line.startswith(compare.EXACT_LABEL) else line.split()[0]
+        rows[name] = line
+    return rows
+
+
+def test_runs_held_to_the_band_give_a_table_a_plot_and_exit_0(tiny: Path, tmp_path: Path) -> None:
     plot = tmp_path / "tiny.png"
-    result = specc("compare", str(tiny), "--targets", "torch,keras[jax]", "--plot", str(plot))
+    result = specc("compare", str(tiny), "--targets", "numpy,torch", "--plot", str(plot))
     assert result.returncode == 0, result.stdout + result.stderr
-    lines = result.stdout.splitlines()
-    assert lines[0].split()[:3] == ["run", "final", "loss"]
-    rows = {line.split()[0]: line for line in lines[1 : lines.index("")]}
-    assert rows.keys() == {REFERENCE, "torch", "keras[jax]"}
-    assert rows[REFERENCE].endswith("reference")
-    assert rows["keras[jax]"].endswith("agrees")
-    assert "epoch " in rows["keras[jax]"] and "kernel[" in rows["keras[jax]"]
-    assert "Tolerance (float32, sgd): loss 1e-05 relative" in result.stdout
-    assert f"agree with {REFERENCE} within tolerance" in result.stdout
-    # progress on stderr, one plain line per event when stderr is not a terminal
-    assert "keras[jax]: running" in result.stderr and "keras[jax]: done in" in result.stderr
+    rows = _rows(result.stdout)
+    assert rows["header"].split() == [
+        "run", "final", "loss", "predictions", "distance", "band", "at", "seconds", "verdict"
+    ]  # fmt: skip
+    assert rows.keys() == {"header", "exact", "numpy", "torch"}
+    assert rows["exact"].startswith("exact (float64)") and rows["exact"].endswith("reference")
+    for run in ("numpy", "torch"):
+        cells = rows[run].split()
+        assert cells[-1] == "agrees", rows[run]
+        distance, band = float(cells[4]), float(cells[5])
+        assert distance <= band  # within the band at its furthest value
+        assert " after training " in rows[run] or " at epoch " in rows[run]
+    # The final loss is the trained model's: the exact run's, to float32's digits.
+    trained = float(rows["exact"].split()[2])
+    assert float(rows["torch"].split()[1]) == pytest.approx(trained, rel=1e-6)
+    assert (
+        "Distances are to the exact answer (the NumPy reference computed in float64 on the "
+        "same float32 experiment); the band at each value is 10 times the spread of 8 float32 "
+        "runs whose roundings differ (at least one float32 ulp)." in result.stdout
+    )
+    assert "Exit 0: 2 runs agree with the exact answer within the band." in result.stdout
+    assert "Tolerance" not in result.stdout
+    # progress on stderr, one plain line per event when stderr is not a terminal, the band's too
+    for run in ("torch", "exact", "ensemble 1", "ensemble 5"):
+        assert f"{run}: running" in result.stderr and f"{run}: done in" in result.stderr
     assert "Traceback" not in result.stderr
     data = plot.read_bytes()
     assert data.startswith(PNG) and len(data) > 20_000
 
 
 def test_json_holds_the_same_facts(tiny: Path) -> None:
-    result = specc("compare", str(tiny), "--targets", "torch", "--json")
+    result = specc("compare", str(tiny), "--targets", "numpy,torch", "--json")
     assert result.returncode == 0, result.stderr
     document = json.loads(result.stdout)  # nothing but the document on stdout
-    assert document["reference"] == REFERENCE and document["exit_status"] == 0
-    assert document["tolerance"] == {
-        "loss": 1e-5, "value": 1e-6, "dtype": "float32", "loss_floor": 1e-2
-    }  # fmt: skip
+    assert document["reference"] == "exact" and document["exit_status"] == 0
+    assert "tolerance" not in document
+    band = document["band"]
+    assert (band["members"], band["multiple"], band["wider"]["runs"]) == (8, 10, {})
+    assert band["description"].startswith("Distances are to the exact answer")
     runs = {run["name"]: run for run in document["runs"]}
-    torch = runs["torch"]
+    assert list(runs) == ["exact", "numpy", "torch"]
+    exact, torch = runs["exact"], runs["torch"]
+    assert (exact["label"], exact["status"], exact["distance"]) == (
+        "exact (float64)", "reference", None
+    )  # fmt: skip
     assert torch["target"] == "torch" and torch["returncode"] == 0 and torch["seconds"] > 0
+    assert torch["status"] == "agrees" and torch["leaves_at"] is None
     assert list(torch["losses"]) == ["epoch 2/6", "epoch 4/6", "epoch 6/6"]
-    assert torch["final_loss"] == torch["losses"]["epoch 6/6"]
+    # The trained model's loss, after the last update: not the last logged one, before it.
+    assert torch["final_loss"] < torch["losses"]["epoch 6/6"]
+    assert torch["final_loss"] == pytest.approx(exact["final_loss"], rel=1e-6)
+    assert torch["accuracy"] is None  # the spec logs no accuracy
     assert len(torch["predictions"]) == 2
-    assert torch["status"] in ("reference", "agrees")
-    if torch["status"] == "agrees":
-        assert torch["largest_weight_gap"]["at"].startswith("fc")
-        assert set(torch["loss_gaps"]) == set(torch["losses"])
+    assert 0 <= torch["distance"] <= torch["band"] and torch["multiple"] == 10
+    assert torch["ratio"] == pytest.approx(torch["distance"] / (torch["band"] / 10))
+    assert torch["at"].startswith(("fc", "loss", "the trained model", "prediction"))
+    assert list(torch["steps"]) == ["epoch 2/6", "epoch 4/6", "epoch 6/6", "after training"]
+    assert max(torch["steps"].values()) == pytest.approx(torch["ratio"])
+    for key in ("loss_gaps", "largest_loss_gap", "largest_weight_gap", "tolerance", "known_gap"):
+        assert key not in torch
+
+
+def test_a_given_script_that_trains_otherwise_differs_where_it_starts_to(
+    tiny: Path, tmp_path: Path
+) -> None:
+    """`--script torch=FILE` runs the user's file in specc's place: here the generated
+    script with another learning rate, which leaves the band at the first logged epoch."""
+    built = specc("build", str(tiny), "--target", "torch")
+    assert built.returncode == 0, built.stderr
+    assert built.stdout.count("lr=0.1)") == 1
+    mine = tmp_path / "my_torch.py"
+    mine.write_text(built.stdout.replace("lr=0.1)", "lr=0.11)"), encoding="utf-8")
+    result = specc("compare", str(tiny), "--targets", "torch", "--script", f"torch={mine}")
+    assert result.returncode == 1, result.stdout + result.stderr
+    rows = _rows(result.stdout)
+    assert rows["torch"].startswith("torch (my_torch.py) ")
+    assert rows["torch"].endswith("DIFFERS at epoch 2/6")
+    assert "torch (my_torch.py) leaves the band at epoch 2/6:" in result.stdout
+    assert "    loss at epoch 2/6 is " in result.stdout or "at epoch 2/6" in result.stdout
+    assert "Exit 1: torch (my_torch.py) leaves the band first at epoch 2/6." in result.stdout
+
+
+def test_a_given_numpy_script_is_held_to_the_band_of_specc_s_reference(
+    tiny: Path, tmp_path: Path
+) -> None:
+    """The exact answer and the band come from specc's NumPy reference, not the user's."""
+    built = specc("build", str(tiny), "--target", "numpy")
+    assert built.stdout.count("learning_rate = 0.1\n") == 1
+    mine = tmp_path / "mine.py"
+    mine.write_text(built.stdout.replace("learning_rate = 0.1\n", "learning_rate = 0.2\n"))
+    result = specc("compare", str(tiny), "--targets", "numpy", "--script", f"numpy={mine}")
+    assert result.returncode == 1, result.stdout + result.stderr
+    rows = _rows(result.stdout)
+    assert rows["exact"].endswith("reference")
+    assert rows["numpy"].startswith("numpy (mine.py) ")
+    assert rows["numpy"].endswith("DIFFERS at epoch 2/6")
+
+
+@pytest.mark.parametrize(
+    ("option", "message"),
+    [
+        ("pytorch=x.py", "'pytorch' is not a target (choose from torch, tfgraph, keras, numpy)"),
+        ("keras[jax]=x.py", "a Keras script runs on every Keras backend: keras=FILE"),
+        ("torch=missing.py", "missing.py: no such file"),
+        ("torch", "give it as TARGET=FILE"),
+    ],
+)
+def test_a_script_option_that_cannot_run_is_misuse(tiny: Path, option: str, message: str) -> None:
+    (tiny.parent / "x.py").write_text("print(1)\n", encoding="utf-8")
+    result = specc("compare", str(tiny), "--script", option, cwd=tiny.parent)
+    assert result.returncode == 2
+    assert result.stderr == f"specc: error: --script {option}: {message}\n" or (
+        result.stderr.startswith(f"specc: error: --script {option}: ")
+        and message in result.stderr
+        and result.stderr.count("\n") == 1
+    ), result.stderr
+    assert result.stdout == ""
+
+
+def test_a_script_for_a_target_that_does_not_run_is_misuse(tiny: Path) -> None:
+    (tiny.parent / "x.py").write_text("print(1)\n", encoding="utf-8")
+    result = specc("compare", "tiny.spec", "--targets", "numpy", "--script", "torch=x.py",
+                   cwd=tiny.parent)  # fmt: skip
+    assert result.returncode == 2
+    assert result.stderr == "specc: error: --script torch=x.py: --targets runs no torch script\n"
 
 
 def test_a_crashing_script_shows_its_last_lines_and_exit_1(tmp_path: Path) -> None:
     spec = tmp_path / "crash.spec"
     spec.write_text(MISSING_DATA, encoding="utf-8")
-    result = specc("compare", str(spec), "--targets", "torch")
+    result = specc("compare", str(spec), "--targets", "numpy")
     assert result.returncode == 1
     assert "failed: exit status 1" in result.stdout
-    assert "torch failed (exit status 1); its last lines:" in result.stdout
+    assert "numpy failed (exit status 1); its last lines:" in result.stdout
+    assert "exact (float64) failed (exit status 1); its last lines:" in result.stdout
     assert "    error: cannot read the data file 'missing.csv'" in result.stdout
     assert "Exit 1: " in result.stdout
     assert "Traceback" not in result.stderr
@@ -159,12 +263,13 @@ def test_a_bad_spec_is_reported_as_build_reports_it(tmp_path: Path) -> None:
     assert compared.stdout == ""
 
 
-# Evaluating runs: a disagreement, fabricated honestly from printed reports ---------------
+# Evaluating runs: the band, and disagreements fabricated honestly from printed reports -----
 
 REPORT = """\
 epoch 2/6  loss 1.5
 epoch 4/6  loss 1.25
 epoch 6/6  loss 1.0
+trained  loss 0.875
 predict 0.5 -1.0 -> 0.25
 predict 1.0 2.0 -> 0.75
 fc1.kernel 0.1 0.2 0.3 0.4 0.5 0.6 0.7 0.8
@@ -172,60 +277,256 @@ fc1.bias 0.0 0.0 0.0 0.0
 fc2.kernel 1.0 2.0 3.0 4.0
 fc2.bias 0.5
 """
+_VALUE = re.compile(r"(?<![\w.])-?\d+\.\d+")
+
+
+def _perturbed(report: str, relative: float) -> str:
+    """A report whose every printed value (not a prediction's inputs) is off by `relative`:
+    a member of the ensemble, whose roundings differed."""
+    lines = []
+    for line in report.splitlines():
+        head, arrow, tail = line.rpartition(" -> ") if " -> " in line else ("", "", line)
+        tail = _VALUE.sub(lambda m: repr(float(m[0]) * (1 + relative)), tail)
+        lines.append(head + arrow + tail)
+    return "\n".join(lines) + "\n"
+
+
+def _ensemble(report: str) -> dict[str, Execution]:
+    """The band's runs for an exact run that printed `report`: members 1-8, each off from
+    it by a few parts in 1e7, two drivers of four."""
+    members = {m: f"### member {m}\n" + _perturbed(report, (m - 4.5) * 4e-8) for m in range(1, 9)}
+    return {
+        runner.EXACT: _execution(report),
+        "ensemble 1": _execution("".join(members[m] for m in range(1, 5))),
+        "ensemble 5": _execution("".join(members[m] for m in range(5, 9))),
+    }
+
+
+def _band_plan(*runs: str, given: dict[str, Path] | None = None) -> compare.Plan:
+    return compare.Plan(runner.EXACT, list(runs), {}, band=compare.band_runs(), given=given or {})
 
 
 def _execution(stdout: str, returncode: int = 0, stderr: str = "") -> Execution:
     return Execution(returncode, stdout, stderr, 1.5)
 
 
-def test_a_run_that_diverges_is_named_with_its_first_step() -> None:
+def test_the_band_runs_are_those_the_runner_writes(tmp_path: Path) -> None:
+    script = tmp_path / "m_numpy.py"
+    script.write_text("import numpy as np\n", encoding="utf-8")
+    assert list(runner.band_scripts(script, MEMBERS)) == compare.band_runs()
+    assert compare.band_runs() == ["exact", "ensemble 1", "ensemble 5"]
+
+
+def test_a_run_that_leaves_the_band_is_named_with_its_first_step() -> None:
     spec = _spec(TINY)
+    plan = _band_plan("numpy", "tfgraph", "keras")
     diverging = REPORT.replace("loss 1.25", "loss 1.2501").replace("loss 1.0", "loss 1.01")
-    plan = compare.Plan(REFERENCE, [REFERENCE, "tfgraph", "keras"], {})
-    executions = {
-        REFERENCE: _execution(REPORT),
-        "tfgraph": _execution(REPORT.replace("loss 1.0", "loss 1.000001")),
+    executions = _ensemble(REPORT) | {
+        "numpy": _execution(_perturbed(REPORT, 1e-7)),
+        "tfgraph": _execution(REPORT),
         "keras": _execution(diverging),
     }
     comparison = compare.evaluate(spec, plan, executions)
     outcomes = {o.name: o for o in comparison.outcomes}
-    assert outcomes["tfgraph"].status == "agrees"
-    assert outcomes["tfgraph"].loss_gap == ("epoch 6/6", pytest.approx(1e-6))
-    assert outcomes["keras"].status == "differs"
-    assert outcomes["keras"].diverges_at == "epoch 4/6"
-    assert outcomes["keras"].loss_gap == ("epoch 6/6", pytest.approx(0.01))
+    assert list(outcomes) == ["exact", "numpy", "tfgraph", "keras"]
+    assert outcomes["exact"].status == "reference"
+    assert outcomes["exact"].final_loss == 0.875  # the trained model's, not the last logged
+    assert outcomes["numpy"].status == outcomes["tfgraph"].status == "agrees"
+    assert outcomes["tfgraph"].distance == 0 and outcomes["tfgraph"].ratio == 0
+    keras = outcomes["keras"]
+    assert keras.status == "differs" and keras.leaves_at == "epoch 4/6"
+    assert keras.at == "loss at epoch 6/6" and keras.distance == pytest.approx(0.01)
+    assert keras.steps["epoch 2/6"] == 0 and keras.steps["epoch 4/6"] > 10
+    assert list(keras.steps) == ["epoch 2/6", "epoch 4/6", "epoch 6/6", "after training"]
     assert comparison.exit_status == 1
     assert comparison.first_divergence == ("keras", "epoch 4/6")
     text = compare.table(comparison)
-    assert "DIFFERS from epoch 4/6" in text
-    assert f"Exit 1: keras differs from {REFERENCE} first at epoch 4/6." in text
-    assert "keras diverges from" in text and "loss at epoch 6/6" in text
+    rows = _rows(text)
+    assert rows["keras"].endswith("DIFFERS at epoch 4/6")
+    assert rows["tfgraph"].endswith("agrees") and rows["exact"].endswith("reference")
+    assert "keras leaves the band at epoch 4/6:" in text
+    assert "    loss at epoch 6/6 is 1.00e-02 from the exact answer" in text
+    assert "Exit 1: keras leaves the band first at epoch 4/6." in text
+    assert " from after" not in text and " at after" not in text
     document = compare.to_json(comparison)
     assert document["first_divergence"] == {"run": "keras", "at": "epoch 4/6"}
+    runs = {run["name"]: run for run in document["runs"]}
+    assert runs["keras"]["leaves_at"] == "epoch 4/6" and runs["keras"]["status"] == "differs"
     json.dumps(document, allow_nan=False)  # plain JSON, even for a run that blew up
 
 
-def test_weights_that_differ_after_logged_steps_that_agree_diverge_after_training() -> None:
-    spec = _spec(TINY)
-    plan = compare.Plan(REFERENCE, [REFERENCE, "torch" if REFERENCE != "torch" else "keras"], {})
-    other = plan.runs[1]
+def test_weights_that_leave_the_band_after_logged_steps_that_agree_differ_after_training() -> None:
+    plan = _band_plan("torch")
+    executions = _ensemble(REPORT) | {
+        "torch": _execution(REPORT.replace("fc2.kernel 1.0 2.0 3.0", "fc2.kernel 1.0 2.0 3.1"))
+    }
+    comparison = compare.evaluate(_spec(TINY), plan, executions)
+    torch = comparison.outcomes[1]
+    assert (torch.status, torch.leaves_at) == ("differs", "after training")
+    assert torch.at == "fc2.kernel after training"
+    text = compare.table(comparison)
+    assert _rows(text)["torch"].endswith("DIFFERS after training")
+    assert "torch leaves the band after training:" in text
+    assert "Exit 1: torch leaves the band first after training." in text
+    assert "from after" not in text and "at after" not in text
+
+
+def test_the_trained_model_s_loss_alone_leaves_the_band_after_training() -> None:
+    plan = _band_plan("torch")
+    executions = _ensemble(REPORT) | {
+        "torch": _execution(REPORT.replace("trained  loss 0.875", "trained  loss 0.9"))
+    }
+    comparison = compare.evaluate(_spec(TINY), plan, executions)
+    torch = comparison.outcomes[1]
+    assert (torch.leaves_at, torch.at) == ("after training", "the trained model's loss")
+    assert torch.final_loss == 0.9
+    assert _rows(compare.table(comparison))["torch"].endswith("DIFFERS after training")
+
+
+def test_a_given_script_s_run_is_named_by_its_file(tmp_path: Path) -> None:
+    plan = _band_plan("keras", "keras[jax]", given={"keras": tmp_path / "mine.py"})
+    executions = _ensemble(REPORT) | {"keras": _execution(REPORT), "keras[jax]": _execution(REPORT)}
+    comparison = compare.evaluate(_spec(TINY), plan, executions)
+    rows = _rows(compare.table(comparison))
+    assert rows["keras"].startswith("keras (mine.py) ")
+    assert rows["keras[jax]"].startswith("keras[jax] (mine.py) ")
+    runs = compare.to_json(comparison)["runs"]
+    assert runs[1]["script"] == str(tmp_path / "mine.py") and runs[1]["label"] == "keras (mine.py)"
+
+
+def test_adam_in_keras_and_tf1_is_held_to_the_wider_band() -> None:
+    spec = _spec(TINY.replace("optim sgd lr=0.1", "optim adam lr=0.01"))
+    plan = _band_plan("torch", "keras", "tfgraph")
+    executions = _ensemble(REPORT) | {
+        name: _execution(REPORT) for name in ("torch", "keras", "tfgraph")
+    }
+    comparison = compare.evaluate(spec, plan, executions)
+    outcomes = {o.name: o for o in comparison.outcomes}
+    assert outcomes["torch"].multiple == 10 and outcomes["keras"].multiple == 40
+    text = compare.table(comparison)
+    assert _rows(text)["keras"].endswith("agrees (wider band)")
+    assert _rows(text)["torch"].endswith("agrees")
+    assert (
+        "Wider band: keras is held to 40 spreads, since Keras computes Adam's bias corrections "
+        "in float32 (see the README)." in text
+    )
+    assert "Exit 0: 3 runs agree with the exact answer within the band (or the wider band)." in text
+    document = compare.to_json(comparison)
+    assert document["band"]["wider"] == {
+        "multiple": 40,
+        "runs": {
+            "keras": "Keras computes Adam's bias corrections in float32",
+            "tfgraph": "TF1 computes Adam's bias corrections in float32",
+        },
+    }
+
+
+def test_accuracy_is_the_trained_model_s_beside_the_loss() -> None:
+    spec = _spec(
+        "data x = randn(8, 2)\ndata y = [0, 1, 2, 1, 0, 2, 2, 1]\nlayer Dense 2->3\n"
+        "loss crossentropy\ntrain epochs=2\nlog every=1 show=loss,accuracy\n"
+        "predict [[0.5, 1.0]]\n"
+    )
+    report = (
+        "epoch 1/2  loss 1.5  accuracy 0.25\nepoch 2/2  loss 1.25  accuracy 0.5\n"
+        "trained  loss 1.0  accuracy 0.625\n"
+        "predict 0.5 1.0 -> class 2  probabilities 0.25 0.25 0.5\n"
+        "fc1.kernel 0.1 0.2 0.3 0.4 0.5 0.6\nfc1.bias 0.0 0.0 0.0\n"
+    )
+    plan = _band_plan("torch")
+    comparison = compare.evaluate(spec, plan, _ensemble(report) | {"torch": _execution(report)})
+    torch = comparison.outcomes[1]
+    assert (torch.final_loss, torch.accuracy, torch.status) == (1.0, 0.625, "agrees")
+    rows = _rows(compare.table(comparison))
+    assert rows["header"].split()[:5] == ["run", "final", "loss", "accuracy", "predictions"]
+    assert rows["torch"].split()[1:4] == ["1", "0.625", "class"]
+
+
+def test_a_spec_s_own_log_format_leaves_the_band_at_the_step_it_logs() -> None:
+    spec = _spec(
+        "param w[1] = 0.5\nforward y = w * x\ndata x = randn(4, 1)\ndata y = randn(4, 1)\n"
+        'train steps=4\nlog every=2 show=w format="w {w} and loss: {loss:.4f}!"\n'
+    )
+    report = "w [0.5] and loss: 1.2500!\nw [0.6] and loss: 0.5000!\ntrained  loss 0.25\nw 0.7\n"
+    plan = _band_plan("torch")
+    run = report.replace("0.5000", "0.6000")
+    comparison = compare.evaluate(spec, plan, _ensemble(report) | {"torch": _execution(run)})
+    torch = comparison.outcomes[1]
+    assert (torch.status, torch.leaves_at) == ("differs", "step 2")
+    assert torch.steps.keys() >= {"step 0", "step 2", "after training"}
+    assert _rows(compare.table(comparison))["torch"].endswith("DIFFERS at step 2")
+
+
+def test_a_failed_band_run_leaves_the_others_not_compared() -> None:
+    plan = _band_plan("torch")
+    executions = _ensemble(REPORT) | {"torch": _execution(REPORT)}
+    executions["ensemble 5"] = _execution("", 1, "Traceback ...\nMemoryError\n")
+    comparison = compare.evaluate(_spec(TINY), plan, executions)
+    statuses = [(o.shown, o.status) for o in comparison.outcomes]
+    assert statuses == [
+        ("exact (float64)", "reference"), ("torch", "not compared"), ("ensemble 5", "failed")
+    ]  # fmt: skip
+    assert comparison.outcomes[1].reason == "the band's runs failed"
+    assert comparison.exit_status == 1
+    assert "ensemble 5 failed (exit status 1); its last lines:" in compare.table(comparison)
+
+
+def test_float64_runs_are_held_to_the_reference_within_tolerance() -> None:
+    spec = _spec(TINY.replace("seed 1", "seed 1\ndtype float64"))
+    assert not compare.banded(spec)
+    diverging = REPORT.replace("loss 1.25", "loss 1.2501").replace("loss 1.0", "loss 1.01")
+    plan = compare.Plan(REFERENCE, [REFERENCE, "tfgraph", "keras"], {})
     executions = {
         REFERENCE: _execution(REPORT),
-        other: _execution(REPORT.replace("fc2.kernel 1.0 2.0 3.0", "fc2.kernel 1.0 2.0 3.1")),
+        "tfgraph": _execution(REPORT.replace("loss 1.0", "loss 1.0000000000001")),
+        "keras": _execution(diverging),
+    }
+    comparison = compare.evaluate(spec, plan, executions)
+    outcomes = {o.name: o for o in comparison.outcomes}
+    assert outcomes[REFERENCE].status == "reference" and outcomes[REFERENCE].final_loss == 0.875
+    assert outcomes["tfgraph"].status == "agrees"
+    assert outcomes["tfgraph"].loss_gap == ("epoch 6/6", pytest.approx(1e-13, rel=1e-2))
+    assert outcomes["keras"].status == "differs"
+    assert outcomes["keras"].diverges_at == "epoch 4/6"
+    assert outcomes["keras"].loss_gap == ("epoch 6/6", pytest.approx(0.01))
+    assert comparison.first_divergence == ("keras", "epoch 4/6")
+    text = compare.table(comparison)
+    assert _rows(text)["header"].split()[4:9] == ["loss", "gap", "at", "weight", "gap"]
+    assert "DIFFERS at epoch 4/6" in text
+    assert f"keras diverges from {REFERENCE} at epoch 4/6:" in text
+    assert f"Exit 1: keras differs from {REFERENCE} first at epoch 4/6." in text
+    assert "Tolerance (float64, sgd): loss 1e-12 relative" in text
+    document = compare.to_json(comparison)
+    assert document["tolerance"]["loss"] == 1e-12 and "band" not in document
+    assert document["runs"][2]["diverges_at"] == "epoch 4/6"
+    json.dumps(document, allow_nan=False)
+
+
+def test_float64_weights_that_differ_diverge_after_training() -> None:
+    spec = _spec(TINY.replace("seed 1", "seed 1\ndtype float64"))
+    plan = compare.Plan(REFERENCE, [REFERENCE, "torch"], {})
+    executions = {
+        REFERENCE: _execution(REPORT),
+        "torch": _execution(REPORT.replace("fc2.kernel 1.0 2.0 3.0", "fc2.kernel 1.0 2.0 3.1")),
     }
     comparison = compare.evaluate(spec, plan, executions)
     outcome = comparison.outcomes[1]
     assert (outcome.status, outcome.diverges_at) == ("differs", "after training")
     assert outcome.weight_gap == ("fc2.kernel[2, 0]", pytest.approx(0.1))
+    text = compare.table(comparison)
+    assert _rows(text)["torch"].endswith("DIFFERS after training")
+    assert f"torch diverges from {REFERENCE} after training:" in text
+    assert "from after" not in text and "at after" not in text
 
 
 def test_a_failed_reference_leaves_the_others_not_compared() -> None:
+    spec = _spec(TINY.replace("seed 1", "seed 1\ndtype float64"))
     plan = compare.Plan(REFERENCE, [REFERENCE, "keras"], {"keras[jax]": "install specc[jax]"})
     executions = {
         REFERENCE: _execution("", 1, "Traceback ...\n" + "".join(f"line {i}\n" for i in range(9))),
         "keras": _execution(REPORT),
     }
-    comparison = compare.evaluate(_spec(TINY), plan, executions)
+    comparison = compare.evaluate(spec, plan, executions)
     statuses = [(o.name, o.status) for o in comparison.outcomes]
     assert statuses == [(REFERENCE, "failed"), ("keras", "not compared"), ("keras[jax]", "skipped")]
     assert comparison.outcomes[0].stderr_tail == [f"line {i}" for i in range(4, 9)]
@@ -234,6 +535,7 @@ def test_a_failed_reference_leaves_the_others_not_compared() -> None:
 
 def test_native_weights_are_shown_but_not_held() -> None:
     spec = _spec(TINY.replace("layer Dense 4->1", "layer Dense 4->1 init=native"))
+    assert not compare.banded(spec)
     plan = compare.Plan("torch", ["torch", "keras"], {})
     executions = {"torch": _execution(REPORT), "keras": _execution(REPORT.replace("1.0\n", "2\n"))}
     comparison = compare.evaluate(spec, plan, executions)
@@ -242,13 +544,19 @@ def test_native_weights_are_shown_but_not_held() -> None:
     assert "agree only statistically" in compare.table(comparison)
 
 
-def test_the_plot_draws_every_run_with_zero_gaps_at_a_floor(tmp_path: Path) -> None:
+def test_the_plot_draws_the_band_and_the_gaps(tmp_path: Path) -> None:
     pytest.importorskip("matplotlib")
+    spec = _spec(TINY.replace("optim sgd lr=0.1", "optim adam lr=0.01"))
+    plan = _band_plan("torch", "keras")
+    executions = _ensemble(REPORT) | {"torch": _execution(REPORT), "keras": _execution(
+        REPORT.replace("fc2.kernel 1.0 2.0 3.0", "fc2.kernel 1.0 2.0 3.1"))}  # fmt: skip
+    compare.plot(compare.evaluate(spec, plan, executions), tmp_path / "band.png")
+    assert (tmp_path / "band.png").read_bytes().startswith(PNG)
+    float64 = _spec(TINY.replace("seed 1", "seed 1\ndtype float64"))
     plan = compare.Plan(REFERENCE, [REFERENCE, "tfgraph"], {})
     executions = {REFERENCE: _execution(REPORT), "tfgraph": _execution(REPORT)}
-    comparison = compare.evaluate(_spec(TINY), plan, executions)
-    compare.plot(comparison, tmp_path / "p.png")
-    assert (tmp_path / "p.png").read_bytes().startswith(PNG)
+    compare.plot(compare.evaluate(float64, plan, executions), tmp_path / "gaps.png")
+    assert (tmp_path / "gaps.png").read_bytes().startswith(PNG)
 
 
 # Planning -------------------------------------------------------------------------------
@@ -263,12 +571,27 @@ def test_select_reads_a_comma_separated_list() -> None:
         compare.select("")
 
 
-def test_the_plan_puts_the_reference_first_and_skips_what_is_missing(
+def test_a_float32_plan_runs_the_band_and_only_the_runs_asked_for(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     monkeypatch.setenv(runner.PRETEND_MISSING, "jax")
-    plan = compare.plan(_spec(TINY), ["keras", "keras[jax]"])
-    assert plan.reference == REFERENCE
+    plan = compare.plan(_spec(TINY), ["keras", "keras[jax]", REFERENCE])
+    assert plan.reference == runner.EXACT
+    assert plan.runs == [REFERENCE, "keras"]  # the float32 reference first, as a run
+    assert plan.band == compare.band_runs() and plan.jobs == [*plan.runs, *plan.band]
+    assert plan.skipped == {"keras[jax]": "install specc[jax]"}
+    plan = compare.plan(_spec(TINY), ["torch"])
+    assert plan.runs == ["torch"] and compare.generated_targets(plan) == ["torch", "numpy"]
+    given = compare.plan(_spec(TINY), ["torch", REFERENCE], given={REFERENCE: Path("mine.py")})
+    assert compare.generated_targets(given) == ["torch", "numpy"]  # the band's reference
+
+
+def test_a_float64_plan_puts_the_reference_first_and_skips_what_is_missing(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv(runner.PRETEND_MISSING, "jax")
+    plan = compare.plan(_spec(TINY.replace("seed 1", "dtype float64")), ["keras", "keras[jax]"])
+    assert plan.reference == REFERENCE and plan.band == []
     assert plan.runs == [REFERENCE, "keras"]
     assert plan.skipped == {"keras[jax]": "install specc[jax]"}
 
@@ -280,10 +603,17 @@ def test_without_the_reference_the_first_run_stands_in(monkeypatch: pytest.Monke
     monkeypatch.setattr(compare, "missing_extras", missing)
     plan = compare.plan(_spec(TINY), ["keras[jax]", "tfgraph"])
     assert plan.reference == "keras[jax]" and plan.runs == ["keras[jax]", "tfgraph"]
+    assert plan.band == [], "without NumPy there is no exact answer"
     assert REFERENCE not in plan.skipped, "a reference nobody asked for gets no row"
     assert (
         plan.note == f"{REFERENCE} is skipped (install specc[gone]), so keras[jax] is the reference"
     )
+
+
+def test_native_weights_fall_back_to_the_first_run() -> None:
+    plan = compare.plan(_spec(TINY.replace("layer Dense 4->1", "layer Dense 4->1 init=native")),
+                        ["torch", "keras"])  # fmt: skip
+    assert plan.band == [] and plan.reference == "torch"
 
 
 # The runner -----------------------------------------------------------------------------

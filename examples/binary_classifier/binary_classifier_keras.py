@@ -52,7 +52,7 @@ model = keras.Sequential(
 model.get_layer("fc1").set_weights([init["fc1.kernel"], init["fc1.bias"]])
 model.get_layer("fc2").set_weights([init["fc2.kernel"], init["fc2.bias"]])
 model.compile(
-    optimizer=keras.optimizers.SGD(learning_rate=0.2, momentum=0.9),
+    optimizer=keras.optimizers.SGD(learning_rate=0.5, momentum=0.9),
     loss=keras.losses.BinaryCrossentropy(from_logits=True),
     metrics=[keras.metrics.BinaryAccuracy(threshold=0.0, name="accuracy")],
 )
@@ -68,6 +68,11 @@ for epoch in range(1, epochs + 1):
             f"accuracy {fmt(accuracy)}",
             sep="  ",
         )
+
+# The trained model's loss on the training data: logged losses come before updates.
+# test_on_batch calls the model with training=False and updates nothing.
+loss_value, accuracy = model.test_on_batch(x, y)
+print(f"trained  loss {fmt(loss_value)}", f"accuracy {fmt(accuracy)}", sep="  ")
 
 predictions = keras.ops.convert_to_numpy(
     keras.ops.sigmoid(model.predict(x_new, verbose=0))

@@ -102,7 +102,7 @@ class SGD:
                 weight -= self.lr * velocity
 
 
-optimizer = SGD(weights, lr=0.2, momentum=0.9, nesterov=False)
+optimizer = SGD(weights, lr=0.5, momentum=0.9, nesterov=False)
 
 epochs = 60
 for epoch in range(1, epochs + 1):
@@ -117,6 +117,12 @@ for epoch in range(1, epochs + 1):
             sep="  ",
         )
     optimizer.step(gradients)
+
+# The trained model's loss on the training data: logged losses come before updates.
+outputs, _ = forward(x)
+loss, _ = criterion(outputs, y)
+accuracy = ((outputs > 0) == (y > 0.5)).sum() / len(y)
+print(f"trained  loss {fmt(loss)}", f"accuracy {fmt(accuracy)}", sep="  ")
 
 outputs, _ = forward(x_new)
 predictions = sigmoid(outputs)

@@ -57,7 +57,7 @@ loss = tf.reduce_mean(
 )
 # How many samples the outputs classify right, for the accuracy.
 correct = tf.reduce_sum(tf.cast(tf.equal(outputs > 0, targets > 0.5), tf.int64))
-optimizer = tf.compat.v1.train.MomentumOptimizer(learning_rate=0.2, momentum=0.9)
+optimizer = tf.compat.v1.train.MomentumOptimizer(learning_rate=0.5, momentum=0.9)
 train_op = optimizer.minimize(loss)
 
 epochs = 60
@@ -75,6 +75,14 @@ with tf.compat.v1.Session() as sess:
                 f"accuracy {fmt(correct_value / len(x))}",
                 sep="  ",
             )
+
+    # The trained model's loss on the training data: logged losses come before updates.
+    loss_value, correct_value = sess.run([loss, correct], feed_dict=feed)
+    print(
+        f"trained  loss {fmt(loss_value)}",
+        f"accuracy {fmt(correct_value / len(x))}",
+        sep="  ",
+    )
 
     predictions = sess.run(tf.sigmoid(outputs), feed_dict={inputs: x_new})
     for features, prediction in zip(x_new, predictions, strict=True):

@@ -55,7 +55,7 @@ with torch.no_grad():
     model.fc2.bias.copy_(torch.from_numpy(init["fc2.bias"]))
 
 criterion = nn.BCEWithLogitsLoss()
-optimizer = torch.optim.SGD(model.parameters(), lr=0.2, momentum=0.9)
+optimizer = torch.optim.SGD(model.parameters(), lr=0.5, momentum=0.9)
 
 inputs, targets = torch.from_numpy(x), torch.from_numpy(y)
 epochs = 60
@@ -72,6 +72,13 @@ for epoch in range(1, epochs + 1):
             sep="  ",
         )
     optimizer.step()
+
+# The trained model's loss on the training data: logged losses come before updates.
+with torch.no_grad():
+    outputs = model(inputs)
+    loss = criterion(outputs, targets)
+    accuracy = ((outputs > 0) == (targets > 0.5)).sum().item() / len(targets)
+    print(f"trained  loss {fmt(loss.item())}", f"accuracy {fmt(accuracy)}", sep="  ")
 
 with torch.no_grad():
     predictions = torch.sigmoid(model(torch.from_numpy(x_new))).numpy()

@@ -110,7 +110,7 @@ class Adam:
 # A float32 model's betas are float32 numbers, in the bias corrections too, as
 # TensorFlow computes them.
 beta1, beta2 = float(np.float32(0.9)), float(np.float32(0.999))
-optimizer = Adam(weights, lr=0.001, beta1=beta1, beta2=beta2, eps=1e-06)
+optimizer = Adam(weights, lr=0.001, beta1=beta1, beta2=beta2, eps=1e-08)
 
 epochs = 10
 batch_size = 64
@@ -134,6 +134,12 @@ for epoch in range(1, epochs + 1):
         f"accuracy {fmt(total_correct / len(x))}",
         sep="  ",
     )
+
+# The trained model's loss on the training data: logged losses come before updates.
+outputs, _ = forward(x)
+loss, _ = criterion(outputs, y)
+accuracy = (outputs.argmax(axis=1) == y).sum() / len(y)
+print(f"trained  loss {fmt(loss)}", f"accuracy {fmt(accuracy)}", sep="  ")
 
 # The trained weights, kernels as (inputs, outputs) in every target.
 print("fc1.kernel", fmt(fc1_kernel))

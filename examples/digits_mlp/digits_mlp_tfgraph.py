@@ -60,7 +60,7 @@ correct = tf.reduce_sum(
     tf.cast(tf.equal(tf.argmax(outputs, axis=1), targets), tf.int64)
 )
 optimizer = tf.compat.v1.train.AdamOptimizer(
-    learning_rate=0.001, beta1=0.9, beta2=0.999, epsilon=1e-06
+    learning_rate=0.001, beta1=0.9, beta2=0.999, epsilon=1e-08
 )
 train_op = optimizer.minimize(loss)
 
@@ -88,6 +88,16 @@ with tf.compat.v1.Session() as sess:
             f"accuracy {fmt(total_correct / len(x))}",
             sep="  ",
         )
+
+    # The trained model's loss on the training data: logged losses come before updates.
+    loss_value, correct_value = sess.run(
+        [loss, correct], feed_dict={inputs: x, targets: y}
+    )
+    print(
+        f"trained  loss {fmt(loss_value)}",
+        f"accuracy {fmt(correct_value / len(x))}",
+        sep="  ",
+    )
 
     # The trained weights, kernels as (inputs, outputs) in every target.
     print("fc1.kernel", fmt(sess.run(fc1_kernel)))

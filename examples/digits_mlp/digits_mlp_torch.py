@@ -59,7 +59,7 @@ criterion = nn.CrossEntropyLoss()
 # TensorFlow computes them.
 beta1, beta2 = float(np.float32(0.9)), float(np.float32(0.999))
 optimizer = torch.optim.Adam(
-    model.parameters(), lr=0.001, betas=(beta1, beta2), eps=1e-06
+    model.parameters(), lr=0.001, betas=(beta1, beta2), eps=1e-08
 )
 
 inputs, targets = torch.from_numpy(x), torch.from_numpy(y)
@@ -79,7 +79,7 @@ for epoch in range(1, epochs + 1):
         loss.backward()
         # eps as TensorFlow and Keras add it: to sqrt(v), before the bias correction.
         step = (epoch - 1) * len(batches) + start // batch_size + 1
-        optimizer.param_groups[0]["eps"] = 1e-06 / (1 - beta2**step) ** 0.5
+        optimizer.param_groups[0]["eps"] = 1e-08 / (1 - beta2**step) ** 0.5
         optimizer.step()
         total += loss.item() * len(rows)
         total_correct += (outputs.argmax(dim=1) == targets[rows]).sum().item()
@@ -88,6 +88,13 @@ for epoch in range(1, epochs + 1):
         f"accuracy {fmt(total_correct / len(x))}",
         sep="  ",
     )
+
+# The trained model's loss on the training data: logged losses come before updates.
+with torch.no_grad():
+    outputs = model(inputs)
+    loss = criterion(outputs, targets)
+    accuracy = (outputs.argmax(dim=1) == targets).sum().item() / len(targets)
+    print(f"trained  loss {fmt(loss.item())}", f"accuracy {fmt(accuracy)}", sep="  ")
 
 # The trained weights, kernels as (inputs, outputs) in every target.
 print("fc1.kernel", fmt(model.fc1.weight.detach().numpy().T))

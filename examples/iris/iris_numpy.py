@@ -139,6 +139,12 @@ for epoch in range(1, epochs + 1):
             sep="  ",
         )
 
+# The trained model's loss on the training data: logged losses come before updates.
+outputs, _ = forward(x)
+loss, _ = criterion(outputs, y)
+accuracy = (outputs.argmax(axis=1) == y).sum() / len(y)
+print(f"trained  loss {fmt(loss)}", f"accuracy {fmt(accuracy)}", sep="  ")
+
 outputs, _ = forward(x_new)
 predictions = np.exp(log_softmax(outputs))
 for features, prediction in zip(x_new, predictions, strict=True):

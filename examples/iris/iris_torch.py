@@ -93,6 +93,13 @@ for epoch in range(1, epochs + 1):
             sep="  ",
         )
 
+# The trained model's loss on the training data: logged losses come before updates.
+with torch.no_grad():
+    outputs = model(inputs)
+    loss = criterion(outputs, targets)
+    accuracy = (outputs.argmax(dim=1) == targets).sum().item() / len(targets)
+    print(f"trained  loss {fmt(loss.item())}", f"accuracy {fmt(accuracy)}", sep="  ")
+
 with torch.no_grad():
     predictions = torch.softmax(model(torch.from_numpy(x_new)), dim=1).numpy()
 for features, prediction in zip(x_new, predictions, strict=True):

@@ -58,6 +58,10 @@ with tf.compat.v1.Session() as sess:
                 )
             )
 
+    # The trained model's loss on the training data: logged losses come before updates.
+    loss_value = sess.run(loss, feed_dict=feed)
+    print(f"trained  loss {fmt(loss_value)}")
+
     # The trained weights, kernels as (inputs, outputs) in every target.
     print("fc1.kernel", fmt(sess.run(fc1_kernel)))
     print("fc1.bias", fmt(sess.run(fc1_bias)))

@@ -66,6 +66,11 @@ for step in range(steps):
             "Step {step}, Loss: {loss}".format(step=step, loss=np.float32(loss_value))
         )
 
+# The trained model's loss on the training data: logged losses come before updates.
+# test_on_batch calls the model with training=False and updates nothing.
+loss_value = model.test_on_batch(x, y)
+print(f"trained  loss {fmt(loss_value)}")
+
 # The trained weights.
 print("W", fmt(layer.W.numpy()))
 print("b", fmt(layer.b.numpy()))

@@ -84,6 +84,11 @@ for step in range(steps):
             )
         )
 
+# The trained model's loss on the training data: logged losses come before updates.
+# test_on_batch calls the model with training=False and updates nothing.
+loss_value = model.test_on_batch(x, y)
+print(f"trained  loss {fmt(loss_value)}")
+
 # The trained weights.
 print("w", fmt(layer.w.numpy()))
 print("b", fmt(layer.b.numpy()))

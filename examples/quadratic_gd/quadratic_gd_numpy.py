@@ -74,6 +74,11 @@ for step in range(steps):
     for name, weight in weights.items():
         weight -= learning_rate * gradients[name]
 
+# The trained model's loss on the training data: logged losses come before updates.
+outputs, _ = forward(x)
+loss, _ = criterion(outputs, y)
+print(f"trained  loss {fmt(loss)}")
+
 # The trained weights.
 print("w", fmt(w))
 print("b", fmt(b))

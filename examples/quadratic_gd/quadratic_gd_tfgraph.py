@@ -68,6 +68,10 @@ with tf.compat.v1.Session() as sess:
                 )
             )
 
+    # The trained model's loss on the training data: logged losses come before updates.
+    loss_value = sess.run(loss, feed_dict=feed)
+    print(f"trained  loss {fmt(loss_value)}")
+
     # The trained weights.
     print("w", fmt(sess.run(w)))
     print("b", fmt(sess.run(b)))

@@ -55,6 +55,11 @@ for step in range(steps):
             param -= learning_rate * param.grad
             param.grad.zero_()
 
+# The trained model's loss on the training data: logged losses come before updates.
+with torch.no_grad():
+    loss = criterion(forward(inputs), targets)
+    print(f"trained  loss {fmt(loss.item())}")
+
 # The trained weights.
 print("w", fmt(w.detach().numpy()))
 print("b", fmt(b.detach().numpy()))

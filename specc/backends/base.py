@@ -76,7 +76,23 @@ class Backend:
 
     def caveats(self, spec: ir.Spec) -> Iterator[Unsupported]:
         """Where this target computes the spec, but not quite as the others do (warnings)."""
-        return iter(())
+        if gap := self.band_gap(spec):
+            yield Unsupported("optim", f"{gap}: its runs are held to a wider band")
+
+    # Adam's bias corrections 1 - beta**t computed in the model's float32 (Keras, TF1), not in
+    # float64 as torch and the NumPy reference compute them.
+    float32_corrections = False
+
+    def band_gap(self, spec: ir.Spec) -> str | None:
+        """Why this target's float32 runs are held to a wider band around the exact answer
+        (README, "The verdict"), or None."""
+        adam = spec.optimizer.kind in ("adam", "adamw")
+        if self.float32_corrections and adam and spec.dtype == "float32":
+            return (
+                f"{self.label} computes Adam's bias corrections in float32 (torch and NumPy "
+                "in float64), which moves step t by up to 3e-5 / t relative"
+            )
+        return None
 
     def optimizer(self, spec: ir.Spec, params: str = "") -> Optimizer:
         """The spec's optimizer; `params` is the code naming the weights, where needed."""

@@ -8,7 +8,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 
 from .. import ir
-from ..lower import Log, LogSite, log
+from ..lower import Log, LogSite, log, trained_loss
 from ..spell import formula, names, py, walk
 from .base import Backend, Optimizer, Unsupported
 
@@ -34,6 +34,7 @@ class KerasModel:
     reads: str  # code reading the weights a log line shows, before an epoch's update
     fetch: tuple[str, ...]  # ... or before a step's update
     log: Log
+    trained_loss: tuple[str, ...]  # the compiled loss (and accuracy) on all the data
     predictions: str  # the code `predict` prints: probabilities of a classifier
 
 
@@ -41,6 +42,7 @@ class Keras(Backend):
     name = "keras"
     title = "Keras 3"
     label = "Keras 3"
+    float32_corrections = True
     extra = "keras"
     imports = ("import keras", "import numpy as np")
     quiet_tensorflow = True  # on the TensorFlow backend, Keras imports it
@@ -72,6 +74,7 @@ class Keras(Backend):
             )
 
     def caveats(self, spec: ir.Spec) -> Iterator[Unsupported]:
+        yield from super().caveats(spec)
         if spec.dtype == "float64":
             yield Unsupported(
                 "dtype",
@@ -154,6 +157,7 @@ class Keras(Backend):
         if loss.reduction != "mean":
             arguments.append(f'reduction="{loss.reduction}"')
         accuracy = spec.logging.accuracy
+        trained = "loss_value, accuracy" if accuracy else "loss_value"  # a batch's results
         # `fit` pays ~28 ms a call per epoch; a full batch per epoch is one update, as a step
         # is, so only mini-batch epochs go through `fit`, the rest through train_on_batch.
         fit = spec.training.unit == "epoch" and spec.training.batch is not None
@@ -190,7 +194,7 @@ class Keras(Backend):
             optimizer=self.optimizer(spec),
             loss=f"{self.losses[loss.kind]}({', '.join(arguments)})",
             metrics=f"[{self.metrics[loss.kind]}]" if accuracy else "",
-            trained="loss_value, accuracy" if accuracy else "loss_value",
+            trained=trained,
             fit=fit,
             updates=(
                 f"# One update per {spec.training.unit} on the full batch; train_on_batch "
@@ -211,6 +215,15 @@ class Keras(Backend):
             ),
             log=log(
                 spec, site, (f"{names(values)} = self.weights_before",) if values and fit else ()
+            ),
+            trained_loss=trained_loss(
+                spec,
+                "loss_value",
+                "accuracy",
+                (
+                    "# test_on_batch calls the model with training=False and updates nothing.",
+                    f"{trained} = model.test_on_batch({spec.inputs}, {spec.targets})",
+                ),
             ),
             predictions=predictions,
         )

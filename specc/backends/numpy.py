@@ -8,7 +8,7 @@ from dataclasses import dataclass
 
 from .. import ir
 from ..differentiate import DERIVATIVES, differentiate, used_names
-from ..lower import Log, LogSite, log
+from ..lower import Log, LogSite, log, trained_loss
 from ..spell import names, walk
 from .base import Backend, Optimizer, Unsupported
 
@@ -35,6 +35,7 @@ class NumpyModel:
     correct: str  # with mini-batches and `show=accuracy`: the batch's samples classified right
     fetch: tuple[str, ...]  # with mini-batches, the shown weights read before an epoch
     log: Log
+    trained_loss: tuple[str, ...]  # forward and criterion once on all the data
     predictions: tuple[str, ...]  # the lines computing `predictions` from `x_new`
 
 
@@ -121,7 +122,10 @@ class Numpy(Backend):
             if batched
             else LogSite("loss", self.read, spec.training.unit, "accuracy")
         )  # fmt: skip
-        before = (f"accuracy = {correct} / len({y})",) if correct and not batched else ()
+        # The fraction of all the data classified right: each log line's, or the trained one's.
+        y_all = spec.targets
+        accuracy = (f"accuracy = {_correct(spec, y_all)} / len({y_all})",) if correct else ()
+        before = () if batched else accuracy
         return NumpyModel(
             helpers=_helpers(spec),
             unpack=f"{names([w.var for w in spec.weights])} = weights.values()",
@@ -145,6 +149,16 @@ class Numpy(Backend):
             correct=correct if batched else "",
             fetch=(tuple(f"{w.var}_value = {w.var}.copy()" for w in spec.shown) if batched else ()),
             log=log(spec, site, before),
+            trained_loss=trained_loss(
+                spec,
+                "loss",
+                "accuracy",
+                (
+                    f"outputs, _ = forward({spec.inputs})",
+                    f"loss, _ = criterion(outputs, {y_all})",
+                    *accuracy,
+                ),
+            ),
             predictions=_predictions(spec),
         )
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from .. import ir
-from ..lower import Log, LogSite, log
+from ..lower import Log, LogSite, log, trained_loss
 from ..spell import formula, names, py
 from .base import Backend, Optimizer
 
@@ -28,6 +28,7 @@ class GraphModel:
     updates: tuple[str, ...]  # ... and each weight's assign
     fetch: tuple[str, ...]  # reading the weights a log line shows, before the update
     log: Log
+    trained_loss: tuple[str, ...]  # the loss (and accuracy) tensors run on all the data
     predictions: str  # the tensor `predict` prints
 
 
@@ -35,6 +36,7 @@ class TFGraph(Backend):
     name = "tfgraph"
     title = "TensorFlow (graph mode, tf.compat.v1)"
     label = "TensorFlow (graph)"
+    float32_corrections = True
     extra = "tensorflow"
     imports = ("import numpy as np", "import tensorflow as tf")
     quiet_tensorflow = True
@@ -142,6 +144,10 @@ class TFGraph(Backend):
         loss = f"total / len({spec.inputs})" if batched else "loss_value"
         accuracy = f"{'total_correct' if batched else 'correct_value'} / len({spec.inputs})"
         fetched = ["loss", *(["correct"] if spec.logging.accuracy else [])]  # with train_op
+        values = ", ".join(f"{f}_value" for f in fetched)
+        tensors = fetched[0] if len(fetched) == 1 else f"[{', '.join(fetched)}]"
+        # The whole training data: a full batch's feed, or after mini-batches, a new one.
+        everything = f"{{inputs: {spec.inputs}, targets: {spec.targets}}}" if batched else "feed"
         kind = spec.loss.kind
         return GraphModel(
             dtype=self.dtypes[spec.dtype],
@@ -159,8 +165,7 @@ class TFGraph(Backend):
                 if spec.logging.accuracy
                 else ""
             ),
-            run=f"_, {', '.join(f'{f}_value' for f in fetched)} = "
-            f"sess.run([train_op, {', '.join(fetched)}], feed_dict=feed)",
+            run=f"_, {values} = sess.run([train_op, {', '.join(fetched)}], feed_dict=feed)",
             optimizer=self.optimizer(spec),
             gradients=f"{names([f'grad_{w}' for w in weights])} = "
             f"tf.gradients(loss, [{', '.join(weights)}])",
@@ -176,6 +181,12 @@ class TFGraph(Backend):
                 else ()
             ),
             log=log(spec, LogSite(loss, lambda w: f"{w.var}_value", spec.training.unit, accuracy)),
+            trained_loss=trained_loss(
+                spec,
+                "loss_value",
+                f"correct_value / len({spec.inputs})",
+                (f"{values} = sess.run({tensors}, feed_dict={everything})",),
+            ),
             predictions=self.probabilities.get(kind, "outputs"),
         )
 

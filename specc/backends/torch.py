@@ -7,7 +7,7 @@ import functools
 from dataclasses import dataclass
 
 from .. import ir
-from ..lower import Log, LogSite, log
+from ..lower import Log, LogSite, log, trained_loss
 from ..spell import formula
 from .base import Backend, Optimizer
 
@@ -31,6 +31,7 @@ class TorchModel:
     correct: str  # with mini-batches and `show=accuracy`: the batch's samples classified right
     fetch: tuple[str, ...]  # with mini-batches, the shown weights read before an epoch
     log: Log
+    trained_loss: tuple[str, ...]  # the trained model's loss on all the data, under no_grad
     predictions: str
 
 
@@ -127,7 +128,11 @@ class Torch(Backend):
             if batched
             else LogSite("loss.item()", self.read, spec.training.unit, "accuracy")
         )  # fmt: skip
-        before = (f"accuracy = {correct} / len(targets)",) if correct and not batched else ()
+        # The fraction of all the data classified right: each log line's, or the trained one's.
+        accuracy = (
+            (f"accuracy = {self._correct(spec, 'targets')} / len(targets)",) if correct else ()
+        )
+        before = () if batched else accuracy
         loss = spec.loss
         reduction = f'reduction="{loss.reduction}"' if loss.reduction != "mean" else ""
         predictions = f"{model}(torch.from_numpy(x_new))"
@@ -156,11 +161,7 @@ class Torch(Backend):
                 else f"optimizer = {optimizer.construct}"
             ),
             params=params,
-            loss=(
-                (f"outputs = {model}({inputs})", f"loss = criterion(outputs, {targets})")
-                if correct
-                else (f"loss = criterion({model}({inputs}), {targets})",)
-            ),
+            loss=self._loss(model, inputs, targets, bool(correct)),
             correct=correct if batched else "",
             fetch=(
                 tuple(f"{w.var}_value = {self.read(w)}.copy()" for w in spec.shown)
@@ -168,8 +169,20 @@ class Torch(Backend):
                 else ()
             ),
             log=log(spec, site, before),
+            trained_loss=trained_loss(
+                spec,
+                "loss.item()",
+                "accuracy",
+                (*self._loss(model, "inputs", "targets", bool(correct)), *accuracy),
+            ),
             predictions=f"{predictions}.numpy()",
         )
+
+    def _loss(self, model: str, inputs: str, targets: str, outputs: bool) -> tuple[str, ...]:
+        """The lines computing the loss on `inputs`, keeping the `outputs` where asked."""
+        if outputs:
+            return (f"outputs = {model}({inputs})", f"loss = criterion(outputs, {targets})")
+        return (f"loss = criterion({model}({inputs}), {targets})",)
 
     def _correct(self, spec: ir.Spec, targets: str) -> str:
         """How many samples the outputs classify right: the largest logit, or a logit above 0."""

@@ -74,6 +74,11 @@ for epoch in range(1, epochs + 1):
     optimizer.param_groups[0]["eps"] = 0.001 / (1 - beta2**epoch) ** 0.5
     optimizer.step()
 
+# The trained model's loss on the training data: logged losses come before updates.
+with torch.no_grad():
+    loss = criterion(model(inputs), targets)
+    print(f"trained  loss {fmt(loss.item())}")
+
 with torch.no_grad():
     predictions = model(torch.from_numpy(x_new)).numpy()
 for features, prediction in zip(x_new, predictions, strict=True):

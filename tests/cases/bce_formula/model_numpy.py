@@ -84,6 +84,12 @@ for epoch in range(1, epochs + 1):
     for name, weight in weights.items():
         weight -= learning_rate * gradients[name]
 
+# The trained model's loss on the training data: logged losses come before updates.
+outputs, _ = forward(x)
+loss, _ = criterion(outputs, y)
+accuracy = ((outputs > 0) == (y > 0.5)).sum() / len(y)
+print(f"trained  loss {fmt(loss)}", f"accuracy {fmt(accuracy)}", sep="  ")
+
 outputs, _ = forward(x_new)
 predictions = sigmoid(outputs)
 for features, prediction in zip(x_new, predictions, strict=True):

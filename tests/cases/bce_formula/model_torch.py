@@ -59,6 +59,13 @@ for epoch in range(1, epochs + 1):
             param -= learning_rate * param.grad
             param.grad.zero_()
 
+# The trained model's loss on the training data: logged losses come before updates.
+with torch.no_grad():
+    outputs = forward(inputs)
+    loss = criterion(outputs, targets)
+    accuracy = ((outputs > 0) == (targets > 0.5)).sum().item() / len(targets)
+    print(f"trained  loss {fmt(loss.item())}", f"accuracy {fmt(accuracy)}", sep="  ")
+
 with torch.no_grad():
     predictions = torch.sigmoid(forward(torch.from_numpy(x_new))).numpy()
 for features, prediction in zip(x_new, predictions, strict=True):

@@ -67,6 +67,11 @@ for epoch in range(1, epochs + 1):
     for name, weight in weights.items():
         weight -= learning_rate * gradients[name]
 
+# The trained model's loss on the training data: logged losses come before updates.
+outputs, _ = forward(x)
+loss, _ = criterion(outputs, y)
+print(f"trained  loss {fmt(loss)}")
+
 predictions, _ = forward(x_new)
 for features, prediction in zip(x_new, predictions, strict=True):
     print(f"predict {fmt(features)} -> {fmt(prediction)}")

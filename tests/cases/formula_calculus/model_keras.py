@@ -117,6 +117,11 @@ model.fit(
     callbacks=[TrainingLog()],
 )
 
+# The trained model's loss on the training data: logged losses come before updates.
+# test_on_batch calls the model with training=False and updates nothing.
+loss_value = model.test_on_batch(x, y)
+print(f"trained  loss {fmt(loss_value)}")
+
 predictions = model.predict(x_new, verbose=0)
 for features, prediction in zip(x_new, predictions, strict=True):
     print(f"predict {fmt(features)} -> {fmt(prediction)}")

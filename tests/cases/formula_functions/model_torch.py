@@ -62,6 +62,11 @@ for epoch in range(1, epochs + 1):
             param -= learning_rate * param.grad
             param.grad.zero_()
 
+# The trained model's loss on the training data: logged losses come before updates.
+with torch.no_grad():
+    loss = criterion(forward(inputs), targets)
+    print(f"trained  loss {fmt(loss.item())}")
+
 with torch.no_grad():
     predictions = forward(torch.from_numpy(x_new)).numpy()
 for features, prediction in zip(x_new, predictions, strict=True):

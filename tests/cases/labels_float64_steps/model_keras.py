@@ -76,6 +76,11 @@ for step in range(steps):
             )
         )
 
+# The trained model's loss on the training data: logged losses come before updates.
+# test_on_batch calls the model with training=False and updates nothing.
+loss_value, accuracy = model.test_on_batch(x, y)
+print(f"trained  loss {fmt(loss_value)}", f"accuracy {fmt(accuracy)}", sep="  ")
+
 predictions = keras.ops.convert_to_numpy(
     keras.ops.softmax(model.predict(x_new, verbose=0))
 )

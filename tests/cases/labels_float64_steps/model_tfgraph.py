@@ -84,6 +84,14 @@ with tf.compat.v1.Session() as sess:
                 )
             )
 
+    # The trained model's loss on the training data: logged losses come before updates.
+    loss_value, correct_value = sess.run([loss, correct], feed_dict=feed)
+    print(
+        f"trained  loss {fmt(loss_value)}",
+        f"accuracy {fmt(correct_value / len(x))}",
+        sep="  ",
+    )
+
     predictions = sess.run(tf.nn.softmax(outputs), feed_dict={inputs: x_new})
     for features, prediction in zip(x_new, predictions, strict=True):
         print(

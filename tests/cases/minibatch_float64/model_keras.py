@@ -105,6 +105,11 @@ model.fit(
     callbacks=[TrainingLog()],
 )
 
+# The trained model's loss on the training data: logged losses come before updates.
+# test_on_batch calls the model with training=False and updates nothing.
+loss_value = model.test_on_batch(x, y)
+print(f"trained  loss {fmt(loss_value)}")
+
 # The trained weights, kernels as (inputs, outputs) in every target.
 print("fc1.kernel", fmt(model.get_layer("fc1").kernel.numpy()))
 print("fc1.bias", fmt(model.get_layer("fc1").bias.numpy()))

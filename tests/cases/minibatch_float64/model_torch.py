@@ -80,6 +80,11 @@ for epoch in range(1, epochs + 1):
             sep="  ",
         )
 
+# The trained model's loss on the training data: logged losses come before updates.
+with torch.no_grad():
+    loss = criterion(model(inputs), targets)
+    print(f"trained  loss {fmt(loss.item())}")
+
 # The trained weights, kernels as (inputs, outputs) in every target.
 print("fc1.kernel", fmt(model.fc1.weight.detach().numpy().T))
 print("fc1.bias", fmt(model.fc1.bias.detach().numpy()))

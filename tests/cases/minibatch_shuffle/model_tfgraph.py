@@ -84,6 +84,10 @@ with tf.compat.v1.Session() as sess:
                 sep="  ",
             )
 
+    # The trained model's loss on the training data: logged losses come before updates.
+    loss_value = sess.run(loss, feed_dict={inputs: x, targets: y})
+    print(f"trained  loss {fmt(loss_value)}")
+
     predictions = sess.run(outputs, feed_dict={inputs: x_new})
     for features, prediction in zip(x_new, predictions, strict=True):
         print(f"predict {fmt(features)} -> {fmt(prediction)}")

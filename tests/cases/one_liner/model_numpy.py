@@ -80,6 +80,11 @@ for epoch in range(1, epochs + 1):
     for name, weight in weights.items():
         weight -= learning_rate * gradients[name]
 
+# The trained model's loss on the training data: logged losses come before updates.
+outputs, _ = forward(x)
+loss, _ = criterion(outputs, y)
+print(f"trained  loss {fmt(loss)}")
+
 # The trained weights, kernels as (inputs, outputs) in every target.
 print("fc1.kernel", fmt(fc1_kernel))
 print("fc1.bias", fmt(fc1_bias))

@@ -106,6 +106,11 @@ for step in range(steps):
         print(f"step {step:2d}  loss {fmt(loss)}")
     optimizer.step(gradients)
 
+# The trained model's loss on the training data: logged losses come before updates.
+outputs, _ = forward(x)
+loss, _ = criterion(outputs, y)
+print(f"trained  loss {fmt(loss)}")
+
 # The trained weights, kernels as (inputs, outputs) in every target.
 print("fc1.kernel", fmt(fc1_kernel))
 print("fc1.bias", fmt(fc1_bias))

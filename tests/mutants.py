@@ -1,0 +1,54 @@
+"""Scripts with one real bug each, run beside the cases (`conftest.py`): the band must catch
+every one, at the first logged step where its run leaves it (`test_mutations.py`)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Mutant:
+    """A generated script with `old` replaced by `new`: a bug a converter or a hand edit makes."""
+
+    name: str
+    case: str  # the golden case whose script is mutated
+    run: str  # the run it stands in for (`specc.runner.RUNS`)
+    old: str
+    new: str
+    leaves_at: str  # the first logged step where it leaves the band
+    why: str
+
+
+MUTANTS = [
+    Mutant(
+        "torch_eps", "adam", "torch",
+        '    optimizer.param_groups[0]["eps"] = 0.001 / (1 - beta2**epoch) ** 0.5\n', "",
+        "epoch 10/40", "Adam's eps added where torch adds it: after the bias correction",
+    ),
+    Mutant(
+        "float64_betas", "examples/iris", "torch",
+        "beta1, beta2 = float(np.float32(0.9)), float(np.float32(0.999))",
+        "beta1, beta2 = 0.9, 0.999",
+        "epoch 5/50", "float64 betas in the bias corrections of a float32 model",
+    ),
+    Mutant(
+        "dampening", "deep_momentum", "torch",
+        "lr=0.05, momentum=0.9)", "lr=0.05, momentum=0.9, dampening=0.1)",
+        "epoch 2/30", "SGD's dampening, which scales each gradient into the velocity",
+    ),
+    Mutant(
+        "coupled_decay", "adamw", "torch",
+        "torch.optim.AdamW(", "torch.optim.Adam(",
+        "epoch 5/30", "L2 weight decay added to the gradient instead of decoupled",
+    ),
+    Mutant(
+        "mean_reduction", "examples/linear_regression", "torch",
+        'nn.MSELoss(reduction="sum")', 'nn.MSELoss(reduction="mean")',
+        "epoch 50/500", "the mean squared error where the spec sums it",
+    ),
+    Mutant(
+        "probabilities", "examples/iris", "keras",
+        "SparseCategoricalCrossentropy(from_logits=True)", "SparseCategoricalCrossentropy()",
+        "epoch 5/50", "the logits taken for probabilities: `from_logits` left out",
+    ),
+]  # fmt: skip
