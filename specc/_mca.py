@@ -75,24 +75,31 @@ class Tracked(np.ndarray):
                 kwargs["out"] = tuple(_plain(o) for o in out)
             result = getattr(ufunc, method)(*plain, **kwargs)
             return out[0] if out is not None and len(out) == 1 else result
-        wide = [_wide(x) for x in inputs]
-        if kwargs.get("dtype") is not None:
-            kwargs["dtype"] = np.float64
-        if _STATE["mode"] == "exact":
+        if _STATE["mode"] == "exact" or (ufunc in _LIBM and method == "__call__"):
+            wide = [_wide(x) for x in inputs]
+            if kwargs.get("dtype") is not None:
+                kwargs["dtype"] = np.float64
             result = getattr(ufunc, method)(*wide, **kwargs)
-        elif ufunc is np.matmul and method == "__call__" and not kwargs:
-            result = _matmul(*wide)
-        elif ufunc is np.add and method == "reduce" and not {"initial", "where"} & set(kwargs):
-            result = _sum(wide[0], kwargs.get("axis", 0), kwargs.get("keepdims", False))
-        elif ufunc in _LIBM and method == "__call__":
-            result = _round(ufunc(*wide, **kwargs))
-        else:  # correctly rounded in IEEE arithmetic: every machine gives the same float32
+            if _STATE["mode"] != "exact":
+                result = _round(result)
+        else:
             narrow = [_narrow(x) for x in inputs]
-            result = getattr(ufunc, method)(*narrow, **kwargs)
+            if ufunc is np.matmul and method == "__call__" and not kwargs:
+                result = _matmul(*narrow)
+            elif ufunc is np.add and method == "reduce" and _plain_reduce(kwargs):
+                axis, keepdims = kwargs.get("axis", 0), kwargs.get("keepdims", False)
+                result = _sum(narrow[0], axis, keepdims)
+            else:  # correctly rounded in IEEE arithmetic: every machine gives the same float32
+                result = getattr(ufunc, method)(*narrow, **kwargs)
         if out is not None:
             _plain(out[0])[...] = result
             return out[0]
         return np.asarray(result, dtype=_storage()).view(Tracked)
+
+
+def _plain_reduce(kwargs) -> bool:
+    """A sum over whole axes (`ndarray.sum` passes `where=True` itself)."""
+    return "initial" not in kwargs and kwargs.get("where", True) is True
 
 
 def _storage() -> type:
@@ -116,9 +123,18 @@ def _float32_result(ufunc, method, inputs, kwargs) -> bool:
     """Whether NumPy would compute this in float32 (else it runs as it is)."""
     if method not in ("__call__", "reduce", "accumulate"):
         return False
-    dtypes = [_nominal(x) for x in inputs]
     if kwargs.get("dtype") is not None:
         return np.dtype(kwargs["dtype"]) == np.float32
+    key = (ufunc, method, *(_nominal(x) for x in inputs))
+    if key not in _RESOLVED:
+        _RESOLVED[key] = _resolves_to_float32(ufunc, method, key[2:])
+    return _RESOLVED[key]
+
+
+_RESOLVED: dict = {}  # (ufunc, method, operand types) -> whether NumPy computes in float32
+
+
+def _resolves_to_float32(ufunc, method, dtypes) -> bool:
     try:
         if method == "__call__":
             resolved = ufunc.resolve_dtypes((*dtypes, *[None] * ufunc.nout))
@@ -177,7 +193,7 @@ def _matmul(a, b):
     """a @ b in float32, its terms added in a random order (as another kernel would)."""
     k = a.shape[-1]
     order = _STATE["rng"].permutation(k)
-    a32, b32 = a.astype(np.float32)[..., order], b.astype(np.float32)
+    a32, b32 = np.asarray(a, dtype=np.float32)[..., order], np.asarray(b, dtype=np.float32)
     b32 = b32[order] if b.ndim == 1 else b32[..., order, :]
     return _nudge(np.matmul(a32, b32))
 
@@ -194,8 +210,13 @@ def _sum(x, axis, keepdims):
     return np.expand_dims(result, axes) if keepdims else result
 
 
-def _track(init):
-    """The initial weights as Tracked arrays, holding the same float32 values."""
+def _track(init, namespace):
+    """The initial weights as Tracked arrays, holding the same float32 values; and the
+    float32 data the script has made by then (its inputs, targets and `predict` rows), so
+    that what it computes from them alone (`x**3`) rounds as the rest does."""
+    for name, value in list(namespace.items()):
+        if type(value) is np.ndarray and value.dtype == np.float32:
+            namespace[name] = value.astype(_storage()).view(Tracked)
     return {
         name: np.asarray(value).astype(_storage()).view(Tracked) for name, value in init.items()
     }
@@ -218,7 +239,7 @@ def run(path: str, mode: str, seed: int = 0) -> str:
         body.append(node)
         names = [t.id for t in getattr(node, "targets", []) if isinstance(t, ast.Name)]
         if "init" in names:
-            body.append(ast.parse("init = __specc_track__(init)").body[0])
+            body.append(ast.parse("init = __specc_track__(init, globals())").body[0])
         if isinstance(node, ast.FunctionDef) and node.name == "fmt" and mode == "exact":
             body.append(ast.parse("fmt = __specc_fmt__").body[0])
     tree.body = body

@@ -400,6 +400,27 @@ def band_gap(target: str, spec: ir.Spec) -> str | None:
     return backend(target).band_gap(spec)
 
 
+# torch's BCEWithLogitsLoss (Keras's too, on its torch backend) takes the log of a float32
+# number near 1 for a confidently classified sample, where TensorFlow and the reference take
+# log1p: each such sample's loss is off by up to half an ulp of 1 (its gradient is exact).
+# Those runs' losses are held to a floor of that error; `specc build` warns at the loss.
+# (run, loss) -> the floor of one sample's loss, absolute.
+LOSS_FLOORS: dict[tuple[str, str], float] = {
+    ("torch", "bce"): 2.0**-24,
+    ("keras[torch]", "bce"): 2.0**-24,
+}
+
+
+def loss_floor(run: str, spec: ir.Spec) -> float:
+    """The least spread a run's losses are held to (0 but for LOSS_FLOORS): one sample's
+    floor for a mean, the rows' for a sum (unknown rows: no bound)."""
+    floor = LOSS_FLOORS.get((run, spec.loss.kind), 0.0)
+    if floor and spec.loss.reduction == "sum":
+        rows = next(d.shape[0] for d in spec.data if d.name == spec.inputs)
+        return math.inf if rows is None else floor * rows
+    return floor
+
+
 def multiple(target: str, spec: ir.Spec) -> float:
     """How many spreads from the exact answer a target's runs may be."""
     return MULTIPLE * (WIDER if band_gap(target, spec) else 1.0)
@@ -462,6 +483,7 @@ class Band:
     members: int
     text: tuple[str, ...] = ()  # the exact run's lines in the spec's own format
     inputs: tuple[np.ndarray, ...] = ()  # the inputs of its predictions
+    statistical: bool = False  # a band over draws: its centre is their mean (`statistical`)
 
 
 def band(exact: Run, members: Sequence[Run]) -> Band:
@@ -482,6 +504,36 @@ def band(exact: Run, members: Sequence[Run]) -> Band:
         spread[key] = max(rms, floor) if not math.isnan(rms) else math.inf
     inputs = tuple(x for x, _ in exact.predictions)
     return Band(values, spread, len(ensemble), tuple(exact.text), inputs)
+
+
+# With `native` weights, each framework draws its own initial weights, unseeded: its run is
+# one draw of an experiment that no other run repeats. It is held to the runs of NumPy
+# scripts that start from NATIVE_MEMBERS draws of the same distribution (`specc.runner.
+# native_scripts`): at each logged loss and accuracy, the trained model's, and each
+# prediction, within STATISTICAL standard deviations of their mean. Weights are not held:
+# two draws train to different weights, hidden units in any order.
+STATISTICAL = 6.0
+
+
+def statistical_band(members: Sequence[Run]) -> Band:
+    """The band over runs from different draws: their mean, and their standard deviation
+    (the 2-norm over a value's elements, never below that of its float32 ulps)."""
+    reports = [quantities(m) for m in members]
+    keys = [
+        key
+        for key in reports[0]
+        if key[0] in ("loss", "accuracy") or key[0].startswith("prediction")
+        if all(key in r and r[key].shape == reports[0][key].shape for r in reports)
+    ]
+    centre = {key: np.mean([r[key] for r in reports], axis=0) for key in keys}
+    spread: dict[Key, float] = {}
+    for key in keys:
+        squares = [_norm(centre[key], r[key]) ** 2 for r in reports]
+        deviation = math.sqrt(sum(squares) / max(1, len(reports) - 1))
+        ulp = np.spacing(np.abs(centre[key]).astype(np.float32)).astype(np.float64)
+        spread[key] = max(deviation, float(np.sqrt(np.sum(np.square(ulp)))))
+    inputs = tuple(x for x, _ in members[0].predictions)
+    return Band(centre, spread, len(reports), (), inputs, statistical=True)
 
 
 def _norm(a: np.ndarray, b: np.ndarray) -> float:
@@ -536,6 +588,7 @@ def judge(
     run: Run,
     shapes: Mapping[str, tuple[int, ...]] | None = None,
     multiple: float = MULTIPLE,
+    loss_floor: float = 0.0,
 ) -> Judgement:
     """Hold `run` to `band`: every value within `multiple` spreads of the exact answer.
 
@@ -543,6 +596,8 @@ def judge(
     shapes = shapes or {}
     values = quantities(run)
     problems: list[str] = []
+    if band.statistical:
+        values = {key: value for key, value in values.items() if key in band.exact}
     if values.keys() != band.exact.keys():
         missing = [f"{w} {k}".strip() for k, w in band.exact if (k, w) not in values]
         extra = [f"{w} {k}".strip() for k, w in values if (k, w) not in band.exact]
@@ -569,6 +624,8 @@ def judge(
             continue
         apart = _distance(centre, values[key])
         distance, spread = _norm(centre, values[key]), band.spread[key]
+        if key[0] == "loss":
+            spread = max(spread, loss_floor)
         top = distance / spread if spread else (0.0 if distance == 0 else math.inf)
         steps[key[1]] = max(steps.get(key[1], 0.0), top)
         if worst is None or top > worst.ratio:
@@ -588,11 +645,14 @@ def judge(
             problems.append(f"prediction {i}: inputs differ ({inputs} vs {ours})")
     if worst is not None and worst.ratio > multiple:
         over = f" (2-norm over its {worst.size} values)" if worst.size > 1 else ""
+        centre, short = (
+            ("the draws' mean", "mean") if band.statistical else ("the exact answer", "exact")
+        )
         element = f"; furthest at [{', '.join(map(str, worst.index))}]" if worst.size > 1 else ""
         problems.append(
-            f"{_place(worst)} is {worst.distance:.2e} from the exact answer{over}, "
+            f"{_place(worst)} is {worst.distance:.2e} from {centre}{over}, "
             f"{worst.ratio:.1f} spreads (the band is {multiple:g} spreads of "
-            f"{worst.spread:.2e}){element}: exact {worst.exact!r}, {name} {worst.value!r}"
+            f"{worst.spread:.2e}){element}: {short} {worst.exact!r}, {name} {worst.value!r}"
         )
     return Judgement(worst, steps, leaves_at, problems)
 

@@ -159,6 +159,81 @@ def ensemble_reports(outputs: Iterable[str]) -> list[str]:
     return reports
 
 
+# With `native` weights each framework draws its own: no run can be held to another value by
+# value. The band is then one over draws: for each distinct native distribution among the
+# targets, NATIVE_MEMBERS NumPy scripts that start from their own draws of it (fixed seeds),
+# written as array literals so that the data and the batches' order stay the spec's.
+NATIVE_MEMBERS = 16
+
+
+def native_groups(spec: ir.Spec, targets: Iterable[str]) -> dict[str, list[str]]:
+    """The targets (NumPy aside) by the distribution they draw `native` weights from, each
+    group named by its targets: {"torch": ["torch"], "tfgraph+keras": ["tfgraph", "keras"]}."""
+    network = spec.network
+    assert isinstance(network, ir.Sequential)
+    by_draw: dict[str, list[str]] = {}
+    for target in targets:
+        if target == "numpy":
+            continue
+        draws = repr([
+            backend(target).native_init(layer, role)
+            for layer in network.layers
+            for role, init in (("kernel", layer.kernel_init), ("bias", layer.bias_init))
+            if init.kind == "native"
+        ])  # fmt: skip
+        by_draw.setdefault(draws, []).append(target)
+    return {"+".join(group): group for group in by_draw.values()}
+
+
+def native_scripts(
+    spec: ir.Spec, targets: Iterable[str], directory: Path, stem: str, members: int
+) -> dict[str, Path]:
+    """Write each native group's member scripts: run name (`native torch 3`) -> script."""
+    import numpy as np
+
+    from .compiler import generate
+
+    network = spec.network
+    assert isinstance(network, ir.Sequential)
+    paths: dict[str, Path] = {}
+    for label, group in native_groups(spec, targets).items():
+        for member in range(1, members + 1):
+            rng = np.random.default_rng(member)
+            layers = []
+            for layer in network.layers:
+                update = {}
+                for role, init in (("kernel", layer.kernel_init), ("bias", layer.bias_init)):
+                    if init.kind == "native":
+                        drawn = backend(group[0]).native_init(layer, role)
+                        update[f"{role}_init"] = _drawn(drawn, layer, role, rng)
+                layers.append(layer.model_copy(update=update))
+            fields = {name: getattr(spec, name) for name in type(spec).model_fields}
+            fields["network"] = network.model_copy(update={"layers": tuple(layers)})
+            script = generate(ir.Spec.model_construct(**fields), "numpy")
+            path = directory / f"{stem}_native_{label.replace('+', '_')}_{member}.py"
+            path.write_text(script, encoding="utf-8")
+            paths[f"native {label} {member}"] = path
+    return paths
+
+
+def _drawn(init: ir.Init, layer: ir.Dense, role: str, rng: object) -> ir.Init:
+    """One draw of a native distribution, as the array literal a script spells."""
+    import numpy as np
+
+    shape = (layer.units_in, layer.units_out) if role == "kernel" else (layer.units_out,)
+    generator: np.random.Generator = rng  # type: ignore[assignment]
+    if init.kind == "glorot_uniform":
+        limit = (6 / (layer.units_in + layer.units_out)) ** 0.5
+        values = generator.uniform(-limit, limit, size=shape)
+    elif init.kind == "uniform":
+        values = generator.uniform(*init.args, size=shape)  # type: ignore[arg-type]
+    else:
+        values = np.zeros(shape) if init.kind == "zeros" else np.ones(shape)
+    rows = np.atleast_2d(values.astype(np.float32)).tolist()
+    literal = ir.ArrayLiteral.model_construct(rows=tuple(tuple(row) for row in rows))
+    return ir.Init.model_construct(kind="array", args=(), values=literal)
+
+
 def slowest_first(runs: Iterable[str]) -> list[str]:
     """Runs in the order to start them: Keras's first, since importing it takes longest, so
     a pool does not end waiting on one straggler."""

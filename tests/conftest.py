@@ -15,7 +15,16 @@ from support import RUNS, TARGETS, build_cases, case_targets
 import specc
 from specc.agreement import MEMBERS
 from specc.diagnostics import Source
-from specc.runner import Execution, Job, band_scripts, run_all, slowest_first, write_scripts
+from specc.runner import (
+    NATIVE_MEMBERS,
+    Execution,
+    Job,
+    band_scripts,
+    native_scripts,
+    run_all,
+    slowest_first,
+    write_scripts,
+)
 
 
 @pytest.fixture(scope="session")
@@ -35,6 +44,9 @@ def scripts(tmp_path_factory: pytest.TempPathFactory) -> dict[tuple[str, str], P
         if result.spec.dtype == "float32" and "numpy" in written:
             band = band_scripts(written["numpy"], MEMBERS)
             paths |= {(case.name, run): path for run, path in band.items()}
+        if result.spec.native:
+            draws = native_scripts(result.spec, written, directory, case.spec.stem, NATIVE_MEMBERS)
+            paths |= {(case.name, run): path for run, path in draws.items()}
     for mutant in MUTANTS:  # tests/test_mutations.py says when one's `old` is not there
         script = paths[(mutant.case, RUNS[mutant.run][0])]
         text = script.read_text(encoding="utf-8")

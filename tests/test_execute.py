@@ -11,15 +11,18 @@ import specc
 from specc import runner
 from specc.agreement import (
     KNOWN_GAPS,
+    STATISTICAL,
     band,
     disagreements,
     judge,
+    loss_floor,
     multiple,
     parse_output,
+    statistical_band,
     tolerance,
 )
 from specc.diagnostics import Source
-from specc.runner import EXACT, Job, ensemble_reports, run_all
+from specc.runner import EXACT, NATIVE_MEMBERS, Job, ensemble_reports, native_groups, run_all
 
 REFERENCE = runner.REFERENCE  # "numpy"
 
@@ -48,10 +51,10 @@ def test_targets_agree(case: Case, executions: dict) -> None:
     if any(r.returncode for r in runs.values()):
         pytest.skip("a script failed; test_script_runs_quietly reports it")
     spec = specc.build(Source(case.spec.name, case.spec.read_text()), []).spec
-    if spec.native:
-        pytest.skip("weights start from each framework's own initializer: agreement is statistical")
     parsed = {t: parse_output(r.stdout) for t, r in runs.items()}
-    if spec.dtype == "float32":
+    if spec.native:
+        problems = _outside_the_draws(case, spec, parsed, executions)
+    elif spec.dtype == "float32":
         problems = _outside_the_band(case, spec, parsed, executions)
     else:
         problems = [
@@ -69,6 +72,27 @@ def test_targets_agree(case: Case, executions: dict) -> None:
     assert not problems, "the targets disagree:\n  " + "\n  ".join(problems)
 
 
+def _outside_the_draws(case: Case, spec, parsed: dict, executions: dict) -> list[str]:
+    """`native` weights: each run within STATISTICAL deviations of the mean of NumPy runs
+    from draws of the distribution its framework draws from."""
+    problems = []
+    for label, targets in native_groups(spec, dict.fromkeys(RUNS[run][0] for run in parsed)).items():
+        draws = [
+            execution
+            for (name, run), execution in executions.items()
+            if name == case.name and run.rpartition(" ")[0] == f"native {label}"
+        ]
+        assert len(draws) == NATIVE_MEMBERS and not any(d.returncode or d.stderr for d in draws)
+        measured = statistical_band([parse_output(d.stdout) for d in draws])
+        problems += [
+            problem
+            for run, report in parsed.items()
+            if RUNS[run][0] in targets
+            for problem in judge(measured, run, report, multiple=STATISTICAL).problems
+        ]
+    return problems
+
+
 def _outside_the_band(case: Case, spec, parsed: dict, executions: dict) -> list[str]:
     """Every run, the float32 NumPy reference's included, held to the band."""
     band_runs = {k[1]: v for k, v in executions.items() if k[0] == case.name and k[1] not in RUNS}
@@ -82,7 +106,9 @@ def _outside_the_band(case: Case, spec, parsed: dict, executions: dict) -> list[
     return [
         problem
         for run, report in parsed.items()
-        for problem in judge(measured, run, report, shapes, multiple(RUNS[run][0], spec)).problems
+        for problem in judge(
+            measured, run, report, shapes, multiple(RUNS[run][0], spec), loss_floor(run, spec)
+        ).problems
     ]
 
 

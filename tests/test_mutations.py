@@ -8,7 +8,7 @@ from mutants import MUTANTS, Mutant
 from support import RUNS, build_cases
 
 import specc
-from specc.agreement import band, judge, multiple, parse_output
+from specc.agreement import band, judge, loss_floor, multiple, parse_output
 from specc.diagnostics import Source
 from specc.runner import EXACT, ensemble_reports
 
@@ -36,10 +36,11 @@ def test_the_band_catches_the_mutant(mutant: Mutant, executions: dict) -> None:
     )
     shapes = {w.name: tuple(w.shape) for w in spec.weights}
     target = RUNS[mutant.run][0]
-    verdict = judge(measured, mutant.name, parse_output(run.stdout), shapes, multiple(target, spec))
+    allowed = multiple(target, spec), loss_floor(mutant.run, spec)
+    verdict = judge(measured, mutant.name, parse_output(run.stdout), shapes, *allowed)
     assert verdict.problems, f"{mutant.why}: not caught (worst {verdict.worst})"
     assert verdict.leaves_at == mutant.leaves_at, verdict.steps
     # The unmutated run of the same script stays inside the band at that step.
     original = parse_output(executions[(case.name, mutant.run)].stdout)
-    unmutated = judge(measured, mutant.run, original, shapes, multiple(target, spec))
-    assert unmutated.steps[mutant.leaves_at] <= multiple(target, spec)
+    unmutated = judge(measured, mutant.run, original, shapes, *allowed)
+    assert unmutated.steps[mutant.leaves_at] <= allowed[0]

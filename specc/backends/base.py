@@ -79,6 +79,20 @@ class Backend:
         if gap := self.band_gap(spec):
             yield Unsupported("optim", f"{gap}: its runs are held to a wider band")
 
+    def native_init(self, layer: ir.Dense, role: str) -> ir.Init:
+        """The distribution this framework draws a layer's `native` kernel or bias from, as
+        specc would draw it: Glorot-uniform kernels and zero biases (Keras's and TF's)."""
+        kind = "glorot_uniform" if role == "kernel" else "zeros"
+        return ir.Init.model_construct(kind=kind, args=())
+
+    # The log of a float32 sum near 1 in binary cross-entropy (torch's BCEWithLogitsLoss), not
+    # log1p: a confidently classified sample's loss is off by up to half an ulp of 1.
+    BCE_WITHOUT_LOG1P = (
+        "BCEWithLogitsLoss takes the log of a float32 number near 1 where TensorFlow takes "
+        "log1p, so a confidently classified sample's loss is off by up to 6e-8 (its gradient "
+        "is exact): its losses are held to that floor"
+    )
+
     # Adam's bias corrections 1 - beta**t computed in the model's float32 (Keras, TF1), not in
     # float64 as torch and the NumPy reference compute them.
     float32_corrections = False

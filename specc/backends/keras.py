@@ -75,6 +75,8 @@ class Keras(Backend):
 
     def caveats(self, spec: ir.Spec) -> Iterator[Unsupported]:
         yield from super().caveats(spec)
+        if spec.loss.kind == "bce":
+            yield Unsupported("loss", f"on its torch backend, torch's {self.BCE_WITHOUT_LOG1P}")
         if spec.dtype == "float64":
             yield Unsupported(
                 "dtype",

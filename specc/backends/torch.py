@@ -4,12 +4,13 @@
 from __future__ import annotations
 
 import functools
+from collections.abc import Iterator
 from dataclasses import dataclass
 
 from .. import ir
 from ..lower import Log, LogSite, log, trained_loss
 from ..spell import formula
-from .base import Backend, Optimizer
+from .base import Backend, Optimizer, Unsupported
 
 
 @dataclass(frozen=True)
@@ -49,6 +50,17 @@ class Torch(Backend):
     losses = {"mse": "nn.MSELoss", "mae": "nn.L1Loss", "crossentropy": "nn.CrossEntropyLoss",
               "bce": "nn.BCEWithLogitsLoss"}  # fmt: skip
     probabilities = {"crossentropy": "torch.softmax({}, dim=1)", "bce": "torch.sigmoid({})"}
+
+    def native_init(self, layer: ir.Dense, role: str) -> ir.Init:
+        # nn.Linear: kaiming_uniform_(a=sqrt(5)) for the weight, uniform in +-1/sqrt(fan_in),
+        # and the bias uniform in the same bounds.
+        bound = 1 / layer.units_in**0.5
+        return ir.Init.model_construct(kind="uniform", args=(-bound, bound))
+
+    def caveats(self, spec: ir.Spec) -> Iterator[Unsupported]:
+        yield from super().caveats(spec)
+        if spec.loss.kind == "bce":
+            yield Unsupported("loss", f"torch's {self.BCE_WITHOUT_LOG1P}")
 
     def read(self, weight: ir.Weight) -> str:
         if weight.role == "param":
