@@ -271,7 +271,7 @@ def _format_pattern(log_format: str) -> re.Pattern[str]:
     return re.compile("".join(parts), re.DOTALL)
 
 
-def _format_lines(run: Run, spec: ir.Spec) -> dict[int, str]:
+def format_lines(run: Run, spec: ir.Spec) -> dict[int, str]:
     """Index in `run.text` -> the step of each line printed in the spec's own log format."""
     if spec.logging.format is None:
         return {}
@@ -286,7 +286,7 @@ def loss_curve(run: Run, spec: ir.Spec) -> dict[str, float]:
         return dict(run.losses)
     pattern = _format_pattern(spec.logging.format)
     curve: dict[str, float] = {}
-    for index, when in _format_lines(run, spec).items():
+    for index, when in format_lines(run, spec).items():
         match = pattern.fullmatch(run.text[index])
         if match and "loss" in match.groupdict():
             try:
@@ -357,7 +357,7 @@ def first_divergence(ref: Run, run: Run, spec: ir.Spec, tol: Tolerance) -> str |
             if _arrays(when, _at(ref, when, shown), _at(run, when, shown), "", "", tol):
                 return when
     else:
-        steps = _format_lines(ref, spec)
+        steps = format_lines(ref, spec)
         for i, (a, b) in enumerate(zip(ref.text, run.text, strict=False)):
             gap = _text_gap(a, b, tol)
             if gap is None or gap > 1:
@@ -650,14 +650,14 @@ def judge(
         )
         element = f"; furthest at [{', '.join(map(str, worst.index))}]" if worst.size > 1 else ""
         problems.append(
-            f"{_place(worst)} is {worst.distance:.2e} from {centre}{over}, "
+            f"{place(worst)} is {worst.distance:.2e} from {centre}{over}, "
             f"{worst.ratio:.1f} spreads (the band is {multiple:g} spreads of "
             f"{worst.spread:.2e}){element}: {short} {worst.exact!r}, {name} {worst.value!r}"
         )
     return Judgement(worst, steps, leaves_at, problems)
 
 
-def _place(worst: Worst) -> str:
+def place(worst: Worst) -> str:
     """Where a worst value is, in words: `fc1.kernel after training`, `loss at step 3`."""
     what, when = worst.key
     if when == TRAINED_MODEL:

@@ -19,10 +19,11 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+import numpy as np
 from markupsafe import Markup
 
 from . import ir
-from .agreement import MULTIPLE, WIDER
+from .agreement import MULTIPLE, TRAINED_MODEL, WIDER
 from .backends import backend
 from .compare import (
     EXACT,
@@ -263,6 +264,23 @@ def _verdict(outcome: Outcome, reference: str) -> tuple[str, bool | None]:
     return f"{outcome.status}: {outcome.reason}", False if outcome.status == "failed" else None
 
 
+def _trained_loss(comparison: Comparison, outcome: Outcome) -> tuple[float, float] | None:
+    """How far a run's trained model's loss is from the exact answer's, and the band there.
+
+    The page shows these, one fixed value for every run, rather than the value furthest
+    from the exact answer in spreads (the table of `specc compare`): which value that is can
+    change between two that are about as far, on another machine, and the page with it."""
+    band, key = comparison.band, ("loss", TRAINED_MODEL)
+    if band is None or key not in band.exact or outcome.final_loss is None:
+        return None
+    if outcome.multiple is None:
+        return None
+    exact = float(np.asarray(band.exact[key]).ravel()[0])
+    spread = max(float(np.max(band.spread[key])), outcome.loss_floor)
+    distance = 0.0 if outcome.final_loss == exact else abs(outcome.final_loss - exact)
+    return distance, outcome.multiple * spread
+
+
 def summarize(comparison: Comparison, plot: str | None) -> Results:
     """The runs' outcomes as the page words them; `plot` is where the page finds its image."""
     spec, banded = comparison.spec, comparison.banded
@@ -271,7 +289,10 @@ def summarize(comparison: Comparison, plot: str | None) -> Results:
         columns.append(Heading("Accuracy", "number"))
     columns.append(Heading("Predictions", "predictions"))
     if banded:
-        columns += [Heading("Distance to the exact answer", "number"), Heading("Band", "number")]
+        columns += [
+            Heading("Final loss: distance to the exact answer", "number"),
+            Heading("Band there", "number"),
+        ]
     else:
         columns += [Heading("Largest loss gap", "number"), Heading("Largest weight gap", "number")]
     rows = []
@@ -284,10 +305,8 @@ def summarize(comparison: Comparison, plot: str | None) -> Results:
             cells.append(_rounded(o.accuracy) if ran else "-")
         cells.append(_predictions(o, spec.classifies) if ran else "-")
         if banded:
-            if compared and o.distance is not None and o.band is not None:
-                cells += [_decade(o.distance), _decade(o.band)]
-            else:
-                cells += ["-", "-"]
+            held = _trained_loss(comparison, o) if compared else None
+            cells += [_decade(held[0]), _decade(held[1])] if held else ["-", "-"]
         else:
             cells += [
                 _decade(o.loss_gap[1]) if compared and o.gaps else "-",
@@ -301,8 +320,9 @@ def summarize(comparison: Comparison, plot: str | None) -> Results:
     ]
     if banded:
         notes.append(
-            band_description(comparison) + " Each run's distance and band are at what it "
-            "printed furthest from the exact answer, in spreads."
+            band_description(comparison) + " The table shows the distance and the band at "
+            "the trained model's loss; a run agrees when everything it prints is within the "
+            "band (specc compare names what is furthest)."
         )
         for why, runs in wider_bands(comparison).items():
             named = runs[0] if len(runs) == 1 else ", ".join(runs[:-1]) + f" and {runs[-1]}"
@@ -310,6 +330,12 @@ def summarize(comparison: Comparison, plot: str | None) -> Results:
                 f"Wider band: {named} {'is' if len(runs) == 1 else 'are'} held to "
                 f"{MULTIPLE * WIDER:g} spreads, since {why}."
             )
+        for o in comparison.outcomes:
+            if o.loss_floor:
+                notes.append(
+                    f"Loss floor: {o.name}'s losses are held to a spread of at least "
+                    f"{o.loss_floor:.1e}, the error of its framework's loss."
+                )
     else:
         notes.append(
             f"Gaps are to {framework(comparison.reference)}: the loss relative, at each logged "

@@ -38,28 +38,27 @@ from .agreement import (
     Band,
     Run,
     Tolerance,
-    _format_lines,
-    _place,
     band_gap,
     disagreements,
     first_divergence,
+    format_lines,
     judge,
     known_gap,
     largest,
     logged_steps,
     loss_curve,
+    loss_floor,
     loss_gaps,
     multiple,
     param_gap,
     parse_output,
+    place,
     tolerance,
 )
 from .agreement import band as measure_band
 from .backends import TARGETS, backend
 from .runner import (
-    ENSEMBLE,
     EXACT,
-    MEMBERS_PER_RUN,
     REFERENCE,
     RUNS,
     Event,
@@ -73,6 +72,7 @@ from .runner import (
     slowest_first,
     write_scripts,
 )
+from .runner import band_runs as runner_band_runs
 
 Status = Literal["reference", "agrees", "differs", "failed", "skipped", "ran", "not compared"]
 TAIL = 5  # the last lines of a crashed script's stderr that the report shows
@@ -122,10 +122,8 @@ def given_scripts(texts: Sequence[str], runs: Sequence[str]) -> dict[str, Path]:
 
 
 def band_runs() -> list[str]:
-    """The runs that make the band: the exact answer, then the ensemble's, as
-    `runner.band_scripts` names them."""
-    firsts = range(1, MEMBERS + 1, MEMBERS_PER_RUN)
-    return [EXACT, *(f"{ENSEMBLE} {first}" for first in firsts)]
+    """The runs that make the band, as `runner.band_scripts` names them."""
+    return runner_band_runs(MEMBERS)
 
 
 def banded(spec: ir.Spec) -> bool:
@@ -336,6 +334,7 @@ class Outcome:
     ratio: float | None = None  # distance / spread there
     multiple: float | None = None
     wider: str | None = None  # why its band is WIDER times as wide, or None
+    loss_floor: float = 0.0  # the least spread its losses are held to (`agreement.LOSS_FLOORS`)
     steps: dict[str, float] = field(default_factory=dict)  # step -> largest ratio there
     leaves_at: str | None = None  # the first step beyond the band: "epoch 4/6", TRAINED
     # Held to the reference's run (float64, and `native` weights):
@@ -471,7 +470,7 @@ def _held_to_the_band(
         if not band.members:
             band, why = None, "no member of the ensemble printed what the exact run printed"
     shapes = {w.name: tuple(w.shape) for w in spec.weights}
-    lines = _format_lines(Run(text=list(band.text)), spec) if band else {}
+    lines = format_lines(Run(text=list(band.text)), spec) if band else {}
     for name in plan.runs:
         outcome = outcomes[name]
         if outcome.status == "failed":
@@ -481,10 +480,11 @@ def _held_to_the_band(
             continue
         target = RUNS[name][0]
         outcome.multiple, outcome.wider = multiple(target, spec), band_gap(target, spec)
-        judgement = judge(band, name, reports[name], shapes, outcome.multiple)
+        outcome.loss_floor = loss_floor(name, spec)
+        judgement = judge(band, name, reports[name], shapes, outcome.multiple, outcome.loss_floor)
         if (worst := judgement.worst) is not None:
             outcome.distance, outcome.ratio = worst.distance, worst.ratio
-            outcome.band, outcome.at = outcome.multiple * worst.spread, _place(worst)
+            outcome.band, outcome.at = outcome.multiple * worst.spread, place(worst)
         outcome.steps = _steps(judgement.steps, lines)
         outcome.problems = judgement.problems
         outcome.status = "agrees" if judgement.agrees else "differs"
@@ -676,13 +676,21 @@ def summary(comparison: Comparison) -> list[str]:
         lines.append(band_description(comparison))
         lines.append(
             "Each run's distance and band are at what it printed furthest from the exact "
-            "answer, in spreads (kernels as (inputs, outputs))."
+            "answer, in spreads (a loss, a prediction, a trained tensor: over its elements, "
+            "the 2-norm)."
         )
         for why, runs in wider_bands(comparison).items():
             lines.append(
                 f"Wider band: {_names(runs)} {'is' if len(runs) == 1 else 'are'} held to "
                 f"{MULTIPLE * WIDER:g} spreads, since {why} (see the README)."
             )
+        for o in comparison.outcomes:
+            if o.loss_floor:
+                lines.append(
+                    f"Loss floor: {o.shown}'s losses are held to a spread of at least "
+                    f"{o.loss_floor:.1e}, the error of its framework's loss (`specc build` "
+                    "warns at the loss)."
+                )
         if comparison.band and comparison.band.members < comparison.members:
             lines.append(
                 f"Only {comparison.band.members} of the {comparison.members} members of the "
@@ -787,6 +795,7 @@ def to_json(comparison: Comparison) -> dict[str, Any]:
                 "ratio": _finite(o.ratio),
                 "multiple": o.multiple,
                 "wider": o.wider,
+                "loss_floor": o.loss_floor,
                 "leaves_at": o.leaves_at,
                 "steps": {k: _finite(v) for k, v in o.steps.items()},
             }

@@ -133,15 +133,25 @@ ENSEMBLE = "ensemble"
 MEMBERS_PER_RUN = 4
 
 
+def band_runs(members: int) -> list[str]:
+    """The band's runs, by name: the exact answer, then the ensemble's, a few members each."""
+    firsts = range(1, members + 1, MEMBERS_PER_RUN)
+    return [EXACT, *(f"{ENSEMBLE} {first}" for first in firsts)]
+
+
 def band_scripts(numpy_script: Path, members: int) -> dict[str, Path]:
     """Write the band's runs beside the NumPy script: run name -> its script. Each starts
     with the NumPy script's own imports, so a warm interpreter imports what it imports."""
     harness = Path(__file__).with_name("_mca.py").read_text(encoding="utf-8")
     head = prologue(numpy_script.read_text(encoding="utf-8"))
-    calls = {EXACT: f"main({numpy_script.name!r}, 'exact')\n"}
-    for first in range(1, members + 1, MEMBERS_PER_RUN):
-        count = min(MEMBERS_PER_RUN, members + 1 - first)
-        calls[f"{ENSEMBLE} {first}"] = f"main({numpy_script.name!r}, 'random', {count}, {first})\n"
+    calls = {}
+    for run in band_runs(members):
+        if run == EXACT:
+            calls[run] = f"main({numpy_script.name!r}, 'exact')\n"
+        else:
+            first = int(run.split()[1])
+            count = min(MEMBERS_PER_RUN, members + 1 - first)
+            calls[run] = f"main({numpy_script.name!r}, 'random', {count}, {first})\n"
     paths = {}
     for run, call in calls.items():
         path = numpy_script.with_name(f"{numpy_script.stem}_{run.replace(' ', '')}.py")

@@ -111,7 +111,9 @@ def test_results_name_every_run_and_agree(
     assert rows[runner.EXACT].framework == "NumPy, in float64"
     assert all(rows[r].verdict.startswith("agrees") for r in rows if r != runner.EXACT)
     headings = [column.heading for column in made.results.columns]
-    assert headings == ["Final loss", "Predictions", "Distance to the exact answer", "Band"]
+    assert headings == [
+        "Final loss", "Predictions", "Final loss: distance to the exact answer", "Band there"
+    ]  # fmt: skip
     assert all(re.fullmatch(r"< 1e-\d+", rows["torch"].cells[i]) for i in (2, 3))
     assert any("the exact answer (the NumPy reference computed in float64" in note
                for note in made.results.notes)  # fmt: skip

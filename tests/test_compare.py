@@ -20,6 +20,7 @@ from specc.agreement import (
     FLOAT32,
     MEMBERS,
     Run,
+    band_gap,
     disagreements,
     first_divergence,
     largest,
@@ -201,6 +202,12 @@ def test_a_script_option_that_cannot_run_is_misuse(tiny: Path, option: str, mess
         and result.stderr.count("\n") == 1
     ), result.stderr
     assert result.stdout == ""
+
+
+def test_help_names_the_script_option() -> None:
+    result = specc("compare", "--help")
+    assert result.returncode == 0
+    assert "--script TARGET=FILE" in result.stdout and "Repeatable" in result.stdout
 
 
 def test_a_script_for_a_target_that_does_not_run_is_misuse(tiny: Path) -> None:
@@ -406,19 +413,33 @@ def test_adam_in_keras_and_tf1_is_held_to_the_wider_band() -> None:
     text = compare.table(comparison)
     assert _rows(text)["keras"].endswith("agrees (wider band)")
     assert _rows(text)["torch"].endswith("agrees")
-    assert (
-        "Wider band: keras is held to 40 spreads, since Keras computes Adam's bias corrections "
-        "in float32 (see the README)." in text
-    )
+    keras, tfgraph = band_gap("keras", spec), band_gap("tfgraph", spec)
+    assert keras and tfgraph and "bias correction" in keras
+    assert f"Wider band: keras is held to 40 spreads, since {keras} (see the README)." in text
     assert "Exit 0: 3 runs agree with the exact answer within the band (or the wider band)." in text
     document = compare.to_json(comparison)
     assert document["band"]["wider"] == {
         "multiple": 40,
-        "runs": {
-            "keras": "Keras computes Adam's bias corrections in float32",
-            "tfgraph": "TF1 computes Adam's bias corrections in float32",
-        },
+        "runs": {"keras": keras, "tfgraph": tfgraph},
     }
+
+
+def test_torch_s_binary_cross_entropy_is_held_to_its_loss_floor() -> None:
+    spec = _spec(
+        "data x = randn(4, 2)\ndata y = [[0], [1], [1], [0]]\nlayer Dense 2->1\nloss bce\n"
+        "train epochs=2\nlog every=1\n"
+    )
+    report = "epoch 1/2  loss 0.75\nepoch 2/2  loss 0.01\ntrained  loss 0.005\nfc1.kernel 0.5 1.5\n"
+    off = _execution(report.replace("loss 0.01\n", "loss 0.0100001\n"))  # 1e-7: 100 ulps
+    plan = _band_plan("torch", "tfgraph")
+    comparison = compare.evaluate(spec, plan, _ensemble(report) | {"torch": off, "tfgraph": off})
+    torch, tfgraph = comparison.outcomes[1:]
+    assert torch.loss_floor == 2.0**-24 and tfgraph.loss_floor == 0
+    assert torch.status == "agrees", torch.problems  # within ten floors of 6e-8
+    assert (tfgraph.status, tfgraph.leaves_at) == ("differs", "epoch 2/2")
+    text = compare.table(comparison)
+    assert "Loss floor: torch's losses are held to a spread of at least 6.0e-08" in text
+    assert compare.to_json(comparison)["runs"][1]["loss_floor"] == 2.0**-24
 
 
 def test_accuracy_is_the_trained_model_s_beside_the_loss() -> None:
