@@ -64,10 +64,15 @@ _LIBM = {
 }
 
 
+_SPECIAL = _LIBM | {np.matmul}  # what a random run computes otherwise than NumPy would
+
+
 class Tracked(np.ndarray):
     """A float32 value of the experiment: stored in float64 (`exact`) or float32 (`random`)."""
 
     def __array_ufunc__(self, ufunc, method, *inputs, **kwargs):
+        if _STATE["mode"] == "random" and method == "__call__" and ufunc not in _SPECIAL:
+            return _as_is(ufunc, inputs, kwargs)  # stored as float32: NumPy computes it so
         out = kwargs.pop("out", None)
         plain = [_plain(x) for x in inputs]
         if not _float32_result(ufunc, method, inputs, kwargs):
@@ -95,6 +100,19 @@ class Tracked(np.ndarray):
             _plain(out[0])[...] = result
             return out[0]
         return np.asarray(result, dtype=_storage()).view(Tracked)
+
+
+def _as_is(ufunc, inputs, kwargs):
+    """A correctly rounded operation in float32 arithmetic, as NumPy computes it."""
+    out = kwargs.get("out")
+    if out is not None:
+        kwargs["out"] = tuple(_plain(o) for o in out)
+    result = ufunc(*[_plain(x) for x in inputs], **kwargs)
+    if out is not None:
+        return out[0] if len(out) == 1 else out
+    if isinstance(result, np.ndarray | np.float32) and result.dtype == np.float32:
+        return np.asarray(result).view(Tracked)
+    return result
 
 
 def _plain_reduce(kwargs) -> bool:
