@@ -65,7 +65,7 @@ model.compile(
     loss=keras.losses.MeanSquaredError(reduction="sum"),
 )
 
-steps = 2000
+steps = 1000
 # One update per step on the full batch; train_on_batch returns the loss it
 # computed before updating.
 for step in range(steps):
@@ -79,7 +79,7 @@ for step in range(steps):
     loss_value = model.train_on_batch(x, y)
     if step % 100 == 0:
         print(
-            f"step {step:4d}  loss {fmt(loss_value)}",
+            f"step {step:3d}  loss {fmt(loss_value)}",
             f"a {fmt(a_value)}",
             f"b {fmt(b_value)}",
             f"c {fmt(c_value)}",

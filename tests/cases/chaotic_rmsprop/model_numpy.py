@@ -92,14 +92,14 @@ class RMSprop:
 
 optimizer = RMSprop(weights, lr=0.001, rho=0.9, eps=1e-08, momentum=0.0)
 
-steps = 2000
+steps = 1000
 for step in range(steps):
     outputs, saved = forward(x)
     loss, grad_outputs = criterion(outputs, y)
     gradients = backward(x, saved, grad_outputs)
     if step % 100 == 0:
         print(
-            f"step {step:4d}  loss {fmt(loss)}",
+            f"step {step:3d}  loss {fmt(loss)}",
             f"a {fmt(a)}",
             f"b {fmt(b)}",
             f"c {fmt(c)}",

@@ -63,7 +63,7 @@ zero_mean_square = tf.group(
     ]
 )
 
-steps = 2000
+steps = 1000
 feed = {inputs: x, targets: y}
 with tf.compat.v1.Session() as sess:
     sess.run(tf.compat.v1.global_variables_initializer())
@@ -77,7 +77,7 @@ with tf.compat.v1.Session() as sess:
         _, loss_value = sess.run([train_op, loss], feed_dict=feed)
         if step % 100 == 0:
             print(
-                f"step {step:4d}  loss {fmt(loss_value)}",
+                f"step {step:3d}  loss {fmt(loss_value)}",
                 f"a {fmt(a_value)}",
                 f"b {fmt(b_value)}",
                 f"c {fmt(c_value)}",

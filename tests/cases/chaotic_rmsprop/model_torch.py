@@ -69,14 +69,14 @@ criterion = nn.MSELoss(reduction="sum")
 optimizer = RMSprop([a, b, c, d], lr=0.001, rho=0.9, eps=1e-08, momentum=0.0)
 
 inputs, targets = torch.from_numpy(x), torch.from_numpy(y)
-steps = 2000
+steps = 1000
 for step in range(steps):
     optimizer.zero_grad()
     loss = criterion(forward(inputs), targets)
     loss.backward()
     if step % 100 == 0:
         print(
-            f"step {step:4d}  loss {fmt(loss.item())}",
+            f"step {step:3d}  loss {fmt(loss.item())}",
             f"a {fmt(a.detach().numpy())}",
             f"b {fmt(b.detach().numpy())}",
             f"c {fmt(c.detach().numpy())}",
