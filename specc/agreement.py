@@ -1,7 +1,10 @@
-"""Read what a generated script prints, and say how far two targets' runs are apart.
+"""Read what a generated script prints, and say how far a run is from where it should be.
 
-The tests hold every run to these bounds, and `specc compare` reports against them. NumPy
-is the only library this imports; the compiler path (`specc build`) never imports it.
+A float32 run is held to the band around the exact answer (`band`, `judge`: README, "The
+verdict"); a run from `native` weights to the band over draws (`statistical_band`); a float64
+run to the NumPy reference's within fixed tolerances (`disagreements`). The tests and
+`specc compare` share these. NumPy is the only library this imports; the compiler path
+(`specc build`) never imports it.
 """
 
 from __future__ import annotations
@@ -426,7 +429,7 @@ def multiple(target: str, spec: ir.Spec) -> float:
     return MULTIPLE * (WIDER if band_gap(target, spec) else 1.0)
 
 
-Key = tuple[str, str]  # (what, when): ("loss", "epoch 10/100"), ("fc1.kernel", "trained")
+Key = tuple[str, str]  # (what, when): ("loss", "epoch 10/100"), ("fc1.kernel", TRAINED)
 TRAINED = "after training"
 TRAINED_MODEL = "the trained model"  # its loss on the training data, printed after training
 
