@@ -104,6 +104,12 @@ class Tracked(np.ndarray):
 
 def _as_is(ufunc, inputs, kwargs):
     """A correctly rounded operation in float32 arithmetic, as NumPy computes it."""
+    if not kwargs:  # most operations: the fast path of a run that makes many small ones
+        result = ufunc(*[x.view(np.ndarray) if type(x) is Tracked else x for x in inputs])
+        kind = type(result)
+        if kind is np.ndarray:
+            return result.view(Tracked) if result.dtype == _FLOAT32 else result
+        return np.asarray(result).view(Tracked) if kind is np.float32 else result
     out = kwargs.get("out")
     if out is not None:
         kwargs["out"] = tuple(_plain(o) for o in out)
@@ -113,6 +119,9 @@ def _as_is(ufunc, inputs, kwargs):
     if isinstance(result, np.ndarray | np.float32) and result.dtype == np.float32:
         return np.asarray(result).view(Tracked)
     return result
+
+
+_FLOAT32 = np.dtype(np.float32)
 
 
 def _plain_reduce(kwargs) -> bool:
@@ -189,10 +198,9 @@ def _round(value):
     value = np.asarray(value, dtype=np.float64)
     nearest = value.astype(np.float32)
     with np.errstate(all="ignore"):
-        near = nearest.astype(np.float64)
-        toward = np.where(near < value, np.float32(np.inf), np.float32(-np.inf))
-        other = np.nextafter(nearest, toward)
-        chance = np.abs(value - near) / np.abs(other.astype(np.float64) - near)
+        off = value - nearest  # (where it is 0, either neighbour has chance 0)
+        other = np.nextafter(nearest, np.copysign(np.float32(np.inf), off).astype(np.float32))
+        chance = np.abs(off) / np.abs(other - nearest.astype(np.float64))
         pick = _STATE["rng"].random(value.shape) < chance  # NaN (inf, nan) never picks
     return np.where(pick, other, nearest)
 

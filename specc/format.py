@@ -83,6 +83,8 @@ def _break_calls(tree: ast.Module, lines: list[str], wide: set[int]) -> list[str
             broken = _break_statement(node, lines[node.lineno - 1])
         if broken is None:
             broken = _break_names(node, lines[node.lineno - 1])
+        if broken is None:
+            broken = _break_elements(node, lines, wide)
         if broken is not None:
             replaced[node.lineno] = (node.end_lineno, broken)
         else:
@@ -264,6 +266,39 @@ def _break_statement(node: ast.stmt, line: str) -> list[str] | None:
         return None  # (ast's offsets count UTF-8 bytes)
     args = [text[a.col_offset : a.end_col_offset] for a in (*call.args, *call.keywords)]
     return break_call(text[: opening + 1], args)
+
+
+def _break_elements(node: ast.stmt, lines: list[str], wide: set[int]) -> list[str] | None:
+    """A statement over several lines whose wide lines each hold one call and its comma, an
+    element of a list or an argument (Sequential's layers), each broken as black breaks it."""
+    assert node.end_lineno is not None
+    if node.lineno == node.end_lineno:
+        return None
+    calls = {
+        call.lineno: call
+        for call in ast.walk(node)
+        if isinstance(call, ast.Call) and call.lineno == call.end_lineno and _dotted(call.func)
+    }
+    out: list[str] = []
+    for number in range(node.lineno, node.end_lineno + 1):
+        text = lines[number - 1].rstrip("\n")
+        if number not in wide:
+            out.append(text)
+            continue
+        call = calls.get(number)
+        if call is None or not text.isascii() or "#" in text:  # (offsets count UTF-8 bytes)
+            return None
+        opening = call.func.end_col_offset
+        if text[: call.col_offset].strip() or text[call.end_col_offset :] != ",":
+            return None
+        if opening is None or text[opening : opening + 1] != "(":
+            return None
+        args = [text[a.col_offset : a.end_col_offset] for a in (*call.args, *call.keywords)]
+        broken = break_call(text[: opening + 1], args)
+        if broken is None:
+            return None
+        out += [*broken[:-1], broken[-1] + ","]
+    return out
 
 
 def _break_names(node: ast.stmt, line: str) -> list[str] | None:

@@ -266,10 +266,16 @@ Event = Literal["started", "finished"]
 
 @dataclass(frozen=True)
 class Job:
-    """One script to run, and the environment its run adds."""
+    """One script to run, and the environment its run adds; `fresh`: in a fresh interpreter
+    even where `run_all` runs the others warm."""
 
     script: Path
     env: Mapping[str, str]
+    fresh: bool = False
+
+
+class Stopped(Exception):
+    """`run_all` was asked to stop: its scripts were ended, and no more started."""
 
 
 def environment(extra: Mapping[str, str]) -> dict[str, str]:
@@ -458,6 +464,7 @@ def run_all(
     workers: int | None = None,
     timeout: float = TIMEOUT,
     warm: bool = False,
+    stop: threading.Event | None = None,
 ) -> dict[K, Execution]:
     """Run every job in a fresh interpreter, `workers` at a time (default: one per core), in
     the order given, each with its share of the cores (`thread_limits`);
@@ -465,17 +472,19 @@ def run_all(
 
     `warm`: jobs with the same environment share one warm interpreter that imports their
     frameworks once, and each runs in a fork of it (for many scripts per framework, as the
-    tests run them). A group whose imports fail there runs cold, as without `warm`."""
+    tests run them), but for `fresh` jobs. A group whose imports fail there runs cold, as
+    without `warm`. `stop`, once set, ends every script and raises Stopped (from another
+    thread: the tests run theirs beside other tests)."""
     workers = workers or os.cpu_count() or 2
     if limits := thread_limits(min(workers, len(jobs))):
-        jobs = [(key, Job(job.script, limits | dict(job.env))) for key, job in jobs]
+        jobs = [(key, Job(job.script, limits | dict(job.env), job.fresh)) for key, job in jobs]
     processes = _Processes()
     report = on_event or (lambda key, event, execution: None)
     warmth = _Warmth(jobs) if warm else None
 
     def one(key: K, job: Job) -> Execution:
         report(key, "started", None)
-        zygote = warmth.zygote(job) if warmth and not processes.stopped else None
+        zygote = warmth.zygote(job) if warmth and not job.fresh and not processes.stopped else None
         if zygote is not None:
             execution = zygote.run(job, timeout)
         else:
@@ -491,6 +500,8 @@ def run_all(
         pending = set(futures)
         while pending:  # waits in short slices, so Ctrl-C reaches this thread
             _, pending = wait(pending, timeout=0.2, return_when=FIRST_COMPLETED)
+            if stop is not None and stop.is_set():
+                raise Stopped
     except BaseException:
         processes.stop()  # interrupted: end every script this call started, and start no more
         if warmth:
@@ -548,6 +559,8 @@ class _Warmth:
         self._groups: dict[tuple[Path, tuple[tuple[str, str], ...]], Group] = {}
         self._imports: dict[Group, dict[str, None]] = {}
         for _, job in jobs:
+            if job.fresh:
+                continue
             lines = prologue(job.script.read_text(encoding="utf-8")).splitlines()
             settings = max((n + 1 for n, line in enumerate(lines) if "environ" in line), default=0)
             group = (_group(job), tuple(lines[:settings]))

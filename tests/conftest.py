@@ -1,8 +1,16 @@
-"""Shared fixtures; tests/ helpers (support) import as plain modules."""
+"""Shared fixtures; tests/ helpers (support) import as plain modules.
+
+Every case's scripts run once per session, all at once (`executions`). They start in the
+background as soon as the tests are collected, and the tests that read them run last: the
+others run meanwhile, on the core the scripts leave free between them.
+"""
 
 from __future__ import annotations
 
+import shutil
 import sys
+import tempfile
+import threading
 from pathlib import Path
 
 import pytest
@@ -10,7 +18,7 @@ import pytest
 sys.path.insert(0, str(Path(__file__).parent))
 
 from mutants import MUTANTS
-from support import RUNS, TARGETS, build_cases, case_targets
+from support import FORK_CHECK, FRESH, RUNS, TARGETS, build_cases, case_targets
 
 import specc
 from specc.agreement import MEMBERS
@@ -26,9 +34,10 @@ from specc.runner import (
     write_scripts,
 )
 
+SHARED = ("scripts", "executions")  # the fixtures the background makes
 
-@pytest.fixture(scope="session")
-def scripts(tmp_path_factory: pytest.TempPathFactory) -> dict[tuple[str, str], Path]:
+
+def write_all(root: Path) -> dict[tuple[str, str], Path]:
     """Every case built for every target that computes it, written with its data files;
     keyed by (case, target). A float32 case's NumPy script has the band's runs beside it,
     keyed by (case, run): `exact` and the ensemble's (`specc.runner.band_scripts`)."""
@@ -36,7 +45,7 @@ def scripts(tmp_path_factory: pytest.TempPathFactory) -> dict[tuple[str, str], P
     for case in build_cases():
         source = Source(case.spec.name, case.spec.read_text(encoding="utf-8"))
         result = specc.build(source, case_targets(case))  # NumPy has no `native` weights
-        directory = tmp_path_factory.mktemp(case.name.replace("/", "_"))
+        directory = root / case.name.replace("/", "_")
         written = write_scripts(
             result.scripts, directory, case.spec.stem, result.spec, case.spec.parent
         )
@@ -57,24 +66,100 @@ def scripts(tmp_path_factory: pytest.TempPathFactory) -> dict[tuple[str, str], P
     return paths
 
 
-@pytest.fixture(scope="session")
-def executions(scripts: dict[tuple[str, str], Path]) -> dict[tuple[str, str], Execution]:
-    """Every script run once, all at once, one per core; keyed by (case, run): each target,
-    and Keras scripts again on other backends (RUNS).
-
-    Each script runs whole in a fork of a warm interpreter that has imported its framework
-    (`run_all(..., warm=True)`), which prints what a fresh interpreter prints:
-    tests/test_runner_warm.py, and tests/test_execute.py for one case on every run."""
-    jobs = [
+def jobs(scripts: dict[tuple[str, str], Path]) -> list[tuple[tuple[str, str], Job]]:
+    """Every run of every case: each target, and Keras scripts again on other backends
+    (RUNS), the longest first; the band's runs and the mutants; and one float64 case's runs
+    again in fresh interpreters (FRESH), for tests/test_execute.py to hold the forked ones to."""
+    cases = build_cases()
+    listed = [
         ((case.name, run), Job(scripts[(case.name, RUNS[run][0])], RUNS[run][1]))
-        for run in slowest_first(RUNS)  # the longest runs first, across every case
-        for case in build_cases()
+        for run in slowest_first(RUNS)
+        for case in cases
         if (case.name, RUNS[run][0]) in scripts
     ]
+    listed[:0] = [
+        ((FORK_CHECK, FRESH + run), Job(scripts[(FORK_CHECK, RUNS[run][0])], RUNS[run][1], True))
+        for run in slowest_first(RUNS)
+    ]
     mutants = {f"mutant {m.name}": RUNS[m.run][1] for m in MUTANTS}
-    jobs += [  # the band's runs and the mutants
+    listed += [
         (key, Job(path, mutants.get(key[1], {})))
         for key, path in scripts.items()
         if key[1] not in TARGETS
     ]
-    return run_all(jobs, warm=True)
+    return listed
+
+
+class Background:
+    """The shared runs, made in a thread of their own once the scripts are written (here, in
+    the main thread, whose imports another thread must not race). Each script runs whole in
+    a fork of a warm interpreter that has imported its framework (`run_all(..., warm=True)`),
+    which prints what a fresh interpreter prints (tests/test_runner_warm.py, and
+    tests/test_execute.py for one case on every run)."""
+
+    def __init__(self) -> None:
+        self.root = Path(tempfile.mkdtemp(prefix="specc-tests-"))
+        self.scripts: dict[tuple[str, str], Path] = {}
+        self.executions: dict[tuple[str, str], Execution] = {}
+        self._stop = threading.Event()
+        self._error: BaseException | None = None
+        try:
+            self.scripts = write_all(self.root)
+        except Exception as error:  # raised again in every test that reads the scripts
+            self._error = error
+        self._thread = threading.Thread(target=self._run, name="shared runs", daemon=True)
+        self._thread.start()
+
+    def _run(self) -> None:
+        if self._error is not None:
+            return
+        try:
+            self.executions = run_all(jobs(self.scripts), warm=True, stop=self._stop)
+        except BaseException as error:  # raised again in every test that reads the runs
+            self._error = error
+
+    def written(self) -> dict[tuple[str, str], Path]:
+        if not self.scripts and self._error is not None:
+            raise self._error
+        return self.scripts
+
+    def finished(self) -> dict[tuple[str, str], Execution]:
+        self._thread.join()
+        if self._error is not None:
+            raise self._error
+        return self.executions
+
+    def stop(self) -> None:
+        self._stop.set()
+        self._thread.join()
+        shutil.rmtree(self.root, ignore_errors=True)
+
+
+_BACKGROUND = pytest.StashKey[Background]()
+
+
+@pytest.hookimpl(trylast=True)  # after -k, -m and --deselect have chosen the tests
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Start the shared runs if a test to run reads them, and run such tests last."""
+    shared = [item for item in items if set(SHARED) & set(getattr(item, "fixturenames", ()))]
+    if shared:
+        ids = {id(item) for item in shared}
+        items[:] = [item for item in items if id(item) not in ids] + shared
+        config.stash[_BACKGROUND] = Background()
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    if _BACKGROUND in config.stash:
+        config.stash[_BACKGROUND].stop()
+
+
+@pytest.fixture(scope="session")
+def scripts(pytestconfig: pytest.Config) -> dict[tuple[str, str], Path]:
+    """Every case's scripts, keyed by (case, target) and (case, band or mutant run)."""
+    return pytestconfig.stash[_BACKGROUND].written()
+
+
+@pytest.fixture(scope="session")
+def executions(pytestconfig: pytest.Config) -> dict[tuple[str, str], Execution]:
+    """Every script run once (`jobs`), keyed by (case, run)."""
+    return pytestconfig.stash[_BACKGROUND].finished()

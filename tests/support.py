@@ -23,6 +23,11 @@ TARGETS = specc.TARGETS  # every target, in the order `--target all` writes them
 # Every way a script is run: each target, and Keras scripts again on other Keras backends.
 RUNS = runner.RUNS
 
+# float64, mini-batches, Keras on three backends: where a forked run could drift first. Its
+# runs are run again in fresh interpreters, keyed (FORK_CHECK, FRESH + run).
+FORK_CHECK = "minibatch_float64"
+FRESH = "fresh "
+
 # `SPECC_REGEN=1 pytest` rewrites every golden file through the real CLI.
 REGEN = os.environ.get("SPECC_REGEN") == "1"
 

@@ -5,7 +5,7 @@ whose backward pass tests/test_gradients.py holds to finite differences.
 from __future__ import annotations
 
 import pytest
-from support import RUNS, Case, build_cases
+from support import FORK_CHECK, FRESH, RUNS, Case, build_cases
 
 import specc
 from specc import runner
@@ -26,10 +26,8 @@ from specc.runner import (
     ENSEMBLE,
     EXACT,
     NATIVE_MEMBERS,
-    Job,
     ensemble_reports,
     native_groups,
-    run_all,
 )
 
 REFERENCE = runner.REFERENCE  # "numpy"
@@ -125,15 +123,10 @@ def _outside_the_band(case: Case, spec, parsed: dict, executions: dict) -> list[
     ]
 
 
-# float64, mini-batches, Keras on three backends: where a forked run could drift first.
-FORK_CHECK = "minibatch_float64"
-
-
-def test_forked_runs_print_what_fresh_ones_print(scripts: dict, executions: dict) -> None:
+def test_forked_runs_print_what_fresh_ones_print(executions: dict) -> None:
     """The executions above ran forked from warm interpreters; fresh ones print the same
-    bytes, on every run of a float64 case."""
-    jobs = [(run, Job(scripts[(FORK_CHECK, RUNS[run][0])], RUNS[run][1])) for run in RUNS]
-    fresh = run_all(jobs)
-    for run, _ in jobs:
-        assert fresh[run].returncode == 0, fresh[run].stderr
-        assert fresh[run].stdout == executions[(FORK_CHECK, run)].stdout, run
+    bytes, on every run of a float64 case (FORK_CHECK, run again in fresh interpreters)."""
+    for run in RUNS:
+        fresh = executions[(FORK_CHECK, FRESH + run)]
+        assert fresh.returncode == 0, fresh.stderr
+        assert fresh.stdout == executions[(FORK_CHECK, run)].stdout, run

@@ -4,11 +4,13 @@ imports do not share an interpreter. NumPy scripts only: cheap, and no framework
 
 from __future__ import annotations
 
+import threading
+import time
 from pathlib import Path
 
 from support import EXAMPLES
 
-from specc.runner import Job, _first_use_imports, prologue, run_all
+from specc.runner import Job, Stopped, _first_use_imports, prologue, run_all
 
 
 def test_warm_runs_print_what_cold_runs_print(tmp_path: Path) -> None:
@@ -57,3 +59,32 @@ def test_a_warm_interpreter_also_imports_what_torch_imports_on_first_use() -> No
     torch_imports = "import numpy as np\nimport torch\nfrom torch import nn\n"
     assert _first_use_imports(torch_imports) == ["torch._dynamo"]
     assert _first_use_imports("import os\nimport keras\nimport numpy as np\n") == []
+
+
+def test_a_fresh_job_runs_cold_beside_warm_ones(tmp_path: Path) -> None:
+    """A fresh interpreter has not imported json; the warm one, which reads its orders as
+    JSON, has."""
+    script = tmp_path / "probe.py"
+    script.write_text('import sys\n\nprint("json" in sys.modules)\n')
+    runs = run_all([("warm", Job(script, {})), ("fresh", Job(script, {}, True))], warm=True)
+    assert (runs["warm"].stdout, runs["fresh"].stdout) == ("True\n", "False\n")
+
+
+def test_stop_ends_every_script_and_raises(tmp_path: Path) -> None:
+    script = tmp_path / "slow.py"
+    script.write_text("import time\n\ntime.sleep(60)\n")
+    stop, raised = threading.Event(), []
+
+    def run() -> None:
+        try:
+            run_all([(n, Job(script, {}, n % 2 == 0)) for n in range(4)], warm=True, stop=stop)
+        except Stopped:
+            raised.append(time.perf_counter())
+
+    thread = threading.Thread(target=run)
+    thread.start()
+    time.sleep(1.0)
+    stop.set()
+    stopped = time.perf_counter()
+    thread.join(timeout=30)
+    assert raised and raised[0] - stopped < 10, "run_all did not stop its scripts"

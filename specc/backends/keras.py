@@ -23,6 +23,7 @@ class KerasModel:
     weights: tuple[str, ...]  # a formula layer's add_weight lines
     call: str  # a formula layer's expression over `x`
     native: bool  # some weights keep Keras's own initial values
+    placeholders: bool  # some kernels are made as zeros, for the shared weights to replace
     units_in: int
     optimizer: Optimizer
     loss: str
@@ -192,6 +193,8 @@ class Keras(Backend):
                 else ""
             ),
             native=spec.native,
+            placeholders=isinstance(spec.network, ir.Sequential)
+            and any(layer.kernel_init.kind != "native" for layer in spec.network.layers),
             units_in=spec.units_in,
             optimizer=self.optimizer(spec),
             loss=f"{self.losses[loss.kind]}({', '.join(arguments)})",
@@ -237,6 +240,8 @@ class Keras(Backend):
         for layer in spec.network.layers:
             activation = self.activations[layer.activation]
             argument = f", activation={activation}" if activation else ""
+            if layer.kernel_init.kind != "native":  # replaced by the shared initial weights
+                argument += ', kernel_initializer="zeros"'
             lines.append(f'keras.layers.Dense({layer.units_out}{argument}, name="{layer.name}"),')
         return tuple(lines)
 

@@ -43,11 +43,15 @@ init = {
 
 keras.config.set_floatx("float64")
 
+# Kernels that the shared initial weights replace start as zeros: Keras's own random
+# draw would cost a second of compiling on the JAX backend.
 model = keras.Sequential(
     [
         keras.Input(shape=(2,)),
-        keras.layers.Dense(4, activation="relu", name="fc1"),
-        keras.layers.Dense(1, name="fc2"),
+        keras.layers.Dense(
+            4, activation="relu", kernel_initializer="zeros", name="fc1"
+        ),
+        keras.layers.Dense(1, kernel_initializer="zeros", name="fc2"),
     ],
     name="Decayed",
 )

@@ -43,12 +43,18 @@ init = {
 }
 
 
+# Kernels that the shared initial weights replace start as zeros: Keras's own random
+# draw would cost a second of compiling on the JAX backend.
 model = keras.Sequential(
     [
         keras.Input(shape=(2,)),
-        keras.layers.Dense(16, activation="tanh", name="fc1"),
-        keras.layers.Dense(8, activation="relu", name="fc2"),
-        keras.layers.Dense(2, name="fc3"),
+        keras.layers.Dense(
+            16, activation="tanh", kernel_initializer="zeros", name="fc1"
+        ),
+        keras.layers.Dense(
+            8, activation="relu", kernel_initializer="zeros", name="fc2"
+        ),
+        keras.layers.Dense(2, kernel_initializer="zeros", name="fc3"),
     ],
     name="DeepNet",
 )
