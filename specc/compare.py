@@ -69,6 +69,7 @@ from .runner import (
     installed,
     missing_extras,
     run_all,
+    script_folder,
     slowest_first,
     write_scripts,
 )
@@ -288,9 +289,9 @@ def execute(
     afterwards. A script the user gave (`plan.given`) is copied in under the name specc's
     would have, so it reads its data files as specc's does."""
     with tempfile.TemporaryDirectory(prefix="specc-compare-") as folder:
-        directory = Path(folder)
+        directory = script_folder(Path(folder), spec)
         ours = {t: text for t, text in scripts.items() if t not in plan.given}
-        paths = write_scripts(ours, directory, stem, spec, origin)
+        paths = write_scripts(ours, Path(folder), stem, spec, origin)
         for target, source in plan.given.items():
             paths[target] = directory / f"{stem}_{target}.py"
             shutil.copyfile(source, paths[target])

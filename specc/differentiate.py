@@ -14,7 +14,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from . import ir
-from .spell import py
+from .spell import pow_text, py
 
 Shape = tuple[int | None, ...]  # None: the rows, known when the script runs
 
@@ -125,8 +125,7 @@ class _Tracer:
         """One operation on names and numbers."""
         expr, ops = node.expr, [_atom(o) for o in node.operands]
         if isinstance(expr, ir.BinOp):
-            space = "" if expr.op == "**" else " "
-            return f"{ops[0]}{space}{expr.op}{space}{ops[1]}"
+            return pow_text(*ops) if expr.op == "**" else f"{ops[0]} {expr.op} {ops[1]}"
         if isinstance(expr, ir.Neg):
             return f"-{ops[0]}"
         if isinstance(expr, ir.Call):
@@ -213,8 +212,8 @@ def _power_rule(exponent: str | ir.Expr, base: str) -> str:
         if c == 2:
             return f"2 * {base}"
         lower = c - 1
-        return f"{_atom(exponent)} * {base}**{_atom(ir.Const.model_construct(value=lower))}"
-    return f"{exponent} * {base}**({exponent} - 1)"
+        return f"{_atom(exponent)} * {pow_text(base, _atom(ir.Const.model_construct(value=lower)))}"
+    return f"{exponent} * {pow_text(base, f'({exponent} - 1)')}"
 
 
 def _atom(operand: str | ir.Expr) -> str:

@@ -227,22 +227,23 @@ def wrap_literal(
     else:
         body = []
         for row in rows:
-            filled = _fill(row, inner + "[", inner + " ")
-            body += [*filled[:-1], filled[-1][:-1] + "],"]
+            body += _fill(row, inner + "[", inner + " ", close="]")
     lines = [head + "[", *body, indent + "]" + tail]
     return None if any(width(line) > LINE_LENGTH for line in lines) else lines
 
 
-def _fill(values: list[str], first: str, rest: str) -> list[str]:
+def _fill(values: list[str], first: str, rest: str, close: str = "") -> list[str]:
     """`values`, each followed by a comma, as many to a line as fit; the first line starts
-    with `first`, the others with `rest`."""
+    with `first`, the others with `rest`; `close` comes before the last value's comma (a
+    row's `]`), and counts where that value goes."""
     lines: list[str] = []
     line, start = first, first
-    for value in values:
-        if line != start and width(f"{line} {value},") > LINE_LENGTH:
+    for n, value in enumerate(values, 1):
+        text = f"{value}{close}," if n == len(values) else f"{value},"
+        if line != start and width(f"{line} {text}") > LINE_LENGTH:
             lines.append(line)
             line, start = rest, rest
-        line += f"{value}," if line == start else f" {value},"
+        line += text if line == start else f" {text}"
     lines.append(line)
     return lines
 

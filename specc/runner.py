@@ -12,6 +12,7 @@ import ast
 import importlib.util
 import json
 import os
+import posixpath
 import shutil
 import signal
 import subprocess
@@ -99,22 +100,37 @@ def data_files(spec: ir.Spec) -> list[str]:
     return list(dict.fromkeys(found))
 
 
+def script_folder(folder: Path, spec: ir.Spec) -> Path:
+    """Where `write_scripts` puts a spec's scripts in `folder`: as many levels down as its
+    CSV paths climb out of the spec's own folder (`../data/f.csv`: one), so that each data
+    file's copy lands inside `folder` where the script looks for it."""
+    depth = 0
+    for name in data_files(spec):
+        if PurePosixPath(name).is_absolute() or PureWindowsPath(name).is_absolute():
+            continue
+        parts = PurePosixPath(posixpath.normpath(name)).parts
+        depth = max(depth, next((n for n, part in enumerate(parts) if part != ".."), 0))
+    return folder.joinpath(*["run"] * depth)
+
+
 def write_scripts(
-    scripts: Mapping[str, str], directory: Path, stem: str, spec: ir.Spec, origin: Path
+    scripts: Mapping[str, str], folder: Path, stem: str, spec: ir.Spec, origin: Path
 ) -> dict[str, Path]:
-    """Write each target's script as `--target all` names it, with the data files it reads.
+    """Write each target's script as `--target all` names it, with the data files it reads,
+    into `folder` (the caller's own, empty) or below it (`script_folder`).
 
     A script reads its CSV files relative to its working directory, so those the spec names
-    relative to its own folder (`origin`) are copied beside the scripts. A file that is not
-    there is left out: the scripts then fail as they would for a user, with a one-line error.
-    Absolute paths are read where they are; paths that climb out of `origin` are not copied,
-    since their copies would land outside `directory`.
+    relative to its own folder (`origin`), climbing out of it or not, are copied to the same
+    place relative to the scripts. A file that is not there is left out: the scripts then
+    fail as they would for a user, with a one-line error. Absolute paths are read where they
+    are.
     """
+    directory = script_folder(folder, spec)
     directory.mkdir(parents=True, exist_ok=True)
     for name in data_files(spec):
-        relative = PurePosixPath(name)
-        if relative.is_absolute() or PureWindowsPath(name).is_absolute() or ".." in relative.parts:
+        if PurePosixPath(name).is_absolute() or PureWindowsPath(name).is_absolute():
             continue
+        relative = posixpath.normpath(name)
         source = origin / relative
         if source.is_file():
             (directory / relative).parent.mkdir(parents=True, exist_ok=True)

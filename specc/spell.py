@@ -7,6 +7,7 @@ value); expressions only through `operators`, which parenthesises where Python n
 from __future__ import annotations
 
 import itertools
+import re
 from collections.abc import Callable, Iterator
 from typing import Any
 
@@ -62,13 +63,26 @@ def operators(
         # `**` binds right to left and tighter than a unary minus on its left; the rest
         # bind left to right.
         left, right = (own + 1, _PRECEDENCE["neg"]) if expr.op == "**" else (own, own + 1)
-        space = "" if expr.op == "**" else " "  # black's spelling: x**2
-        text = (
-            f"{operators(expr.left, leaf, function, left)}{space}{expr.op}{space}"
-            f"{operators(expr.right, leaf, function, right)}"
-        )
+        base = operators(expr.left, leaf, function, left)
+        power = operators(expr.right, leaf, function, right)
+        text = pow_text(base, power) if expr.op == "**" else f"{base} {expr.op} {power}"
         return f"({text})" if parent > own else text
     return leaf(expr)
+
+
+# What black counts as a simple operand of `**`, which it hugs: a name, a dotted name or a
+# number, after at most one unary operator; never a call, a subscript or a parenthesis.
+_SIMPLE = re.compile(
+    r"[-+~]?(?:[A-Za-z_]\w*(?:\.[A-Za-z_]\w*)*|(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?)"
+)
+
+
+def pow_text(base: str, exponent: str) -> str:
+    """`base**exponent` as black spells it: hugged between simple operands (`x**2`), spaced
+    otherwise (`(x + 1) ** 2`, `v1 ** (-1)`)."""
+    if _SIMPLE.fullmatch(base) and _SIMPLE.fullmatch(exponent):
+        return f"{base}**{exponent}"
+    return f"{base} ** {exponent}"
 
 
 def formula(expr: ir.Expr, functions: dict[str, str], inputs: str, prefix: str = "") -> str:

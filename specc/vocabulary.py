@@ -41,6 +41,7 @@ class Option:
     high_open: bool = False
     choices: tuple[str, ...] = ()
     requires: str | None = None  # set (true, or above zero), it needs this other option set too
+    hint: str = ""  # the help when the value is a call, not a literal (a schedule for `lr`)
 
     def problem(self, value: object) -> str | None:
         """Why `value` is not allowed here (a sentence without the subject), or None."""
@@ -83,6 +84,8 @@ class Word:
     doc: str
     options: tuple[Option, ...] = ()
     usage: str = ""  # how to call it, for functions: "uniform(low, high, rows[, columns])"
+    # Option names users bring from the frameworks, with how the language says the same.
+    hints: tuple[tuple[str, str], ...] = ()
 
     def option(self, name: str) -> Option:
         """The option called `name` (KeyError if this word takes none such)."""
@@ -103,6 +106,11 @@ class Words:
     singular: str
     plural: str
     words: tuple[Word, ...]
+    # Words users bring from the frameworks, with how the language says the same.
+    hints: tuple[tuple[str, str], ...] = ()
+
+    def hint(self, name: str) -> str | None:
+        return dict(self.hints).get(name)
 
     @property
     def names(self) -> tuple[str, ...]:
@@ -147,6 +155,13 @@ ACTIVATIONS = Words(
         Word("sigmoid", "1 / (1 + exp(-x))"),
         Word("tanh", "the hyperbolic tangent"),
     ),
+    hints=(
+        (
+            "softmax",
+            "`loss crossentropy` applies the softmax to the last layer's outputs itself: leave "
+            "that layer linear (`layer Dense 16->3`); `predict` prints the probabilities",
+        ),
+    ),
 )
 
 # Initializers a spec names; a number or a literal list are initializers too (IR kinds
@@ -165,6 +180,14 @@ INITIALIZERS = Words(
 )
 DRAWN_INITIALIZERS = ("uniform", "normal")  # the ones called with two numbers
 
+# Where torch and Keras give a layer's sizes and activation as keywords, a spec writes them
+# after the layer's name.
+_FRAMEWORK_SIZES = ("units", "in_features", "out_features", "input_dim", "activation")
+_DENSE_SIZES = (
+    "a Dense layer's sizes are `inputs->outputs` after its name, and its activation follows "
+    "them: `layer Dense 16->32 relu`"
+)
+
 LAYERS = Words(
     "layer",
     "layers",
@@ -176,6 +199,7 @@ LAYERS = Words(
                 Option("init", "init", "the kernel's initializer", default="glorot_uniform"),
                 Option("bias", "init", "the bias's initializer", default="zeros"),
             ),
+            hints=tuple((name, _DENSE_SIZES) for name in _FRAMEWORK_SIZES),
         ),
     ),
 )
@@ -206,7 +230,11 @@ CLASSIFICATION_LOSSES = ("crossentropy", "bce")  # y holds labels; the model giv
 
 
 def _lr(default: float) -> Option:
-    return Option("lr", "number", "the learning rate", default=default, low=0, low_open=True)
+    return Option(
+        "lr", "number", "the learning rate", default=default, low=0, low_open=True,
+        hint="the learning rate is one number, the same for every step: the language has no "
+        "schedules yet",
+    )  # fmt: skip
 
 
 def _fraction(name: str, what: str, default: float) -> Option:

@@ -676,9 +676,27 @@ def test_a_build_is_written_with_the_data_files_it_reads(tmp_path: Path) -> None
     )
     spec = _spec(text)
     paths = runner.write_scripts({"torch": "print(1)\n"}, tmp_path / "out", "m", spec, origin)
-    assert paths == {"torch": tmp_path / "out" / "m_torch.py"}
-    assert (tmp_path / "out" / "data" / "a.csv").read_text() == "a,b\n1,2\n"
-    assert sorted(p.name for p in (tmp_path / "out").iterdir()) == ["data", "m_torch.py"]
+    # One level down, as `../outside.csv` climbs one: its copy lands inside the folder too.
+    assert paths == {"torch": tmp_path / "out" / "run" / "m_torch.py"}
+    assert (tmp_path / "out" / "run" / "data" / "a.csv").read_text() == "a,b\n1,2\n"
+    assert (tmp_path / "out" / "outside.csv").read_text() == "a,b\n1,2\n"
+    assert sorted(p.name for p in (tmp_path / "out" / "run").iterdir()) == ["data", "m_torch.py"]
+
+
+def test_compare_runs_a_spec_whose_data_is_in_a_sibling_folder(tmp_path: Path) -> None:
+    """`../data/f.csv`, relative to the spec's folder, where its built scripts run."""
+    (tmp_path / "data").mkdir()
+    rows = "\n".join(f"{i / 10},{2 * i / 10 + 1}" for i in range(10))
+    (tmp_path / "data" / "f.csv").write_text(f"x,y\n{rows}\n")
+    (tmp_path / "specs").mkdir()
+    spec = tmp_path / "specs" / "fit.spec"
+    spec.write_text(
+        'data x = csv("../data/f.csv", "x")\ndata y = csv("../data/f.csv", "y")\n'
+        "layer Dense 1->1\noptim sgd lr=0.1\ntrain epochs=3\n"
+    )
+    result = specc("compare", "fit.spec", "--targets", "numpy", cwd=spec.parent)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert _rows(result.stdout)["numpy"].endswith("agrees")
 
 
 def test_run_all_runs_fresh_interpreters_and_reports_each_event(

@@ -41,6 +41,7 @@ from typing import NoReturn
 
 import lark
 import pytest
+import typed
 from hypothesis import HealthCheck, event, given, note, settings
 from hypothesis import strategies as st
 from hypothesis.extra.lark import from_lark
@@ -48,9 +49,10 @@ from lark.lexer import PatternStr
 from support import assert_valid
 
 from specc import TARGETS, cli
-from specc.compiler import analyze
-from specc.diagnostics import Source
+from specc.compiler import analyze, generate
+from specc.diagnostics import Source, SpecError
 from specc.format import black_format
+from specc.runner import Job, run_all
 
 ROOT = Path(__file__).resolve().parent.parent
 GRAMMAR = ROOT / "grammar" / "specc.lark"
@@ -220,8 +222,12 @@ def spec_path():
 def _check_spec(path: Path, data: bytes, target: str) -> None:
     path.write_bytes(data)
     note(f"spec ({len(data)} bytes): {data[:5000]!r}{' ...' if len(data) > 5000 else ''}")
-    checked = _check_outcome(["check", str(path)], path, None)
+    # `check` alone checks for every target; `check --target T` for T, as `build` does.
+    everywhere = _check_outcome(["check", str(path)], path, None)
+    checked = _check_outcome(["check", str(path), "--target", target], path, None)
     built = _check_outcome(["build", str(path), "--target", target], path, target)
+    if everywhere == 0 and checked != 0:
+        _fail("a spec that checks for every target fails for one", f"target {target}")
     if built == 0:  # the checker made the IR without validating it: validation must agree
         try:
             text = data.decode("utf-8").removeprefix("\ufeff")  # as the command line reads it
@@ -231,7 +237,8 @@ def _check_spec(path: Path, data: bytes, target: str) -> None:
     if checked != built:
         _fail(
             "check and build disagree",
-            f"`specc check` exited {checked}, `specc build --target {target}` exited {built}",
+            f"`specc check --target {target}` exited {checked}, `specc build --target {target}` "
+            f"exited {built}",
         )
 
 
@@ -506,3 +513,65 @@ def _random_bytes() -> st.SearchStrategy[bytes]:
 @given(data=st.deferred(_random_bytes), target=st.sampled_from(TARGETS))
 def test_random_bytes(spec_path: Path, data: bytes, target: str) -> None:
     _check_spec(spec_path, data, target)
+
+
+# --- source 4: well-typed specs ---------------------------------------------------------------
+
+
+@FUZZ
+@given(text=typed.specs(), target=st.sampled_from(TARGETS))
+def test_well_typed_specs(spec_path: Path, text: str, target: str) -> None:
+    """Specs the checker accepts, so that lowering, differentiation, rendering and formatting
+    are fuzzed too (tests/typed.py)."""
+    _check_spec(spec_path, text.encode("utf-8"), target)
+
+
+def _drawn_specs(count: int) -> list[str]:
+    """`count` well-typed specs, the same ones every run (derandomized)."""
+    drawn: list[str] = []
+
+    @settings(max_examples=count, derandomize=True, database=None, **_COMMON)
+    @given(typed.specs())
+    def collect(text: str) -> None:
+        drawn.append(text)
+
+    collect()
+    return drawn
+
+
+def _accepted(text: str, targets: list[str]) -> bool:
+    try:
+        analyze(Source("typed.spec", text), targets)
+    except SpecError:
+        return False
+    return True
+
+
+# CI's share and sample; the long run draws SPECC_FUZZ_EXAMPLES specs for both.
+SHARE_SPECS = int(_LONG) if _LONG else 200
+RUN_SPECS = int(_LONG) // 10 if _LONG else 12
+
+
+def test_most_well_typed_specs_check_for_every_target() -> None:
+    """The generator makes what it says it makes: specs the checker accepts, for every
+    target (Keras's located refusals of a summed loss over several outputs aside)."""
+    specs = _drawn_specs(SHARE_SPECS)
+    share = sum(_accepted(text, list(TARGETS)) for text in specs) / len(specs)
+    print(f"{share:.1%} of {len(specs)} well-typed specs check for every target")
+    assert share >= 0.9, f"only {share:.1%} of well-typed specs check"
+
+
+def test_well_typed_numpy_scripts_train_to_finite_numbers(tmp_path: Path) -> None:
+    """A sample's NumPy scripts run: each exits 0, quietly, and prints finite numbers."""
+    specs = [text for text in _drawn_specs(RUN_SPECS * 2) if _accepted(text, ["numpy"])]
+    jobs = []
+    for n, text in enumerate(specs[:RUN_SPECS]):
+        script = tmp_path / f"typed{n}_numpy.py"
+        spec, _ = analyze(Source("typed.spec", text), ["numpy"])
+        script.write_text(generate(spec, "numpy"), encoding="utf-8")
+        jobs.append((text, Job(script, {})))
+    for text, run in run_all(jobs, warm=True).items():
+        shown = f"{text}\nexit {run.returncode}\nstderr:\n{run.stderr}"
+        assert run.returncode == 0 and run.stderr == "", shown
+        numbers = re.findall(r"-?(?:nan|inf|\d+\.?\d*(?:e[-+]?\d+)?)", run.stdout)
+        assert numbers and not any(n.lstrip("-") in ("nan", "inf") for n in numbers), shown

@@ -16,7 +16,7 @@ import pytest
 from support import REGEN, TARGETS, Case, build_cases, case_targets, error_cases, specc_main
 
 from specc.backends import backend
-from specc.compiler import analyze
+from specc.compiler import analyze, generate
 from specc.diagnostics import Source
 from specc.format import LINE_LENGTH, black_format, format_python, width
 from specc.lower import lower
@@ -105,6 +105,39 @@ def test_deep_and_long_scripts_are_blacks_without_black(
     wrapped = script.index("# fmt: off"), script.index("# fmt: on\n") + len("# fmt: on\n")
     unwrapped = script[: wrapped[0]] + "x = np.array([0]).reshape(-1, 1)\n" + script[wrapped[1] :]
     assert unwrapped == expected
+
+
+def test_a_row_that_fills_its_line_to_the_bracket_is_wrapped_without_black(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A row's last number is followed by `],`: the wrapper counts the bracket where the
+    number goes (here the first line would be 89 columns with it)."""
+    row = "-0.1234567890123456, -0.1234567890123456, -0.1234567890123456, 0.12345678901234566"
+    text = "data x = randn(10, 4)\ndata y = randn(10, 1)\nlayer Dense 4->1\n"
+    text += f"predict [[{row}], [1, 2, 3, 4]]\n"
+    spec, _ = analyze(Source("row.spec", text), ["torch"])
+    rendered = render(lower(spec, backend("torch")), "torch")
+    monkeypatch.setattr("specc.format.black_format", None)
+    monkeypatch.setattr("specc.format._black_alone", None)
+    script = format_python(rendered, "torch")
+    assert ast.dump(ast.parse(script)) == ast.dump(ast.parse(rendered))
+    assert max(width(line) for line in script.splitlines()) == LINE_LENGTH
+    assert "     0.12345678901234566],\n" in script
+
+
+@pytest.mark.parametrize("target", TARGETS)
+def test_powers_are_spaced_as_black_spaces_them(target: str) -> None:
+    """black hugs `**` between simple operands only: `x**2`, `w**-1`, but `(x + 1) ** 2`,
+    `v1 ** (-2)` and `sin(x) ** w`; so do the scripts, data, formula and gradients alike."""
+    text = (
+        "data x = rand(8, 1) + 1\ndata y = (x + 1) ** 2 + sqrt(x) ** 3\n"
+        "param w[1] = 0.5\nparam b[1] = 0.1\n"
+        "forward y = (x + b) ** 2 * w + x**-1 + sin(x) ** w + x ** (-2) + b**w\n"
+        "optim adam\ntrain steps=2\n"
+    )
+    spec, _ = analyze(Source("powers.spec", text), [target])
+    script = generate(spec, target)
+    assert black_format(script) == script
 
 
 @pytest.mark.parametrize("case", error_cases(), ids=lambda d: d.name)

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 
 from .. import ir
 from ..lower import Log, LogSite, log, trained_loss
-from ..spell import formula
+from ..spell import formula, pow_text
 from .base import Backend, Optimizer, Unsupported
 
 
@@ -109,7 +109,7 @@ class Torch(Backend):
             step=(
                 "# eps as TensorFlow and Keras add it: to sqrt(v), before the bias correction.",
                 *counted,
-                f'optimizer.param_groups[0]["eps"] = {eps} / (1 - {beta2}**{t}) ** 0.5',
+                f'optimizer.param_groups[0]["eps"] = {eps} / (1 - {pow_text(beta2, t)}) ** 0.5',
             ),
         )
 

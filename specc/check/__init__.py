@@ -59,7 +59,9 @@ def check(
     scope = Scope(report)
     for stmt in program.statements:
         if _admit(scope, stmt) and type(stmt) in STATEMENTS:
-            report.attempt(lambda stmt=stmt: STATEMENTS[type(stmt)](scope, stmt))
+            checked = report.attempt(lambda stmt=stmt: STATEMENTS[type(stmt)](scope, stmt), _FAILED)
+            if checked is _FAILED:
+                scope.broken.add(type(stmt))
     network = report.attempt(lambda: model.network(scope))
     logging = predict = None
     if network is not None:
@@ -73,6 +75,9 @@ def check(
     check_targets(report, program, spec, targets)
     report.stop_if_failed()
     return spec, report.diagnostics
+
+
+_FAILED = object()  # what a statement's check gives when it failed
 
 
 def _admit(scope: Scope, stmt: s.Statement) -> bool:

@@ -8,7 +8,7 @@ from .. import ir
 from .. import syntax as s
 from .. import vocabulary as v
 from ..diagnostics import did_you_mean, one_of
-from .report import Reporter
+from .report import Invalid, Reporter
 from .scope import Scope
 from .values import literal_number, number, whole
 
@@ -102,13 +102,17 @@ class Lowering:
                 shape = self.broadcast(left_shape, right_shape, expr)
             return ir.BinOp.model_construct(op=expr.op, left=left, right=right), shape
         if isinstance(expr, s.Array):
-            literal = array(self.report, expr)
-            return literal, literal.shape
+            return self.literal(expr)
         if isinstance(expr, s.Call):
             return self.call(expr)
         if isinstance(expr, s.String):
             raise self.report.error("a string is not a value here", expr.span)
         raise self.report.error("expected a number, a name, a list or a function", expr.span)
+
+    def literal(self, expr: s.Array) -> tuple[ir.Expr, Shape]:
+        """A list of numbers, as a value of its shape."""
+        literal = array(self.report, expr)
+        return literal, literal.shape
 
     def compare(self, expr: s.BinOp) -> tuple[ir.Expr, Shape]:
         """`a > b` gives 1.0 where it holds, else 0.0: data only, since it has no gradient."""
@@ -176,8 +180,11 @@ class DataLowering(Lowering):
     """A `data` expression: earlier data, draws, files, literals; computed once with NumPy."""
 
     def name(self, node: s.Name) -> tuple[ir.Expr, Shape]:
+        self.scope.mentioned.add(node.id)
         if node.id in self.scope.data:
             return ir.Ref.model_construct(name=node.id), self.scope.data[node.id][0].shape
+        if node.id in self.scope.failed:
+            raise Invalid()  # its own statement's error is reported; this one fails with it
         help_text = did_you_mean(node.id, self.scope.data)
         if help_text is None and node.id in v.PARAMETERS:
             help_text = f"call it: `{node.id}(100)`"
@@ -287,6 +294,15 @@ class FormulaLowering(Lowering):
             node.span,
             did_you_mean(node.id, ["x", *self.scope.params])
             or f"declare `{node.id}` with `param` before using it",
+        )
+
+    def literal(self, expr: s.Array) -> tuple[ir.Expr, Shape]:
+        array(self.report, expr)  # its own errors first
+        raise self.report.error(
+            "a list is not a value in a formula, which computes from `x`, params and numbers",
+            expr.span,
+            "write a number for a constant; for a vector or a matrix, declare a param that "
+            "starts at it, as in `param c[2, 1] = [[1], [0]]` (it then trains with the rest)",
         )
 
     def call(self, node: s.Call) -> tuple[ir.Expr, Shape]:

@@ -333,9 +333,7 @@ def _end(scope: Scope, name: str) -> str:
 
 def check_unused(scope: Scope) -> None:
     """Warn about data that neither the model nor other data reads."""
-    used: set[str] = {"x", "y"}
-    for data, _ in scope.data.values():
-        used |= refs(data.expr)
+    used: set[str] = {"x", "y"} | scope.mentioned  # read by data, whether checked or not
     for name, (_, stmt) in scope.data.items():
         if name not in used and stmt is not None:
             scope.report.warning(

@@ -7,7 +7,7 @@ from typing import Any
 
 from .. import ir
 from .. import syntax as s
-from .report import Reporter
+from .report import Invalid, Reporter
 
 
 @dataclass
@@ -26,13 +26,21 @@ class Scope:
     first: dict[type[s.Statement], s.Statement] = field(default_factory=dict)
     kinds: set[type[s.Statement]] = field(default_factory=set)  # every kind the spec has
     failed: set[str] = field(default_factory=set)  # data names whose statement had an error
+    mentioned: set[str] = field(default_factory=set)  # names data read, their checks failed or not
+    # Statements whose check failed: what they set is unknown, not the default, so a check
+    # that reads it stops silently (its statement's error is reported).
+    broken: set[type[s.Statement]] = field(default_factory=set)
 
     @property
     def training(self) -> ir.Training:
         """How long the spec trains, as given or by default."""
+        if s.TrainStmt in self.broken:
+            raise Invalid()
         return self.fields.get("training") or ir.Training.model_construct()
 
     @property
     def loss(self) -> ir.Loss:
         """The loss, as given or by default."""
+        if s.LossStmt in self.broken:
+            raise Invalid()
         return self.fields.get("loss") or ir.Loss.model_construct()

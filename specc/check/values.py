@@ -58,6 +58,8 @@ def value(report: Reporter, expr: s.Expr, option: Option) -> object:
         return string(report, expr, option.what)
     if option.type == "integer":
         return whole(report, expr, option)
+    if isinstance(expr, s.Call) and option.hint:
+        raise report.error(f"{option.what} must be a number", expr.span, option.hint)
     result = number(report, expr, option.what)
     if problem := option.problem(result):
         raise report.error(f"{option.what} {problem}", expr.span)
@@ -112,7 +114,7 @@ def choice(report: Reporter, name: s.Word, words: Words) -> str:
     raise report.error(
         f"unknown {words.singular} `{name.text}`",
         name.span,
-        did_you_mean(name.text, words.names) or words.choices(),
+        words.hint(name.text) or did_you_mean(name.text, words.names) or words.choices(),
     )
 
 
@@ -178,7 +180,7 @@ def _declared(
         report.error(
             f"unknown option `{key}`{here}",
             option.key.span,
-            did_you_mean(key, names) or listed,
+            dict(word.hints).get(key) or did_you_mean(key, names) or listed,
         )
         return None
     if key in seen:

@@ -1,0 +1,221 @@
+"""Well-typed specs: a Hypothesis strategy for specs the checker should accept.
+
+Sentences of the grammar mostly fail the checker early, so the stages after it (lowering,
+differentiation, rendering, formatting) would barely be fuzzed by them. These specs are built
+the way a user writes one: shapes that chain, names that exist, values in range, across every
+statement and every option the vocabulary declares (read from `specc.vocabulary`, so a new
+option is drawn as soon as it is declared). The numbers are tame, so that a spec's NumPy
+script trains to finite numbers: tests/test_fuzz.py runs a sample of them.
+"""
+
+from __future__ import annotations
+
+import itertools
+
+from hypothesis import strategies as st
+
+from specc import vocabulary as v
+
+ROWS = st.integers(1, 24)
+NAMES = st.sampled_from(["a", "b", "c", "w", "v", "k", "bias2", "scale", "W", "W2"])
+
+
+def _number(low: float, high: float) -> st.SearchStrategy[str]:
+    """A literal between `low` and `high`, written as users write them."""
+    return st.one_of(
+        st.sampled_from([n for n in ("0", "0.5", "1", "0.1", "2", "0.01", "1e-3") if
+                         low <= float(n) <= high]),
+        st.floats(low, high, allow_nan=False, allow_infinity=False).map(lambda f: f"{f:g}"),
+    )  # fmt: skip
+
+
+def _option_value(option: v.Option) -> st.SearchStrategy[str]:
+    """A value in range for one declared option (its bounds kept tame for training)."""
+    if option.type == "bool":
+        return st.sampled_from(["true", "false"])
+    if option.type == "word":
+        return st.sampled_from(option.choices)
+    if option.type == "integer":
+        return st.integers(1, 6).map(str)
+    if option.name == "lr":
+        return _number(1e-3, 0.05)
+    if option.name == "eps":
+        return st.sampled_from(["1e-8", "1e-7", "0.001"])
+    if option.name == "weight_decay":
+        return _number(0, 0.1)
+    high = option.high if option.high is not None else 1.0
+    return _number(option.low or 0.0, min(high, 0.99))
+
+
+@st.composite
+def _options(draw: st.DrawFn, word: v.Word) -> str:
+    """Some of a word's number, word and bool options, each at most once, in any order."""
+    given = {
+        option.name: draw(_option_value(option))
+        for option in word.options
+        if option.type in ("number", "integer", "bool", "word") and draw(st.booleans())
+    }
+    for option in word.options:  # `nesterov=true` needs momentum above 0
+        if option.requires and given.get(option.name) == "true":
+            if float(given.get(option.requires, "0")) <= 0:
+                given[option.requires] = "0.5"
+    return " ".join(draw(st.permutations([f"{k}={value}" for k, value in given.items()])))
+
+
+def _draw(rows: int, cols: int) -> st.SearchStrategy[str]:
+    """A generator of a (rows, cols) table of tame numbers."""
+    lo = _number(-2, 0)
+    return st.one_of(
+        st.just(f"randn({rows}, {cols})"),
+        st.just(f"rand({rows}, {cols})"),
+        st.builds(lambda a: f"uniform({a}, 1, {rows}, {cols})", lo),
+        st.builds(
+            lambda m, s: f"normal({m}, {s}, {rows}, {cols})", _number(-1, 1), _number(0.1, 2)
+        ),
+        *([st.just(f"linspace(-1, 1, {rows})")] if cols == 1 else []),
+        st.lists(
+            st.lists(_number(-2, 2), min_size=cols, max_size=cols), min_size=rows, max_size=rows
+        ).map(lambda table: "[" + ", ".join("[" + ", ".join(r) + "]" for r in table) + "]"),
+    )
+
+
+def _matrix(rows: int, cols: int) -> st.SearchStrategy[str]:
+    return st.lists(
+        st.lists(st.sampled_from(["1", "-1", "0.5", "2", "0"]), min_size=cols, max_size=cols),
+        min_size=rows,
+        max_size=rows,
+    ).map(lambda m: "[" + ", ".join("[" + ", ".join(r) + "]" for r in m) + "]")
+
+
+@st.composite
+def _inputs(draw: st.DrawFn, rows: int, cols: int) -> list[str]:
+    """`data` lines ending with `x`, (rows, cols): drawn, or computed from earlier data."""
+    lines = []
+    if draw(st.booleans()):
+        lines.append(f"data raw = {draw(_draw(rows, cols))}")
+        function = draw(st.sampled_from(["", "sin", "cos", "tanh", "abs", "exp"]))
+        scale = draw(st.sampled_from(["", "0.5 * ", "2 * "]))
+        body = f"{function}(raw)" if function else "raw"
+        lines.append(f"data x = {scale}{body}{draw(st.sampled_from(['', ' + 1', ' - 0.5']))}")
+    else:
+        lines.append(f"data x = {draw(_draw(rows, cols))}")
+    return lines
+
+
+@st.composite
+def _targets(draw: st.DrawFn, loss: str, cols: int, outputs: int) -> str:
+    """The `data y` line a loss trains on: class labels, 0/1, or a table of `outputs`."""
+    if loss == "crossentropy":
+        return f"data y = argmax(x @ {draw(_matrix(cols, outputs))})"
+    if loss == "bce":
+        op = draw(st.sampled_from(v.COMPARISONS))
+        return f"data y = (x @ {draw(_matrix(cols, 1))} {op} 0)"
+    function = draw(st.sampled_from(["", "sin", "tanh", "sqrt", "log"]))
+    product = f"x @ {draw(_matrix(cols, outputs))}"
+    if function in ("sqrt", "log"):  # of something positive
+        return f"data y = {function}(1 + ({product}) ** 2)"
+    return f"data y = {function}({product})" if function else f"data y = {product} + 0.5"
+
+
+@st.composite
+def _layers(draw: st.DrawFn, cols: int, outputs: int, loss: str) -> list[str]:
+    sizes = [cols, *draw(st.lists(st.integers(1, 6), max_size=3)), outputs]
+    lines = []
+    for n, (a, b) in enumerate(itertools.pairwise(sizes)):
+        last = n == len(sizes) - 2
+        activations = (
+            ["linear"] if last and loss in v.CLASSIFICATION_LOSSES else v.ACTIVATIONS.names
+        )
+        activation = draw(st.sampled_from(["", *activations]))
+        init = draw(
+            st.sampled_from(["", "", "init=zeros", "init=ones", "init=uniform(-0.5, 0.5)",
+                             "init=normal(0, 0.1)", "init=glorot_uniform", "init=0.1"])
+        )  # fmt: skip
+        bias = draw(st.sampled_from(["", "", "bias=zeros", "bias=0.1", "bias=ones"]))
+        parts = [f"layer Dense {a}->{b}", activation, init, bias]
+        lines.append(" ".join(p for p in parts if p))
+    return lines
+
+
+@st.composite
+def _formula(draw: st.DrawFn, cols: int, outputs: int) -> tuple[list[str], list[str], list[str]]:
+    """`param` lines, a `forward` formula of shape (rows, outputs), and the param names."""
+    weight, bias = draw(st.lists(NAMES, min_size=2, max_size=2, unique=True))
+    init = draw(st.sampled_from(["0.5", "uniform(-0.5, 0.5)", "normal(0, 0.1)", "zeros", "0.1"]))
+    lines = [f"param {weight}[{cols}, {outputs}] = {init}"]
+    lines.append(f"param {bias}[{outputs}] = {draw(st.sampled_from(['0', '0.1', 'zeros']))}")
+    inner = f"x @ {weight}"
+    function = draw(st.sampled_from(["", "tanh", "sigmoid", "sin", "relu", "exp"]))
+    core = (
+        f"{function}({inner} / 4)"
+        if function == "exp"
+        else (f"{function}({inner})" if function else inner)
+    )
+    tail = draw(st.sampled_from(["", f" * {bias}", f" - abs({bias}) / 10", f" + {bias}**2"]))
+    return lines, [f"forward y = {core} + {bias}{tail}"], [weight, bias]
+
+
+@st.composite
+def specs(draw: st.DrawFn) -> str:
+    """One well-typed spec: every statement is drawn, and every option it may take."""
+    lines: list[str] = []
+    if draw(st.booleans()):
+        lines.append(f"model {draw(st.sampled_from(['Net', 'SimpleNet', 'Model', 'Fit2']))}")
+    if draw(st.booleans()):
+        lines.append(f"seed {draw(st.integers(0, v.MAX_SEED))}")
+    if draw(st.booleans()):
+        lines.append(f"dtype {draw(st.sampled_from(v.DTYPES.names))}")
+    loss = draw(st.sampled_from(v.LOSSES.names))
+    formula = loss != "crossentropy" and draw(st.booleans())
+    rows, cols = draw(ROWS), draw(st.integers(1, 3))
+    outputs = {"crossentropy": draw(st.integers(2, 4)), "bce": 1}.get(loss, draw(st.integers(1, 2)))
+    if formula and outputs > 1 and loss != "crossentropy":
+        outputs = 1
+    lines += draw(_inputs(rows, cols))
+    lines.append(draw(_targets(loss, cols, outputs)))
+    if formula:
+        params, forward, weights = draw(_formula(cols, outputs))
+        lines += params + forward
+    else:
+        layers = draw(_layers(cols, outputs, loss))
+        lines += layers
+        weights = [
+            f"fc{n}_{role}" for n in range(1, len(layers) + 1) for role in ("kernel", "bias")
+        ]
+    loss_options = draw(_options(v.LOSSES[loss]))
+    if loss != "mse" or loss_options or draw(st.booleans()):
+        lines.append(" ".join(p for p in ("loss", loss, loss_options) if p))
+    optimizer = draw(st.sampled_from(v.OPTIMIZERS.names))
+    if optimizer != "sgd" or draw(st.booleans()):
+        options = draw(_options(v.OPTIMIZERS[optimizer]))
+        lines.append(" ".join(p for p in ("optim", optimizer, options) if p))
+    unit = "epoch"
+    if draw(st.booleans()):
+        steps = draw(st.integers(1, 8))
+        lines.append(f"train steps={steps}")
+        unit = "step"
+    else:
+        parts = [f"epochs={draw(st.integers(1, 6))}"]
+        if draw(st.booleans()):
+            parts.append(f"batch={draw(st.integers(1, rows))}")
+            if draw(st.booleans()):
+                parts.append(f"shuffle={draw(st.sampled_from(['true', 'false']))}")
+        lines.append("train " + " ".join(draw(st.permutations(parts))))
+    if draw(st.booleans()):
+        shown = draw(st.lists(st.sampled_from(weights), max_size=2, unique=True))
+        if loss in v.CLASSIFICATION_LOSSES and draw(st.booleans()):
+            shown.insert(0, "accuracy")
+        options = [f"every={draw(st.integers(1, 3))}"]
+        if shown or draw(st.booleans()):
+            options.append("show=" + ",".join(["loss", *shown]))
+        if draw(st.booleans()):
+            options.append(f"numbers={draw(st.sampled_from(['shortest', 'python']))}")
+        elif draw(st.booleans()):
+            fields = " ".join(f"{name}={{{name}}}" for name in [unit, "loss", *shown])
+            options.append(f'format="{fields}"')
+        lines.append("log " + " ".join(draw(st.permutations(options))))
+    if draw(st.booleans()):
+        samples = draw(st.lists(st.lists(_number(-2, 2), min_size=cols, max_size=cols),
+                                min_size=1, max_size=3))  # fmt: skip
+        lines.append("predict [" + ", ".join("[" + ", ".join(s) + "]" for s in samples) + "]")
+    return "\n".join(lines) + "\n"
