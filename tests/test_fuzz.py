@@ -547,6 +547,11 @@ def _accepted(text: str, targets: list[str]) -> bool:
     return True
 
 
+def _targets_of(text: str) -> list[str]:
+    """The targets a spec is for: all of them, but NumPy where weights are `native`."""
+    return [t for t in TARGETS if t != "numpy" or "native" not in text]
+
+
 # CI's share and sample; the long run draws SPECC_FUZZ_EXAMPLES specs for both.
 SHARE_SPECS = int(_LONG) if _LONG else 200
 RUN_SPECS = int(_LONG) // 10 if _LONG else 12
@@ -554,15 +559,17 @@ RUN_SPECS = int(_LONG) // 10 if _LONG else 12
 
 def test_most_well_typed_specs_check_for_every_target() -> None:
     """The generator makes what it says it makes: specs the checker accepts, for every
-    target (Keras's located refusals of a summed loss over several outputs aside)."""
+    target (Keras's located refusals of a summed loss over several outputs aside); but NumPy
+    for `native` weights, which the README says it refuses."""
     specs = _drawn_specs(SHARE_SPECS)
-    share = sum(_accepted(text, list(TARGETS)) for text in specs) / len(specs)
+    share = sum(_accepted(text, _targets_of(text)) for text in specs) / len(specs)
     print(f"{share:.1%} of {len(specs)} well-typed specs check for every target")
     assert share >= 0.9, f"only {share:.1%} of well-typed specs check"
 
 
 def test_well_typed_numpy_scripts_train_to_finite_numbers(tmp_path: Path) -> None:
-    """A sample's NumPy scripts run: each exits 0, quietly, and prints finite numbers."""
+    """A sample's NumPy scripts run: each exits 0, quietly, and prints finite numbers; or,
+    reading a CSV file that is not there, stops with the one-line error the README names."""
     specs = [text for text in _drawn_specs(RUN_SPECS * 2) if _accepted(text, ["numpy"])]
     jobs = []
     for n, text in enumerate(specs[:RUN_SPECS]):
@@ -572,6 +579,11 @@ def test_well_typed_numpy_scripts_train_to_finite_numbers(tmp_path: Path) -> Non
         jobs.append((text, Job(script, {})))
     for text, run in run_all(jobs, warm=True).items():
         shown = f"{text}\nexit {run.returncode}\nstderr:\n{run.stderr}"
+        if "csv(" in text:
+            assert run.returncode == 1, shown
+            assert run.stderr.startswith("error: cannot read the data file 'data.csv'"), shown
+            assert run.stderr.count("\n") == 1, shown
+            continue
         assert run.returncode == 0 and run.stderr == "", shown
         numbers = re.findall(r"-?(?:nan|inf|\d+\.?\d*(?:e[-+]?\d+)?)", run.stdout)
         assert numbers and not any(n.lstrip("-") in ("nan", "inf") for n in numbers), shown

@@ -129,9 +129,11 @@ def _layers(draw: st.DrawFn, cols: int, outputs: int, loss: str) -> list[str]:
         activation = draw(st.sampled_from(["", *activations]))
         init = draw(
             st.sampled_from(["", "", "init=zeros", "init=ones", "init=uniform(-0.5, 0.5)",
-                             "init=normal(0, 0.1)", "init=glorot_uniform", "init=0.1"])
+                             "init=normal(0, 0.1)", "init=glorot_uniform", "init=0.1", "", "",
+                             "init=native"])
         )  # fmt: skip
-        bias = draw(st.sampled_from(["", "", "bias=zeros", "bias=0.1", "bias=ones"]))
+        bias = draw(st.sampled_from(["", "", "bias=zeros", "bias=0.1", "bias=ones", "", "", "",
+                                     "bias=native"]))  # fmt: skip
         parts = [f"layer Dense {a}->{b}", activation, init, bias]
         lines.append(" ".join(p for p in parts if p))
     return lines
@@ -171,8 +173,20 @@ def specs(draw: st.DrawFn) -> str:
     outputs = {"crossentropy": draw(st.integers(2, 4)), "bce": 1}.get(loss, draw(st.integers(1, 2)))
     if formula and outputs > 1 and loss != "crossentropy":
         outputs = 1
-    lines += draw(_inputs(rows, cols))
-    lines.append(draw(_targets(loss, cols, outputs)))
+    source = draw(st.sampled_from(["drawn"] * 8 + ["dataset", "csv"]))
+    if source == "dataset" and loss in v.CLASSIFICATION_LOSSES:
+        # a bundled data set's features and labels (bce: breast_cancer's two classes)
+        name = "breast_cancer" if loss == "bce" else draw(st.sampled_from(sorted(v.DATASET_SHAPES)))
+        rows, cols, classes = v.DATASET_SHAPES[name]
+        outputs = 1 if loss == "bce" else classes
+        lines.append(f'data x, y = dataset("{name}")')
+    elif source == "csv" and loss not in v.CLASSIFICATION_LOSSES:
+        # read when the script runs: without the file, a one-line error there
+        rows, cols, outputs = 2, 1, 1
+        lines += ['data x = csv("data.csv", "a")', 'data y = csv("data.csv", "b")']
+    else:
+        lines += draw(_inputs(rows, cols))
+        lines.append(draw(_targets(loss, cols, outputs)))
     if formula:
         params, forward, weights = draw(_formula(cols, outputs))
         lines += params + forward
