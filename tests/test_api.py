@@ -25,6 +25,18 @@ def test_compile_refuses_an_unknown_target() -> None:
         specc.compile(ONE_LINER, "jax")
 
 
+@pytest.mark.parametrize("target", specc.TARGETS)
+def test_a_spec_the_checker_accepts_compiles_or_raises_spec_error(target: str) -> None:
+    """A list in a formula once passed the checker and raised TypeError in every backend."""
+    text = (
+        "data x = randn(100, 2)\ndata y = randn(100, 1)\nparam w[1, 1] = 0.5\n"
+        "forward y = x @ [[1], [0]] @ w\n"
+    )
+    with pytest.raises(specc.SpecError) as caught:
+        specc.compile(text, target)
+    assert caught.value.diagnostics[0].span == Span(4, 17, 4, 27)
+
+
 def test_errors_are_data() -> None:
     with pytest.raises(specc.SpecError) as caught:
         specc.compile("layer Dense 1->32 rleu\nlayer Dense 16->1\n", "torch", "m.spec")
