@@ -351,9 +351,11 @@ def _dotted(node: ast.expr) -> bool:
 def break_call(head: str, args: list[str]) -> list[str] | None:
     """A call too wide for one line, as black lays it out: its arguments on one line under
     `head` when they fit, else one per line with a trailing comma; None if neither fits."""
+    if width(head) > LINE_LENGTH:  # black breaks the left-hand side first
+        return None
     outer = head[: len(head) - len(head.lstrip())]
     body = outer + INDENT + ", ".join(args)
-    if width(body) <= LINE_LENGTH and width(head) <= LINE_LENGTH:
+    if width(body) <= LINE_LENGTH:
         return [head, body, outer + ")"]
     exploded = [outer + INDENT + arg + "," for arg in args]
     if len(args) < 2 or any(width(line) > LINE_LENGTH for line in exploded):

@@ -140,6 +140,16 @@ def test_powers_are_spaced_as_black_spaces_them(target: str) -> None:
     assert black_format(script) == script
 
 
+@pytest.mark.parametrize("target", TARGETS)
+def test_a_call_whose_names_are_too_wide_is_broken_as_black_breaks_it(target: str) -> None:
+    """`grad_fc1_kernel, ..., grad_fc3_bias = tf.gradients(` is wider than a line: black
+    breaks the names first, and so does the script (found by the well-typed fuzz test)."""
+    text = "layer Dense 1->1\nlayer Dense 1->1\nlayer Dense 1->1\noptim gd\ntrain epochs=1\n"
+    spec, _ = analyze(Source("wide.spec", text), [target])
+    script = generate(spec, target)
+    assert black_format(script) == script
+
+
 @pytest.mark.parametrize("case", error_cases(), ids=lambda d: d.name)
 def test_error_matches_golden(case: Path) -> None:
     result = specc_main("check", "model.spec", cwd=case)
