@@ -205,6 +205,8 @@ def _hanging(html: str) -> Markup:
 def _lead(spec: ir.Spec, count: int, ran: bool) -> str:
     what = f"{architecture(spec)}, trained with {spec.optimizer.kind} on {spec.loss.kind}"
     held = "the exact answer" if banded(spec) else "the reference"
+    if spec.native:
+        held = "NumPy runs from draws of its framework's own initializer"
     proof = (
         f"Each script was run, and the results below hold every run to {held}."
         if ran
@@ -288,7 +290,12 @@ def summarize(comparison: Comparison, plot: str | None) -> Results:
     if spec.logging.accuracy:
         columns.append(Heading("Accuracy", "number"))
     columns.append(Heading("Predictions", "predictions"))
-    if banded:
+    if comparison.drawn:
+        columns += [
+            Heading("Distance to the draws' mean", "number"),
+            Heading("Band there", "number"),
+        ]
+    elif banded:
         columns += [
             Heading("Final loss: distance to the exact answer", "number"),
             Heading("Band there", "number"),
@@ -304,7 +311,10 @@ def summarize(comparison: Comparison, plot: str | None) -> Results:
         if spec.logging.accuracy:
             cells.append(_rounded(o.accuracy) if ran else "-")
         cells.append(_predictions(o, spec.classifies) if ran else "-")
-        if banded:
+        if comparison.drawn:
+            held = (o.distance, o.band) if compared and o.distance is not None else None
+            cells += [_decade(held[0]), _decade(held[1])] if held else ["-", "-"]
+        elif banded:
             held = _trained_loss(comparison, o) if compared else None
             cells += [_decade(held[0]), _decade(held[1])] if held else ["-", "-"]
         else:
@@ -318,7 +328,9 @@ def summarize(comparison: Comparison, plot: str | None) -> Results:
         f"Losses and predictions are rounded to {DIGITS} significant digits, and {kept} to "
         "the power of ten it stays under, so that the page reads the same on another machine."
     ]
-    if banded:
+    if comparison.drawn:
+        notes.append(band_description(comparison) + " The table shows each run's furthest value.")
+    elif banded:
         notes.append(
             band_description(comparison) + " The table shows the distance and the band at "
             "the trained model's loss; a run agrees when everything it prints is within the "
@@ -355,6 +367,11 @@ def summarize(comparison: Comparison, plot: str | None) -> Results:
             "Weights start from each framework's own initializer, so the runs agree only "
             "statistically: their gaps are shown, not held."
         )
+    elif agree and comparison.drawn:
+        verdict = (
+            f"All {len(ran)} runs agree statistically: each is within the band of NumPy runs "
+            "from draws of its framework's own initializer."
+        )
     elif agree and banded:
         verdict = (
             f"All {len(ran)} runs compute the same numbers: each is within the band that "
@@ -371,11 +388,16 @@ def summarize(comparison: Comparison, plot: str | None) -> Results:
     else:
         verdict = "Not every run could be compared: see the table."
     caption = (
-        "The loss of every run (top), and each run's distance to the exact answer in spreads, "
-        "per step and after training, against the band (bottom, log axis)."
-        if banded
-        else "The loss of every run (top), and each run's relative loss gap to the reference "
-        "(bottom, log axis)."
+        "The loss of every run (top), and each run's distance to the draws' mean in "
+        "deviations, per step and after training, against the band (bottom, log axis)."
+        if comparison.drawn
+        else (
+            "The loss of every run (top), and each run's distance to the exact answer in "
+            "spreads, per step and after training, against the band (bottom, log axis)."
+            if banded
+            else "The loss of every run (top), and each run's relative loss gap to the reference "
+            "(bottom, log axis)."
+        )
     )
     return Results(columns, rows, notes, verdict, agree, plot, caption)
 

@@ -32,6 +32,7 @@ from .agreement import (
     LOSS_FLOOR,
     MEMBERS,
     MULTIPLE,
+    STATISTICAL,
     TRAINED,
     TRAINED_MODEL,
     WIDER,
@@ -53,12 +54,14 @@ from .agreement import (
     param_gap,
     parse_output,
     place,
+    statistical_band,
     tolerance,
 )
 from .agreement import band as measure_band
 from .backends import TARGETS, backend
 from .runner import (
     EXACT,
+    NATIVE_MEMBERS,
     REFERENCE,
     RUNS,
     Event,
@@ -68,6 +71,8 @@ from .runner import (
     ensemble_reports,
     installed,
     missing_extras,
+    native_groups,
+    native_scripts,
     run_all,
     script_folder,
     slowest_first,
@@ -127,6 +132,21 @@ def band_runs() -> list[str]:
     return runner_band_runs(MEMBERS)
 
 
+# With `native` weights the runs are held to the draws: for each distribution the targets
+# draw from, NATIVE_MEMBERS NumPy runs from their own draws of it (`runner.native_scripts`).
+DRAWS = "draws"
+
+
+def draw_runs(spec: ir.Spec, runs: Sequence[str]) -> list[str]:
+    """The draws' runs for `runs`, as `runner.native_scripts` names them."""
+    targets = dict.fromkeys(RUNS[run][0] for run in runs)
+    return [
+        f"native {label} {member}"
+        for label in native_groups(spec, targets)
+        for member in range(1, NATIVE_MEMBERS + 1)
+    ]
+
+
 def banded(spec: ir.Spec) -> bool:
     """Whether a spec's runs are held to the band: float32, with weights drawn by specc,
     and a NumPy reference that runs here and computes the spec."""
@@ -143,7 +163,7 @@ class Plan:
     runs: list[str]
     skipped: dict[str, str]  # run -> why: "install specc[jax]"
     note: str = ""  # why the reference is not the usual one
-    band: list[str] = field(default_factory=list)  # the band's runs, [] without one
+    band: list[str] = field(default_factory=list)  # the band's (or draws') runs, or []
     given: dict[str, Path] = field(default_factory=dict)  # target -> the user's script
 
     @property
@@ -182,6 +202,13 @@ def plan(
     if band:  # the float32 reference first, then the runs as asked
         order = sorted(runnable, key=lambda name: name != REFERENCE)
         return Plan(EXACT, order, skipped, band=band_runs(), given=given)
+    if spec.native and not missing_extras(REFERENCE, spec):
+        if REFERENCE in skipped and REFERENCE not in requested:
+            del skipped[REFERENCE]  # it refuses `native` weights, and is not needed
+        runs = [n for n in requested if n not in skipped]
+        draws = draw_runs(spec, [n for n in runs if RUNS[n][0] != REFERENCE])
+        if draws:
+            return Plan(DRAWS, runs, skipped, band=draws, given=given)
     reference, note = REFERENCE, ""
     if REFERENCE in skipped and runnable:
         reference = runnable[0]
@@ -196,7 +223,8 @@ def generated_targets(plan: Plan) -> list[str]:
     """The targets whose scripts `execute` needs from specc: each run's, less those the user
     gave, and the NumPy reference's for the band."""
     targets = [RUNS[run][0] for run in plan.runs if RUNS[run][0] not in plan.given]
-    return list(dict.fromkeys([*targets, *([REFERENCE] if plan.band else [])]))
+    exact = plan.band and plan.reference == EXACT
+    return list(dict.fromkeys([*targets, *([REFERENCE] if exact else [])]))
 
 
 class Progress:
@@ -296,7 +324,12 @@ def execute(
             paths[target] = directory / f"{stem}_{target}.py"
             shutil.copyfile(source, paths[target])
         jobs = [(run, Job(paths[RUNS[run][0]], RUNS[run][1])) for run in slowest_first(plan.runs)]
-        if plan.band:
+        if plan.reference == DRAWS:
+            targets = [RUNS[run][0] for run in plan.runs]
+            draws = native_scripts(spec, targets, directory, stem, NATIVE_MEMBERS)
+            assert list(draws) == plan.band, (list(draws), plan.band)
+            jobs += [(run, Job(draws[run], {})) for run in plan.band]
+        elif plan.band:
             # The band comes from specc's own NumPy reference, even where the user gave one.
             reference = paths[REFERENCE] if REFERENCE not in plan.given else None
             if reference is None:
@@ -371,13 +404,21 @@ class Comparison:
 
     @property
     def banded(self) -> bool:
-        """Whether the runs are held to the band around the exact answer."""
-        return self.reference == EXACT
+        """Whether the runs are held to a measured band: around the exact answer, or the
+        draws' mean (`drawn`)."""
+        return self.reference in (EXACT, DRAWS)
+
+    @property
+    def drawn(self) -> bool:
+        """Weights start from each framework's own initializer, and the runs are held to the
+        band of NumPy runs from draws of it."""
+        return self.reference == DRAWS
 
     @property
     def statistical(self) -> bool:
-        """Weights start from each framework's own initializer: gaps are not held."""
-        return self.spec.native
+        """Weights start from each framework's own initializer, and no draws could be run
+        here: gaps are shown, not held."""
+        return self.spec.native and not self.drawn
 
     @property
     def exit_status(self) -> int:
@@ -436,7 +477,9 @@ def evaluate(
         outcomes[name] = outcome
         if (report := _report(outcome, executions[name], spec)) is not None:
             reports[name] = report
-    if plan.band:
+    if plan.reference == DRAWS:
+        comparison = _held_to_the_draws(spec, plan, executions, reports, outcomes)
+    elif plan.band:
         comparison = _held_to_the_band(spec, plan, executions, reports, outcomes)
     else:
         comparison = _held_to_the_reference(spec, plan, reports, outcomes)
@@ -493,6 +536,49 @@ def _held_to_the_band(
             outcome.leaves_at = _step(judgement.leaves_at, lines)
     rows = [exact, *(outcomes[n] for n in plan.runs), *ensemble]
     return Comparison(spec, EXACT, tolerance(spec), rows, band=band, members=members)
+
+
+def _held_to_the_draws(
+    spec: ir.Spec,
+    plan: Plan,
+    executions: Mapping[str, Execution],
+    reports: Mapping[str, Run],
+    outcomes: dict[str, Outcome],
+) -> Comparison:
+    """`native` weights: each run within STATISTICAL deviations of the mean of the NumPy runs
+    from draws of the distribution its framework draws from."""
+    failed = [
+        Outcome(name, "failed", f"exit status {executions[name].returncode}",
+                seconds=executions[name].seconds, returncode=executions[name].returncode,
+                stderr_tail=_tail(executions[name].stderr))
+        for name in plan.band
+        if executions[name].returncode != 0
+    ]  # fmt: skip
+    groups = native_groups(spec, dict.fromkeys(RUNS[run][0] for run in plan.runs))
+    for label, targets in groups.items():
+        draws = [n for n in plan.band if n.rpartition(" ")[0] == f"native {label}"]
+        measured = None
+        if not any(o.name in draws for o in failed):
+            measured = statistical_band([parse_output(executions[n].stdout) for n in draws])
+        for name in plan.runs:
+            outcome = outcomes[name]
+            if RUNS[name][0] not in targets or outcome.status == "failed":
+                continue
+            if measured is None:
+                outcome.status, outcome.reason = "not compared", f"the draws of {label} failed"
+                continue
+            outcome.multiple = STATISTICAL
+            judgement = judge(measured, name, reports[name], multiple=STATISTICAL)
+            if (worst := judgement.worst) is not None:
+                outcome.distance, outcome.ratio = worst.distance, worst.ratio
+                outcome.band, outcome.at = STATISTICAL * worst.spread, place(worst)
+            outcome.steps = _steps(judgement.steps, {})
+            outcome.problems = judgement.problems
+            outcome.status = "agrees" if judgement.agrees else "differs"
+            if not judgement.agrees and judgement.leaves_at is not None:
+                outcome.leaves_at = _step(judgement.leaves_at, {})
+    rows = [*(outcomes[n] for n in plan.runs), *failed]
+    return Comparison(spec, DRAWS, tolerance(spec), rows, members=NATIVE_MEMBERS)
 
 
 def _step(when: str, lines: Mapping[int, str]) -> str:
@@ -648,6 +734,13 @@ def table(comparison: Comparison) -> str:
 
 def band_description(comparison: Comparison) -> str:
     """What the band is, in one sentence."""
+    if comparison.drawn:
+        return (
+            "Weights start from each framework's own initializer (`native`): distances are to "
+            f"the mean of {NATIVE_MEMBERS} NumPy runs from their own draws of the distribution "
+            f"each framework draws from, and the band is {STATISTICAL:g} times their standard "
+            "deviation, in the losses, accuracies and predictions."
+        )
     members = comparison.band.members if comparison.band else MEMBERS
     return (
         "Distances are to the exact answer (the NumPy reference computed in float64 on the "
@@ -675,11 +768,17 @@ def summary(comparison: Comparison) -> list[str]:
     lines: list[str] = []
     if comparison.banded:
         lines.append(band_description(comparison))
-        lines.append(
-            "Each run's distance and band are at what it printed furthest from the exact "
-            "answer, in spreads (a loss, a prediction, a trained tensor: over its elements, "
-            "the 2-norm)."
-        )
+        if comparison.drawn:
+            lines.append(
+                "Each run's distance and band are at what it printed furthest from the draws' "
+                "mean, in deviations (a loss, a prediction: over its elements, the 2-norm)."
+            )
+        else:
+            lines.append(
+                "Each run's distance and band are at what it printed furthest from the exact "
+                "answer, in spreads (a loss, a prediction, a trained tensor: over its elements, "
+                "the 2-norm)."
+            )
         for why, runs in wider_bands(comparison).items():
             lines.append(
                 f"Wider band: {_names(runs)} {'is' if len(runs) == 1 else 'are'} held to "
@@ -739,7 +838,10 @@ def summary(comparison: Comparison) -> list[str]:
         lines.append("Exit 0: no run ran here to hold to it.")
     elif comparison.exit_status == 0:
         agree = "1 run agrees" if len(ran) == 1 else f"{len(ran)} runs agree"
-        if comparison.banded:
+        if comparison.drawn:
+            each = "with its" if len(ran) == 1 else "each with its"
+            lines.append(f"Exit 0: {agree}, {each} framework's draws, within the band.")
+        elif comparison.banded:
             within = "within the band" + (" (or the wider band)" if wider_bands(comparison) else "")
             lines.append(f"Exit 0: {agree} with the exact answer {within}.")
         else:
@@ -818,7 +920,14 @@ def to_json(comparison: Comparison) -> dict[str, Any]:
         "note": comparison.note or None,
         "dtype": comparison.spec.dtype,
     }
-    if comparison.banded:
+    if comparison.drawn:
+        document["band"] = {
+            "members": NATIVE_MEMBERS,
+            "multiple": STATISTICAL,
+            "statistical": True,
+            "description": band_description(comparison),
+        }
+    elif comparison.banded:
         band = comparison.band
         document["band"] = {
             "members": band.members if band else None,
@@ -941,8 +1050,9 @@ def _plot_band(
         )
         if xs and xs[-1] == after:
             axes.plot([after], [ys[-1]], marker="*", markersize=9, color=f"C{i}", linestyle="")
-    axes.axhline(MULTIPLE, color="red", linewidth=1, linestyle="--",
-                 label=f"band: {MULTIPLE:g} spreads")  # fmt: skip
+    multiple, unit = (STATISTICAL, "deviations") if comparison.drawn else (MULTIPLE, "spreads")
+    axes.axhline(multiple, color="red", linewidth=1, linestyle="--",
+                 label=f"band: {multiple:g} {unit}")  # fmt: skip
     wider = wider_bands(comparison)
     if wider:
         runs = _names([name for names in wider.values() for name in names])
@@ -959,7 +1069,11 @@ def _plot_band(
     axes.set_ylim(floor / 2, min(highest, 1e6) * 100)  # room above the band for the legend
     zero = any(r == 0 for o in drawn for r in o.steps.values())
     axes.set_ylabel(
-        "distance to the exact answer,\nin spreads"
+        (
+            "distance to the draws' mean,\nin deviations"
+            if comparison.drawn
+            else "distance to the exact answer,\nin spreads"
+        )
         + (f" (a distance of 0 drawn at {floor:.0e})" if zero else "")
     )
 

@@ -19,6 +19,7 @@ from specc import compare, ir, runner
 from specc.agreement import (
     FLOAT32,
     MEMBERS,
+    STATISTICAL,
     Run,
     band_gap,
     disagreements,
@@ -631,10 +632,66 @@ def test_without_the_reference_the_first_run_stands_in(monkeypatch: pytest.Monke
     )
 
 
-def test_native_weights_fall_back_to_the_first_run() -> None:
-    plan = compare.plan(_spec(TINY.replace("layer Dense 4->1", "layer Dense 4->1 init=native")),
-                        ["torch", "keras"])  # fmt: skip
+NATIVE = TINY.replace("layer Dense 4->1", "layer Dense 4->1 init=native")
+
+
+def test_native_weights_are_held_to_the_draws_of_each_framework(tmp_path: Path) -> None:
+    """One group of draws per distribution the runs' frameworks draw from (torch's own, and
+    the Glorot and zeros of TensorFlow and Keras), each of NATIVE_MEMBERS NumPy runs."""
+    spec = _spec(NATIVE)
+    plan = compare.plan(spec, ["torch", "keras", "keras[jax]"])
+    assert plan.reference == compare.DRAWS and plan.runs == ["torch", "keras", "keras[jax]"]
+    members = range(1, runner.NATIVE_MEMBERS + 1)
+    assert plan.band == [f"native torch {m}" for m in members] + [
+        f"native keras {m}" for m in members
+    ]
+    assert compare.generated_targets(plan) == ["torch", "keras"]  # no NumPy target
+    written = runner.native_scripts(spec, ["torch", "keras"], tmp_path, "m", len(members))
+    assert list(written) == plan.band
+
+
+def test_native_weights_fall_back_to_the_first_run_without_numpy(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    def missing(run: str, spec: ir.Spec | None = None) -> list[str]:
+        return ["specc[numpy]"] if run == REFERENCE else []
+
+    monkeypatch.setattr(compare, "missing_extras", missing)
+    plan = compare.plan(_spec(NATIVE), ["torch", "keras"])
     assert plan.band == [] and plan.reference == "torch"
+
+
+def _draws(report: str, label: str) -> dict[str, Execution]:
+    """A group's draws: each run's report a little off from `report`, as draws scatter."""
+    return {
+        f"native {label} {m}": _execution(_perturbed(report, (m - 8.5) * 1e-2))
+        for m in range(1, runner.NATIVE_MEMBERS + 1)
+    }
+
+
+def test_a_native_run_within_its_draws_agrees_and_one_beyond_them_differs() -> None:
+    spec = _spec(NATIVE)
+    plan = compare.plan(spec, ["torch", "keras"])
+    far = REPORT.replace("loss 1.25", "loss 2.5").replace("-> 0.75", "-> 1.75")
+    executions = _draws(REPORT, "torch") | _draws(REPORT, "keras")
+    executions |= {"torch": _execution(REPORT), "keras": _execution(far)}
+    comparison = compare.evaluate(spec, plan, executions)
+    torch, keras = comparison.outcomes
+    assert comparison.drawn and comparison.banded and not comparison.statistical
+    assert torch.status == "agrees" and torch.multiple == STATISTICAL
+    assert 0 <= torch.distance <= torch.band
+    assert keras.status == "differs" and keras.leaves_at == "epoch 4/6"
+    assert comparison.exit_status == 1
+    text = compare.table(comparison)
+    assert "distances are to the mean of 16 NumPy runs" in text
+    assert "keras leaves the band at epoch 4/6:" in text
+    document = compare.to_json(comparison)
+    assert document["reference"] == "draws" and document["band"]["multiple"] == STATISTICAL
+    comparison = compare.evaluate(spec, plan, executions | {"keras": _execution(REPORT)})
+    assert comparison.exit_status == 0
+    assert "Exit 0: 2 runs agree, each with its framework's draws, within the band." in (
+        compare.table(comparison)
+    )
 
 
 # The runner -----------------------------------------------------------------------------
