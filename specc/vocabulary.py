@@ -87,6 +87,10 @@ class Word:
     # Option names users bring from the frameworks, with how the language says the same.
     hints: tuple[tuple[str, str], ...] = ()
 
+    def hint(self, name: str) -> str | None:
+        """How the language says what an option called `name` says in a framework."""
+        return dict(self.hints).get(name)
+
     def option(self, name: str) -> Option:
         """The option called `name` (KeyError if this word takes none such)."""
         for option in self.options:
@@ -110,6 +114,7 @@ class Words:
     hints: tuple[tuple[str, str], ...] = ()
 
     def hint(self, name: str) -> str | None:
+        """How the language says what the word `name` says in a framework."""
         return dict(self.hints).get(name)
 
     @property

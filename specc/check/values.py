@@ -180,7 +180,7 @@ def _declared(
         report.error(
             f"unknown option `{key}`{here}",
             option.key.span,
-            dict(word.hints).get(key) or did_you_mean(key, names) or listed,
+            word.hint(key) or did_you_mean(key, names) or listed,
         )
         return None
     if key in seen:
