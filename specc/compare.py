@@ -37,6 +37,7 @@ from .agreement import (
     TRAINED_MODEL,
     WIDER,
     Band,
+    Judgement,
     Run,
     Tolerance,
     band_gap,
@@ -498,13 +499,7 @@ def _held_to_the_band(
     """float32: the exact run is the reference row; every run is judged against the band."""
     exact = Outcome(EXACT, "reference", label=EXACT_LABEL)
     exact_report = _report(exact, executions[EXACT], spec)
-    ensemble = []  # the ensemble's runs that failed: rows of their own
-    for name in plan.band[1:]:
-        execution = executions[name]
-        if execution.returncode != 0:
-            ensemble.append(Outcome(name, "failed", f"exit status {execution.returncode}",
-                                    seconds=execution.seconds, returncode=execution.returncode,
-                                    stderr_tail=_tail(execution.stderr)))  # fmt: skip
+    ensemble = _failed_rows(plan.band[1:], executions)  # rows of their own
     band, members = None, 0
     why = f"{EXACT} failed" if exact_report is None else "the band's runs failed"
     if exact_report is not None and not ensemble:
@@ -526,14 +521,7 @@ def _held_to_the_band(
         outcome.multiple, outcome.wider = multiple(target, spec), band_gap(target, spec)
         outcome.loss_floor = loss_floor(name, spec)
         judgement = judge(band, name, reports[name], shapes, outcome.multiple, outcome.loss_floor)
-        if (worst := judgement.worst) is not None:
-            outcome.distance, outcome.ratio = worst.distance, worst.ratio
-            outcome.band, outcome.at = outcome.multiple * worst.spread, place(worst)
-        outcome.steps = _steps(judgement.steps, lines)
-        outcome.problems = judgement.problems
-        outcome.status = "agrees" if judgement.agrees else "differs"
-        if not judgement.agrees and judgement.leaves_at is not None:
-            outcome.leaves_at = _step(judgement.leaves_at, lines)
+        _judged(outcome, judgement, lines)
     rows = [exact, *(outcomes[n] for n in plan.runs), *ensemble]
     return Comparison(spec, EXACT, tolerance(spec), rows, band=band, members=members)
 
@@ -547,13 +535,7 @@ def _held_to_the_draws(
 ) -> Comparison:
     """`native` weights: each run within STATISTICAL deviations of the mean of the NumPy runs
     from draws of the distribution its framework draws from."""
-    failed = [
-        Outcome(name, "failed", f"exit status {executions[name].returncode}",
-                seconds=executions[name].seconds, returncode=executions[name].returncode,
-                stderr_tail=_tail(executions[name].stderr))
-        for name in plan.band
-        if executions[name].returncode != 0
-    ]  # fmt: skip
+    failed = _failed_rows(plan.band, executions)
     groups = native_groups(spec, dict.fromkeys(RUNS[run][0] for run in plan.runs))
     for label, targets in groups.items():
         draws = [n for n in plan.band if n.rpartition(" ")[0] == f"native {label}"]
@@ -568,17 +550,32 @@ def _held_to_the_draws(
                 outcome.status, outcome.reason = "not compared", f"the draws of {label} failed"
                 continue
             outcome.multiple = STATISTICAL
-            judgement = judge(measured, name, reports[name], multiple=STATISTICAL)
-            if (worst := judgement.worst) is not None:
-                outcome.distance, outcome.ratio = worst.distance, worst.ratio
-                outcome.band, outcome.at = STATISTICAL * worst.spread, place(worst)
-            outcome.steps = _steps(judgement.steps, {})
-            outcome.problems = judgement.problems
-            outcome.status = "agrees" if judgement.agrees else "differs"
-            if not judgement.agrees and judgement.leaves_at is not None:
-                outcome.leaves_at = _step(judgement.leaves_at, {})
+            _judged(outcome, judge(measured, name, reports[name], multiple=STATISTICAL), {})
     rows = [*(outcomes[n] for n in plan.runs), *failed]
     return Comparison(spec, DRAWS, tolerance(spec), rows, members=NATIVE_MEMBERS)
+
+
+def _failed_rows(names: Sequence[str], executions: Mapping[str, Execution]) -> list[Outcome]:
+    """A row for each of the band's (or draws') runs that failed."""
+    return [
+        Outcome(name, "failed", f"exit status {run.returncode}", seconds=run.seconds,
+                returncode=run.returncode, stderr_tail=_tail(run.stderr))
+        for name in names
+        if (run := executions[name]).returncode != 0
+    ]  # fmt: skip
+
+
+def _judged(outcome: Outcome, judgement: Judgement, lines: Mapping[int, str]) -> None:
+    """Fill in a run's outcome, its `multiple` set, from its judgement against a band."""
+    assert outcome.multiple is not None
+    if (worst := judgement.worst) is not None:
+        outcome.distance, outcome.ratio = worst.distance, worst.ratio
+        outcome.band, outcome.at = outcome.multiple * worst.spread, place(worst)
+    outcome.steps = _steps(judgement.steps, lines)
+    outcome.problems = judgement.problems
+    outcome.status = "agrees" if judgement.agrees else "differs"
+    if not judgement.agrees and judgement.leaves_at is not None:
+        outcome.leaves_at = _step(judgement.leaves_at, lines)
 
 
 def _step(when: str, lines: Mapping[int, str]) -> str:
