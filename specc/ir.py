@@ -8,10 +8,11 @@ from __future__ import annotations
 
 import builtins
 import functools
+import importlib
 import keyword
 import math
 import re
-from typing import Annotated, Literal
+from typing import Annotated, Literal, Union
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
 
@@ -226,30 +227,27 @@ class Init(Node):
 Activation = Literal[v.ACTIVATIONS.names]  # type: ignore[valid-type]
 
 
-class Dense(Node):
-    """A fully connected layer: outputs = activation(inputs @ kernel + bias)."""
+class LayerNode(Node):
+    """A layer of a stack: each kind (specc/layers/<kind>.py) declares its own node."""
 
     name: LayerName
-    units_in: PositiveInt
-    units_out: PositiveInt
-    activation: Activation = "linear"
-    kernel_init: Init = Init.model_construct(kind="glorot_uniform")
-    bias_init: Init = Init.model_construct(kind="zeros")
+    kind: str  # the kind's word: "Dense"
+    activation: Activation = "linear"  # applied to the layer's outputs
 
 
 class Sequential(Node):
     """A stack of layers: `layer Dense 1->32 relu` ..."""
 
     kind: Literal["sequential"] = "sequential"
-    layers: tuple[Dense, ...] = Field(min_length=1)
+    layers: tuple[Layer, ...] = Field(min_length=1)
 
     @property
     def units_in(self) -> int:
-        return self.layers[0].units_in
+        return _layers.kind_of(self.layers[0]).units_in(self.layers[0])
 
     @property
     def units_out(self) -> int:
-        return self.layers[-1].units_out
+        return _layers.kind_of(self.layers[-1]).units_out(self.layers[-1])
 
 
 class ParamDef(Node):
@@ -280,7 +278,8 @@ class Weight(Node):
     var: str  # as a Python name in the scripts: "fc1_kernel" or "w"
     shape: tuple[PositiveInt, ...]
     init: Init
-    layer: LayerName | None = None  # the Dense layer it belongs to, if any
+    layer: LayerName | None = None  # the layer it belongs to, if any
+    layer_kind: str | None = None  # that layer's kind: "Dense"
     role: Literal["kernel", "bias", "param"] = "param"
 
 
@@ -463,18 +462,16 @@ class Spec(Node):
             ]
         return [
             Weight.model_construct(
-                name=f"{layer.name}.{role}",
-                var=f"{layer.name}_{role}",
-                shape=shape,
-                init=init,
+                name=f"{layer.name}.{weight.role}",
+                var=f"{layer.name}_{weight.role}",
+                shape=weight.shape,
+                init=weight.init,
                 layer=layer.name,
-                role=role,
+                layer_kind=layer.kind,
+                role=weight.role,
             )
             for layer in self.network.layers
-            for role, shape, init in (
-                ("kernel", (layer.units_in, layer.units_out), layer.kernel_init),
-                ("bias", (layer.units_out,), layer.bias_init),
-            )
+            for weight in _layers.kind_of(layer).weights(layer)
         ]
 
     @property
@@ -495,3 +492,17 @@ class Spec(Node):
     @property
     def units_out(self) -> int:
         return self.network.units_out
+
+
+# The layer kinds (specc/layers/, one module each) declare their nodes on the base types
+# above; the IR's union of layers is theirs, and each node is an IR class by its name here.
+from . import layers as _layers  # noqa: E402
+
+_NODES = tuple(
+    importlib.import_module(f"{_layers.__name__}.{module}").KIND.node for module in _layers.MODULES
+)
+if len(_NODES) == 1:
+    Layer = _NODES[0]
+else:  # a union built from a tuple of types at run time
+    Layer = Annotated[Union[_NODES], Field(discriminator="kind")]  # type: ignore[misc]  # noqa: UP007
+globals().update({node.__name__: node for node in _NODES})

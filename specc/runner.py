@@ -28,6 +28,7 @@ from typing import Literal, TypeVar
 
 from . import ir
 from .backends import TARGETS, backend
+from .layers import kind_of
 from .spell import datasets, walk
 
 # Every way a script is run: each target, and the Keras script again, unchanged, on other
@@ -202,10 +203,10 @@ def native_groups(spec: ir.Spec, targets: Iterable[str]) -> dict[str, list[str]]
         if target == "numpy":
             continue
         draws = repr([
-            backend(target).native_init(layer, role)
+            backend(target).native_init(layer, weight.role)
             for layer in network.layers
-            for role, init in (("kernel", layer.kernel_init), ("bias", layer.bias_init))
-            if init.kind == "native"
+            for weight in kind_of(layer).weights(layer)
+            if weight.init.kind == "native"
         ])  # fmt: skip
         by_draw.setdefault(draws, []).append(target)
     return {"+".join(group): group for group in by_draw.values()}
@@ -227,11 +228,12 @@ def native_scripts(
             rng = np.random.default_rng(member)
             layers = []
             for layer in network.layers:
-                update = {}
-                for role, init in (("kernel", layer.kernel_init), ("bias", layer.bias_init)):
-                    if init.kind == "native":
-                        drawn = backend(group[0]).native_init(layer, role)
-                        update[f"{role}_init"] = _drawn(drawn, layer, role, rng)
+                kind, update = kind_of(layer), {}
+                fields = {role: field for field, role in kind.inits.values()}
+                for weight in kind.weights(layer):
+                    if weight.init.kind == "native":
+                        drawn = backend(group[0]).native_init(layer, weight.role)
+                        update[fields[weight.role]] = _drawn(drawn, weight.shape, rng)
                 layers.append(layer.model_copy(update=update))
             fields = {name: getattr(spec, name) for name in type(spec).model_fields}
             fields["network"] = network.model_copy(update={"layers": tuple(layers)})
@@ -242,14 +244,13 @@ def native_scripts(
     return paths
 
 
-def _drawn(init: ir.Init, layer: ir.Dense, role: str, rng: object) -> ir.Init:
+def _drawn(init: ir.Init, shape: tuple[int, ...], rng: object) -> ir.Init:
     """One draw of a native distribution, as the array literal a script spells."""
     import numpy as np
 
-    shape = (layer.units_in, layer.units_out) if role == "kernel" else (layer.units_out,)
     generator: np.random.Generator = rng  # type: ignore[assignment]
     if init.kind == "glorot_uniform":
-        limit = (6 / (layer.units_in + layer.units_out)) ** 0.5
+        limit = (6 / (shape[0] + shape[1])) ** 0.5
         values = generator.uniform(-limit, limit, size=shape)
     elif init.kind == "uniform":
         values = generator.uniform(*init.args, size=shape)  # type: ignore[arg-type]

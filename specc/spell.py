@@ -12,6 +12,7 @@ from collections.abc import Callable, Iterator
 from typing import Any
 
 from . import ir
+from .layers import kind_of
 
 # Binding strength of operators, to parenthesise only where Python needs it.
 _PRECEDENCE = {"+": 1, "-": 1, "*": 2, "/": 2, "@": 2, "neg": 3, "**": 4, "atom": 5}
@@ -197,7 +198,7 @@ def architecture(spec: ir.Spec) -> str:
     parts = [str(spec.units_in)]
     for layer in network.layers:
         act = "" if layer.activation == "linear" else f" {layer.activation}"
-        parts.append(f"{layer.units_out}{act}")
+        parts.append(f"{kind_of(layer).units_out(layer)}{act}")
     # A run of three or more alike layers is named once: `16 relu (998 layers)`.
     runs = [(part, len(list(group))) for part, group in itertools.groupby(parts)]
     return " -> ".join(

@@ -185,30 +185,6 @@ INITIALIZERS = Words(
 )
 DRAWN_INITIALIZERS = ("uniform", "normal")  # the ones called with two numbers
 
-# Where torch and Keras give a layer's sizes and activation as keywords, a spec writes them
-# after the layer's name.
-_FRAMEWORK_SIZES = ("units", "in_features", "out_features", "input_dim", "activation")
-_DENSE_SIZES = (
-    "a Dense layer's sizes are `inputs->outputs` after its name, and its activation follows "
-    "them: `layer Dense 16->32 relu`"
-)
-
-LAYERS = Words(
-    "layer",
-    "layers",
-    (
-        Word(
-            "Dense",
-            "a fully connected layer: activation(inputs @ kernel + bias)",
-            options=(
-                Option("init", "init", "the kernel's initializer", default="glorot_uniform"),
-                Option("bias", "init", "the bias's initializer", default="zeros"),
-            ),
-            hints=tuple((name, _DENSE_SIZES) for name in _FRAMEWORK_SIZES),
-        ),
-    ),
-)
-
 # Training -------------------------------------------------------------------------------
 
 _REDUCTION = Option("reduction", "word", "the reduction", default="mean", choices=("mean", "sum"))
@@ -389,3 +365,13 @@ DATASET_SHAPES = {
 
 OPERATORS = ("+", "-", "*", "/", "**", "@")
 COMPARISONS = (">", "<", ">=", "<=")  # data only: 1.0 where it holds, else 0.0
+
+
+def __getattr__(name: str) -> object:
+    """`LAYERS`: the layer kinds' words, each declared in its kind's module (specc/layers/),
+    which builds on the IR, which builds on this module."""
+    if name == "LAYERS":
+        from .layers import LAYERS
+
+        return LAYERS
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

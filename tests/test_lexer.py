@@ -55,7 +55,8 @@ LITERALS = {n: t.pattern.value for n, t in TERMINALS.items() if isinstance(t.pat
 NAME = TERMINALS["NAME"].pattern.to_regexp()
 KEYWORDS = {n: text for n, text in LITERALS.items() if re.fullmatch(NAME, text)}
 
-TABLES = list(vars(vocabulary).values())
+# The vocabulary's tables; the layers' words are declared by their kinds (specc/layers/).
+TABLES = [*vars(vocabulary).values(), vocabulary.LAYERS]
 LEXER = SpecLexer()
 CHECK = settings(
     max_examples=150,

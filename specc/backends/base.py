@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from .. import ir
+from ..layers import KINDS, spelling
 from ..spell import py
 
 
@@ -20,12 +21,13 @@ class Unsupported:
     """A construct one target cannot compute as the spec means it.
 
     The checker reports it as a located error naming the target, at the statement whose
-    keyword is `statement` ("loss", "optim", "layer", ...).
+    keyword is `statement` ("loss", "optim", "layer", ...), or at the layer's own.
     """
 
     statement: str
     message: str  # what is not supported, as a noun phrase: "`reduction=sum` with 3 outputs"
     help: str | None = None
+    layer: str | None = None  # the layer it is about (`fc2`): reported at its own statement
 
 
 @dataclass(frozen=True)
@@ -73,17 +75,21 @@ class Backend:
             if (category, kind) in self.refused:
                 yield Unsupported(statement, f"the {category} `{kind}`",
                                   self.refused[(category, kind)])  # fmt: skip
+        if isinstance(spec.network, ir.Sequential):
+            for layer in spec.network.layers:
+                found = KINDS[layer.kind].spellings.get(self.name)  # tests/test_layers.py: all
+                if found is not None and (refusal := found.refused(layer)):
+                    yield refusal
 
     def caveats(self, spec: ir.Spec) -> Iterator[Unsupported]:
         """Where this target computes the spec, but not quite as the others do (warnings)."""
         if gap := self.band_gap(spec):
             yield Unsupported("optim", f"{gap}: its runs are held to a wider band")
 
-    def native_init(self, layer: ir.Dense, role: str) -> ir.Init:
-        """The distribution this framework draws a layer's `native` kernel or bias from, as
-        specc would draw it: Glorot-uniform kernels and zero biases (Keras's and TF's)."""
-        kind = "glorot_uniform" if role == "kernel" else "zeros"
-        return ir.Init.model_construct(kind=kind, args=())
+    def native_init(self, layer: ir.LayerNode, role: str) -> ir.Init:
+        """The distribution this framework draws a layer's `native` weight from, as specc
+        would draw it (its layer kind's spelling says)."""
+        return spelling(layer, self.name).native_init(layer, role)
 
     # The log of a float32 sum near 1 in binary cross-entropy (torch's BCEWithLogitsLoss), not
     # log1p: a confidently classified sample's loss is off by up to half an ulp of 1.

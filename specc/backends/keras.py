@@ -8,6 +8,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 
 from .. import ir
+from ..layers import KerasSpelling, spelling
 from ..lower import Log, LogSite, log, trained_loss
 from ..spell import formula, names, py, walk
 from .base import Backend, Optimizer, Unsupported
@@ -194,7 +195,7 @@ class Keras(Backend):
             ),
             native=spec.native,
             placeholders=isinstance(spec.network, ir.Sequential)
-            and any(layer.kernel_init.kind != "native" for layer in spec.network.layers),
+            and any(_placeholder(spec, layer) for layer in spec.network.layers),
             units_in=spec.units_in,
             optimizer=self.optimizer(spec),
             loss=f"{self.losses[loss.kind]}({', '.join(arguments)})",
@@ -236,14 +237,12 @@ class Keras(Backend):
     def _layers(self, spec: ir.Spec) -> tuple[str, ...]:
         if not isinstance(spec.network, ir.Sequential):
             return ()
-        lines = []
-        for layer in spec.network.layers:
-            activation = self.activations[layer.activation]
-            argument = f", activation={activation}" if activation else ""
-            if layer.kernel_init.kind != "native":  # replaced by the shared initial weights
-                argument += ', kernel_initializer="zeros"'
-            lines.append(f'keras.layers.Dense({layer.units_out}{argument}, name="{layer.name}"),')
-        return tuple(lines)
+        return tuple(
+            spelling(layer, "keras", KerasSpelling).layer(
+                layer, self.activations[layer.activation], _placeholder(spec, layer)
+            )
+            for layer in spec.network.layers
+        )
 
     def _loads(self, spec: ir.Spec) -> tuple[str, ...]:
         if not isinstance(spec.network, ir.Sequential):
@@ -262,6 +261,14 @@ class Keras(Backend):
                 lines += [f'{self.read(w).removesuffix(".numpy()")}.assign(init["{w.name}"])'
                           for w in drawn]  # fmt: skip
         return tuple(lines)
+
+
+def _placeholder(spec: ir.Spec, layer: ir.LayerNode) -> bool:
+    """The layer's kernel is replaced by the shared initial weights: Keras need not draw it."""
+    return any(
+        w.layer == layer.name and w.role == "kernel" and w.init.kind != "native"
+        for w in spec.weights
+    )
 
 
 def _zero_in_abs(spec: ir.Spec) -> tuple[str, tuple[int, ...]] | None:

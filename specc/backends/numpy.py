@@ -8,6 +8,7 @@ from dataclasses import dataclass
 
 from .. import ir
 from ..differentiate import DERIVATIVES, differentiate, used_names
+from ..layers import NumpySpelling, spelling
 from ..lower import Log, LogSite, log, trained_loss
 from ..spell import names, walk
 from .base import Backend, Optimizer, Unsupported
@@ -177,7 +178,7 @@ def _layers(
     value = "x"
     for i, layer in enumerate(layers, start=1):
         out = "outputs" if i == len(layers) else f"hidden{i}"
-        affine = f"{value} @ {layer.name}_kernel + {layer.name}_bias"
+        affine = spelling(layer, "numpy", NumpySpelling).forward(layer, value)
         activation = activations[layer.activation]
         if activation is None:
             forward.append(f"{out} = {affine}")
@@ -195,12 +196,9 @@ def _layers(
             )
             grad = f"grad_{layer.name}_out"
         before = "x" if i == 1 else f"hidden{i - 1}"
-        backward += [
-            f"grad_{layer.name}_kernel = {before}.T @ {grad}",
-            f"grad_{layer.name}_bias = {grad}.sum(axis=0)",
-        ]
-        if i > 1:
-            backward.append(f"grad_{before} = {grad} @ {layer.name}_kernel.T")
+        backward += spelling(layer, "numpy", NumpySpelling).backward(
+            layer, before, grad, f"grad_{before}" if i > 1 else None
+        )
     read = used_names(backward)
     saved = tuple(n for line in forward if (n := line.split(" = ")[0]) in read)
     return tuple(forward), saved, tuple(backward)

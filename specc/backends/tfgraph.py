@@ -6,6 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from .. import ir
+from ..layers import GraphSpelling, spelling
 from ..lower import Log, LogSite, log, trained_loss
 from ..spell import formula, names, py
 from .base import Backend, Optimizer
@@ -194,12 +195,7 @@ class TFGraph(Backend):
         name = weight.name.replace(".", "/")
         if weight.init.kind != "native":
             return f'{weight.var} = tf.Variable(init["{weight.name}"], name="{name}")'
-        shape, tf_dtype = list(weight.shape), self.dtypes[dtype]
-        initial = (
-            f"tf.compat.v1.glorot_uniform_initializer()({shape}, dtype={tf_dtype})"
-            if weight.role == "kernel"
-            else f"tf.zeros({shape}, dtype={tf_dtype})"
-        )
+        initial = spelling(weight, "tfgraph", GraphSpelling).native(weight, self.dtypes[dtype])
         return f'{weight.var} = tf.Variable({initial}, name="{name}")  # TF\'s own initializer'
 
     def _layers(self, spec: ir.Spec) -> tuple[str, ...]:
@@ -209,7 +205,7 @@ class TFGraph(Backend):
         lines, previous = [], "inputs"
         for i, layer in enumerate(network.layers, start=1):
             activation = self.activations[layer.activation]
-            affine = f"tf.matmul({previous}, {layer.name}_kernel) + {layer.name}_bias"
+            affine = spelling(layer, "tfgraph", GraphSpelling).call(layer, previous)
             if i == len(network.layers):
                 out = "outputs"
             else:

@@ -8,6 +8,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 
 from .. import ir
+from ..layers import TorchSpelling, spelling
 from ..lower import Log, LogSite, log, trained_loss
 from ..spell import formula, pow_text
 from .base import Backend, Optimizer, Unsupported
@@ -51,12 +52,6 @@ class Torch(Backend):
               "bce": "nn.BCEWithLogitsLoss"}  # fmt: skip
     probabilities = {"crossentropy": "torch.softmax({}, dim=1)", "bce": "torch.sigmoid({})"}
 
-    def native_init(self, layer: ir.Dense, role: str) -> ir.Init:
-        # nn.Linear: kaiming_uniform_(a=sqrt(5)) for the weight, uniform in +-1/sqrt(fan_in),
-        # and the bias uniform in the same bounds.
-        bound = 1 / layer.units_in**0.5
-        return ir.Init.model_construct(kind="uniform", args=(-bound, bound))
-
     def caveats(self, spec: ir.Spec) -> Iterator[Unsupported]:
         yield from super().caveats(spec)
         if spec.loss.kind == "bce":
@@ -65,10 +60,7 @@ class Torch(Backend):
     def read(self, weight: ir.Weight) -> str:
         if weight.role == "param":
             return f"{weight.var}.detach().numpy()"
-        # nn.Linear stores its kernel as (outputs, inputs).
-        attribute = "weight" if weight.role == "kernel" else "bias"
-        transpose = ".T" if weight.role == "kernel" else ""
-        return f"model.{weight.layer}.{attribute}.detach().numpy(){transpose}"
+        return spelling(weight, "torch", TorchSpelling).read(weight)
 
     def optim_sgd(self, spec: ir.Spec, params: str) -> Optimizer:
         extra = ""
@@ -206,7 +198,7 @@ class Torch(Backend):
         if not isinstance(spec.network, ir.Sequential):
             return ()
         return tuple(
-            f"self.{layer.name} = nn.Linear({layer.units_in}, {layer.units_out})"
+            f"self.{layer.name} = {spelling(layer, 'torch', TorchSpelling).module(layer)}"
             for layer in spec.network.layers
         )
 
@@ -217,7 +209,7 @@ class Torch(Backend):
         layers = spec.network.layers
         for i, layer in enumerate(layers):
             activation = self.activations[layer.activation]
-            call = f"self.{layer.name}(x)"
+            call = spelling(layer, "torch", TorchSpelling).call(layer, "x")
             result = f"{activation}({call})" if activation else call
             lines.append(f"return {result}" if i == len(layers) - 1 else f"x = {result}")
         return tuple(lines)
@@ -226,8 +218,7 @@ class Torch(Backend):
         if not isinstance(spec.network, ir.Sequential):
             return ()
         return tuple(
-            f"model.{w.layer}.{'weight' if w.role == 'kernel' else 'bias'}.copy_("
-            f'torch.from_numpy(init["{w.name}"]{".T" if w.role == "kernel" else ""}))'
+            spelling(w, "torch", TorchSpelling).load(w)
             for w in spec.weights
             if w.init.kind != "native"
         )

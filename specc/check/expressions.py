@@ -283,6 +283,8 @@ class FormulaLowering(Lowering):
             return ir.Ref.model_construct(name="x"), self.x_shape
         if node.id in self.scope.params:
             return ir.Ref.model_construct(name=node.id), self.scope.params[node.id][0].shape
+        if node.id in self.scope.failed:
+            raise Invalid()  # its own statement's error is reported; this one fails with it
         if node.id in self.scope.data:
             raise self.report.error(
                 f"`{node.id}` is data; a formula computes from `x` and params",

@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from dataclasses import dataclass
+
 from .. import ir
 from .. import syntax as s
 from .. import vocabulary as v
+from ..diagnostics import Span
+from ..layers import KINDS, LayerKind, kind_of
 from ..vocabulary import Option
 from .expressions import (
     DataLowering,
@@ -22,8 +27,6 @@ from .values import choice, identifier, options, whole
 
 _SEED = Option("seed", "integer", "the seed", low=0, high=v.MAX_SEED)
 _UNITS = Option("size", "integer", "a size", low=1, high=v.MAX_UNITS)
-# How each of a layer's `init`-typed options maps to its IR field and weight.
-_LAYER_WEIGHTS = {"init": ("kernel_init", "kernel"), "bias": ("bias_init", "bias")}
 _ONE_OR_THE_OTHER = (
     "a model is either a stack of `layer`s or `param`s with a `forward` formula, not both"
 )
@@ -103,61 +106,65 @@ def _dataset(scope: Scope, stmt: s.DataStmt, names: list[str]) -> None:
 
 
 def layer_stmt(scope: Scope, stmt: s.LayerStmt) -> None:
-    """`layer Dense 1->32 relu init=...`: its sizes chain with the layer before it."""
+    """`layer Dense 1->32 relu init=...`: its kind checks it against the layer before it."""
     report = scope.report
     # Each part is checked on its own, so that one typo doesn't hide the shape checks.
-    kind = report.attempt(lambda: choice(report, stmt.kind, v.LAYERS), v.LAYERS.names[0])
-    size_in = report.attempt(lambda: whole(report, stmt.size_in, _UNITS))
-    size_out = report.attempt(lambda: whole(report, stmt.size_out, _UNITS))
-    fields = _activation(scope, stmt)
-    if scope.layers and size_in is not None:
-        previous = scope.layers[-1][0]
-        if previous.units_out != size_in:
-            report.error(
-                f"this layer takes {size_in} inputs, but the layer before it gives "
-                f"{previous.units_out}",
-                stmt.size_in.span,
-                f"write `{kind} {previous.units_out}->{size_out or '...'}`",
-            )
-    if size_in is None or size_out is None:  # the options are still checked, but not the inits
-        options(report, stmt.options, v.LAYERS[kind])
-        return
-    fields |= _inits(scope, stmt, v.LAYERS[kind], (size_in, size_out))
-    name = f"fc{len(scope.layers) + 1}"
-    layer = ir.Dense.model_construct(name=name, units_in=size_in, units_out=size_out, **fields)
-    scope.layers.append((layer, stmt))
+    name = report.attempt(lambda: choice(report, stmt.kind, v.LAYERS), v.LAYERS.names[0])
+    kind = KINDS[name]
+    previous = scope.layers[-1][0] if scope.layers else None
+    sample = (kind_of(previous).units_out(previous),) if previous is not None else None
+    layer = kind.check(_LayerCheck(scope, stmt, kind, f"fc{len(scope.layers) + 1}", sample))
+    if layer is not None:
+        scope.layers.append((layer, stmt))
 
 
-def _activation(scope: Scope, stmt: s.LayerStmt) -> dict[str, str]:
-    """The activation as an IR field; none given (or a wrong one) leaves the IR's default."""
-    given = stmt.activation
-    if given is None:
-        return {}
-    name = scope.report.attempt(lambda: choice(scope.report, given, v.ACTIVATIONS))
-    return {} if name is None else {"activation": name}
+@dataclass
+class _LayerCheck:
+    """What a layer kind checks its statement with (`specc.layers.LayerCheck`)."""
 
+    scope: Scope
+    stmt: s.LayerStmt
+    kind: LayerKind
+    name: str
+    sample: tuple[int, ...] | None
 
-def _inits(
-    scope: Scope, stmt: s.LayerStmt, word: v.Word, sizes: tuple[int, int]
-) -> dict[str, ir.Init]:
-    """The kernel's and the bias's initializers: as given, or the vocabulary's defaults."""
-    shapes = {"kernel": sizes, "bias": sizes[1:]}
+    def size(self, word: s.Word) -> int | None:
+        return self.scope.report.attempt(lambda: whole(self.scope.report, word, _UNITS))
 
-    def read(expr: s.Expr, option: Option) -> ir.Init:
-        """The initializer `init=` or `bias=` gives, for the shape of its weight."""
-        role = _LAYER_WEIGHTS[option.name][1]
-        return init(scope.report, expr, shapes[role], role)
+    def error(self, message: str, span: Span | None, help: str | None = None) -> None:
+        self.scope.report.error(message, span, help)
 
-    given = options(scope.report, stmt.options, word, init=read)
-    return {
-        field: given.get(key) or ir.Init.model_construct(kind=word.option(key).default)  # type: ignore[misc]
-        for key, (field, _) in _LAYER_WEIGHTS.items()
-    }
+    def activation(self) -> dict[str, str]:
+        """The activation as an IR field; none given (or a wrong one) leaves the IR's default."""
+        given, report = self.stmt.activation, self.scope.report
+        if given is None:
+            return {}
+        name = report.attempt(lambda: choice(report, given, v.ACTIVATIONS))
+        return {} if name is None else {"activation": name}
+
+    def inits(self, shapes: Mapping[str, tuple[int, ...]]) -> dict[str, ir.Init]:
+        """The weights' initializers: as given, or the vocabulary's defaults."""
+        inits, word = self.kind.inits, self.kind.word
+
+        def read(expr: s.Expr, option: Option) -> ir.Init:
+            """The initializer an `init`-typed option gives, for the shape of its weight."""
+            role = inits[option.name][1]
+            return init(self.scope.report, expr, shapes[role], role)
+
+        given = options(self.scope.report, self.stmt.options, word, init=read)
+        return {
+            field: given.get(key) or ir.Init.model_construct(kind=word.option(key).default)  # type: ignore[misc]
+            for key, (field, _) in inits.items()
+        }
+
+    def options(self) -> None:
+        options(self.scope.report, self.stmt.options, self.kind.word)
 
 
 def param_stmt(scope: Scope, stmt: s.ParamStmt) -> None:
     """`param w[1] = uniform(0, 1)`: a weight of the formula model."""
     report = scope.report
+    scope.failed.add(stmt.name.text)  # until the statement checks out
     name = identifier(report, stmt.name, "param name")
     _defined_once(scope, name, stmt.name)
     if len(stmt.shape) > 2:
@@ -172,6 +179,7 @@ def param_stmt(scope: Scope, stmt: s.ParamStmt) -> None:
     else:
         initial = init(report, stmt.init, shape, "param")
     scope.params[name] = (ir.ParamDef.model_construct(name=name, shape=shape, init=initial), stmt)
+    scope.failed.discard(name)
 
 
 def _defined_once(scope: Scope, name: str, where: s.Word) -> None:

@@ -20,12 +20,12 @@ class Scope:
     fields: dict[str, Any] = field(default_factory=dict)
     # data by name, with its statement; None for data specc draws itself (x and y)
     data: dict[str, tuple[ir.Data, s.DataStmt | None]] = field(default_factory=dict)
-    layers: list[tuple[ir.Dense, s.LayerStmt]] = field(default_factory=list)
+    layers: list[tuple[ir.LayerNode, s.LayerStmt]] = field(default_factory=list)
     params: dict[str, tuple[ir.ParamDef, s.ParamStmt]] = field(default_factory=dict)
     # the first statement of each kind that may appear only once
     first: dict[type[s.Statement], s.Statement] = field(default_factory=dict)
     kinds: set[type[s.Statement]] = field(default_factory=set)  # every kind the spec has
-    failed: set[str] = field(default_factory=set)  # data names whose statement had an error
+    failed: set[str] = field(default_factory=set)  # data or param names whose statement failed
     mentioned: set[str] = field(default_factory=set)  # names data read, their checks failed or not
     # Statements whose check failed: what they set is unknown, not the default, so a check
     # that reads it stops silently (its statement's error is reported).

@@ -19,13 +19,16 @@ def check_targets(
     first: dict[str, s.Statement] = {}
     for stmt in program.statements:
         first.setdefault(stmt.keyword.text, stmt)
+    # A checked spec's layers are its `layer` statements in order: fc1, fc2, ...
+    layers = [stmt for stmt in program.statements if isinstance(stmt, s.LayerStmt)]
     for name in targets:
         for problem in backend(name).unsupported(spec):
-            report.error(
-                f"target `{name}` does not support {problem.message}",
-                _where(report, first, problem.statement),
-                problem.help,
+            where = (
+                layers[int(problem.layer.removeprefix("fc")) - 1].span
+                if problem.layer
+                else _where(report, first, problem.statement)
             )
+            report.error(f"target `{name}` does not support {problem.message}", where, problem.help)
         for caveat in backend(name).caveats(spec):
             report.warning(
                 f"target `{name}`: {caveat.message}",

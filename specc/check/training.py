@@ -6,6 +6,7 @@ from .. import ir
 from .. import syntax as s
 from .. import vocabulary as v
 from ..diagnostics import Span, did_you_mean, one_of
+from ..layers import kind_of
 from .expressions import array
 from .scope import Scope
 from .values import choice, literal_number, options, requirements
@@ -192,7 +193,11 @@ def _weights(network: Network) -> list[str]:
     """The names `show` may list: params, or each layer's kernel and bias."""
     if isinstance(network, ir.Formula):
         return [p.name for p in network.params]
-    return [f"{layer.name}_{role}" for layer in network.layers for role in ("kernel", "bias")]
+    return [
+        f"{layer.name}_{weight.role}"
+        for layer in network.layers
+        for weight in kind_of(layer).weights(layer)
+    ]
 
 
 def _shown(scope: Scope, network: Network, values: tuple[s.Expr, ...]) -> list[str]:

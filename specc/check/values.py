@@ -29,10 +29,11 @@ def number(report: Reporter, expr: s.Expr, what: str) -> int | float:
     value = literal_number(expr)
     if value is None:
         raise report.error(f"{what} must be a number", expr.span)
-    if not math.isfinite(value):
-        raise report.error(f"{what} must be a finite number", expr.span)
+    # An integer is exact however long (math.isfinite cannot even take one past 1e308).
     if isinstance(value, int) and abs(value) > MAX_INTEGER:
         raise report.error(f"{what} is too large", expr.span, "write it as a float, like 1e20")
+    if not math.isfinite(value):
+        raise report.error(f"{what} must be a finite number", expr.span)
     return value
 
 

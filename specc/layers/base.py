@@ -1,0 +1,175 @@
+"""What every layer kind declares, and what each target's spelling of it provides.
+
+A kind (`LayerKind`) is one module of `specc/layers/`: its IR node, its vocabulary entry, its
+shape rule, its weights in their canonical (Keras) layout, and one spelling per target. The
+checker, the IR's layer union, `Spec.weights`, every backend's model and the NumPy reference
+read these, so a new kind is one new module listed in `specc/layers/__init__.py`.
+
+The kinds import the IR's base types and the vocabulary only: the IR imports them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, ClassVar, Protocol
+
+from .. import ir
+from ..vocabulary import Word
+
+if TYPE_CHECKING:
+    from .. import syntax as s
+    from ..backends.base import Unsupported
+    from ..diagnostics import Span
+
+
+@dataclass(frozen=True)
+class Declared:
+    """One weight of a layer, as its kind declares it: role, canonical shape, initializer."""
+
+    role: str  # "kernel", "bias": the weight's name after the layer's (`fc1.kernel`)
+    shape: tuple[int, ...]
+    init: ir.Init
+
+
+class LayerCheck(Protocol):
+    """What the checker lends a kind to check one `layer` statement with: its reports and
+    readers, and the layer before it."""
+
+    stmt: s.LayerStmt
+    name: str  # the name specc gives the layer: `fc1`, `fc2`, ...
+    sample: tuple[int, ...] | None  # the shape of a sample the layer before gives, if any
+
+    def size(self, word: s.Word) -> int | None:
+        """A layer size (`32` in `1->32`), or None after reporting why it is not one."""
+
+    def error(self, message: str, span: Span | None, help: str | None = None) -> None:
+        """Report an error and go on checking the statement."""
+
+    def activation(self) -> dict[str, str]:
+        """`{"activation": name}` for the activation after the sizes, if one is given."""
+
+    def inits(self, shapes: Mapping[str, tuple[int, ...]]) -> dict[str, ir.Init]:
+        """The initializers `init=` and `bias=` give (or their defaults), as IR fields, for
+        weights of these shapes by role; the other options checked."""
+
+    def options(self) -> None:
+        """Check the options alone: a weight's shape is unknown."""
+
+
+class Spelling:
+    """One layer kind in one target: what the target's backend asks of it.
+
+    Each target's spelling class (TorchSpelling, ...) names the methods that backend calls;
+    `refused` says where the target cannot compute a layer as the spec means it.
+    """
+
+    def refused(self, node: ir.LayerNode) -> Unsupported | None:
+        """Why this target cannot compute the layer, or None."""
+        return None
+
+    def native_init(self, node: ir.LayerNode, role: str) -> ir.Init:
+        """The distribution this target draws a `native` weight from, as specc would draw it:
+        Glorot-uniform kernels and zero biases (Keras's and TensorFlow's)."""
+        kind = "glorot_uniform" if role == "kernel" else "zeros"
+        return ir.Init.model_construct(kind=kind, args=())
+
+
+class Refused(Spelling):
+    """A kind that a target cannot compute as the spec means it: a located error at each
+    layer of that kind, naming the target."""
+
+    def __init__(self, message: str, help: str | None = None) -> None:
+        self.message = message  # what is not supported, as a noun phrase
+        self.help = help
+
+    def refused(self, node: ir.LayerNode) -> Unsupported | None:
+        from ..backends.base import Unsupported  # the backends build on the layers
+
+        return Unsupported("layer", self.message, self.help, node.name)
+
+
+class TorchSpelling(Spelling):
+    """A layer as an `nn.Module` attribute: made in `__init__`, called in `forward`."""
+
+    def module(self, node: ir.LayerNode) -> str:
+        """`nn.Linear(1, 32)`."""
+        raise NotImplementedError
+
+    def call(self, node: ir.LayerNode, x: str) -> str:
+        """The layer applied to `x`, before its activation: `self.fc1(x)`."""
+        raise NotImplementedError
+
+    def load(self, weight: ir.Weight) -> str:
+        """The line copying a weight's canonical initial value (`init[name]`) in."""
+        raise NotImplementedError
+
+    def read(self, weight: ir.Weight) -> str:
+        """Code for a weight's current value as a NumPy array in the canonical layout."""
+        raise NotImplementedError
+
+
+class KerasSpelling(Spelling):
+    """A layer as an entry of a `keras.Sequential` list."""
+
+    def layer(self, node: ir.LayerNode, activation: str | None, placeholder: bool) -> str:
+        """`keras.layers.Dense(32, activation="relu", name="fc1"),`; `placeholder`: its
+        kernel starts as zeros, for the shared initial weights to replace."""
+        raise NotImplementedError
+
+
+class GraphSpelling(Spelling):
+    """A layer as TensorFlow ops on Variables (`tf.compat.v1`, no `tf.layers` under Keras 3)."""
+
+    def native(self, weight: ir.Weight, dtype: str) -> str:
+        """A `native` weight's initial value: TensorFlow's own initializer."""
+        raise NotImplementedError
+
+    def call(self, node: ir.LayerNode, x: str) -> str:
+        """The layer applied to the tensor `x`, before its activation."""
+        raise NotImplementedError
+
+
+class NumpySpelling(Spelling):
+    """A layer written out: its forward pass and the chain rule back through it."""
+
+    def forward(self, node: ir.LayerNode, x: str) -> str:
+        """The layer applied to the array `x`, before its activation."""
+        raise NotImplementedError
+
+    def backward(self, node: ir.LayerNode, x: str, grad: str, grad_x: str | None) -> list[str]:
+        """Lines computing each weight's gradient (`grad_fc1_kernel`) from `grad`, the
+        gradient of the layer's output before its activation, and `grad_x`, the gradient of
+        its input `x` (None for the first layer, whose input is the data)."""
+        raise NotImplementedError
+
+
+class LayerKind:
+    """A kind of layer (`layer Dense 1->32 relu`): subclasses declare it whole."""
+
+    word: ClassVar[Word]  # the vocabulary entry: name, doc, options, hints
+    node: ClassVar[type[ir.LayerNode]]  # its IR node
+    # Each `init`-typed option: (the IR field it sets, the role of the weight it sets).
+    inits: ClassVar[Mapping[str, tuple[str, str]]] = {}
+    spellings: ClassVar[Mapping[str, Spelling]]  # target -> its spelling
+
+    def check(self, layer: LayerCheck) -> ir.LayerNode | None:
+        """The layer's node, its shapes checked against the layer before it; None when an
+        error leaves it unknown (reported through `layer`)."""
+        raise NotImplementedError
+
+    def weights(self, node: ir.LayerNode) -> tuple[Declared, ...]:
+        """Its weights in the order their initial values are drawn, canonical shapes."""
+        raise NotImplementedError
+
+    def units_in(self, node: ir.LayerNode) -> int:
+        """The width of each sample it takes."""
+        raise NotImplementedError
+
+    def units_out(self, node: ir.LayerNode) -> int:
+        """The width of each sample it gives."""
+        raise NotImplementedError
+
+    def spelling(self, target: str) -> Spelling:
+        """Its spelling in `target` (KeyError for a target it has none in)."""
+        return self.spellings[target]

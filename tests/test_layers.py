@@ -1,0 +1,70 @@
+"""Every layer kind (specc/layers/) is whole: a spelling or a located refusal in every target,
+and a NumPy backward that is the derivative of its forward, in float64."""
+
+from __future__ import annotations
+
+import pytest
+from test_gradients import _check_gradients, _script
+
+import specc
+from specc import ir, layers
+from specc.diagnostics import Source, Span
+from specc.layers import (
+    GraphSpelling,
+    KerasSpelling,
+    NumpySpelling,
+    Refused,
+    Spelling,
+    TorchSpelling,
+)
+
+SPELLINGS: dict[str, type[Spelling]] = {
+    "torch": TorchSpelling,
+    "tfgraph": GraphSpelling,
+    "keras": KerasSpelling,
+    "numpy": NumpySpelling,
+}
+
+# A small float64 model for each kind, with a layer of it between others: its backward is
+# checked on its own and where the chain rule passes through it.
+GRADIENT_SPECS = {
+    "Dense": "data x = randn(20, 3)\nlayer Dense 3->4 tanh\nlayer Dense 4->2 sigmoid\n"
+    "layer Dense 2->1",
+}
+
+
+def test_every_target_has_a_spelling_or_a_refusal_of_every_kind() -> None:
+    assert set(SPELLINGS) == set(specc.TARGETS)
+    for name, kind in layers.KINDS.items():
+        assert kind.word.name == name and kind.node.model_fields["kind"].default == name
+        for target, spelling in SPELLINGS.items():
+            found = kind.spellings.get(target)
+            assert isinstance(found, spelling | Refused), f"{name} has no spelling for {target}"
+
+
+@pytest.mark.parametrize("kind", layers.KINDS)
+def test_every_kind_has_a_backward_that_finite_differences_confirm(kind: str) -> None:
+    assert set(GRADIENT_SPECS) == set(layers.KINDS), "a kind without a gradient check"
+    spec = specc.build(Source("model.spec", GRADIENT_SPECS[kind]), ["numpy"]).spec
+    assert any(layer.kind == kind for layer in spec.network.layers)  # type: ignore[union-attr]
+    _check_gradients(_script("dtype float64\n" + GRADIENT_SPECS[kind]), samples=8)
+
+
+def test_the_ir_union_is_the_kinds_nodes() -> None:
+    assert {node.__name__ for node in ir._NODES} == set(layers.KINDS)
+    assert all(getattr(ir, node.__name__) is node for node in ir._NODES)
+    assert specc.vocabulary.LAYERS.names == tuple(layers.KINDS)
+
+
+def test_a_refused_kind_is_an_error_at_its_own_layer(monkeypatch: pytest.MonkeyPatch) -> None:
+    dense = layers.KINDS["Dense"]
+    refused = {**dense.spellings, "keras": Refused("the layer `Dense`", "a reason to act on")}
+    monkeypatch.setattr(type(dense), "spellings", refused)
+    spec = "layer Dense 1->2 relu\nloss mse\nlayer Dense 2->1\n"
+    with pytest.raises(specc.SpecError) as caught:
+        specc.compile(spec, "keras", "m.spec")
+    first, second = caught.value.diagnostics
+    assert first.message == "target `keras` does not support the layer `Dense`"
+    assert (first.span, second.span) == (Span(1, 1, 1, 22), Span(3, 1, 3, 17))
+    assert first.help == "a reason to act on"
+    specc.compile(spec, "torch", "m.spec")  # the other targets still build
