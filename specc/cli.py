@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -72,8 +73,8 @@ def _parser() -> argparse.ArgumentParser:
         "-o",
         "--output",
         metavar="PATH",
-        help="file to write (default: standard output); with --target all, a directory "
-        "(default: the current one)",
+        help="file to write (default: standard output), or a directory to write it into; "
+        "with several targets, a directory (default: the current one)",
     )
     build.add_argument(
         "--check",
@@ -235,7 +236,10 @@ def _targets(args: argparse.Namespace) -> tuple[str, ...]:
 def _outputs(args: argparse.Namespace, source: Source) -> dict[str, Path | None]:
     """Target -> where its script goes (None: standard output)."""
     targets = _targets(args)
-    if len(targets) == 1:
+    into = args.output is not None and (
+        Path(args.output).is_dir() or args.output.endswith(("/", os.sep))
+    )  # one script written into a folder, as `cp` would: `-o .`, `-o build/`
+    if len(targets) == 1 and not into:
         return {targets[0]: Path(args.output) if args.output else None}
     directory = Path(args.output or ".")
     if directory.exists() and not directory.is_dir():

@@ -100,6 +100,18 @@ def test_syntax_error_is_located_and_writes_nothing(tmp_path: Path) -> None:
     assert not (tmp_path / "out").exists()
 
 
+def test_one_target_into_a_directory_is_named_as_several_are(tmp_path: Path) -> None:
+    # `-o .` used to fail renaming its temporary file onto the directory itself.
+    result = specc("build", str(SIMPLENET), "-t", "keras", "-o", ".", cwd=tmp_path)
+    assert result.returncode == 0 and result.stdout == "", result.stderr
+    assert [p.name for p in tmp_path.iterdir()] == ["simplenet_keras.py"]
+    new = tmp_path / "new"
+    assert specc("build", str(SIMPLENET), "-t", "torch", "-o", f"{new}/").returncode == 0
+    assert [p.name for p in new.iterdir()] == ["simplenet_torch.py"]
+    check = specc("build", str(SIMPLENET), "-t", "torch", "-o", str(new), "--check")
+    assert check.returncode == 0 and check.stdout == ""
+
+
 def test_failed_build_leaves_existing_files_byte_identical(tmp_path: Path) -> None:
     assert specc("build", str(SIMPLENET), "-t", "all", "-o", str(tmp_path)).returncode == 0
     before = {p.name: p.read_bytes() for p in tmp_path.iterdir()}
