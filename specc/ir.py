@@ -104,7 +104,7 @@ class Draw(Node):
     kind: Literal["draw"] = "draw"
     fn: Literal[tuple(f for f in v.PARAMETERS if f != "linspace")]  # type: ignore[misc]
     params: tuple[Scalar, ...] = ()
-    shape: tuple[PositiveInt, PositiveInt]
+    shape: tuple[PositiveInt, ...] = Field(min_length=2)
 
 
 class Linspace(Node):
@@ -173,6 +173,14 @@ class Dataset(Node):
         return (samples, features if self.part == "features" else 1)
 
 
+class Reshape(Node):
+    """`reshape(pixels, 8, 8, 1)` in data: each row as a sample of its own shape."""
+
+    kind: Literal["reshape"] = "reshape"
+    arg: Expr
+    sample: tuple[PositiveInt, ...] = Field(min_length=1)
+
+
 class Neg(Node):
     kind: Literal["neg"] = "neg"
     operand: Expr
@@ -196,17 +204,19 @@ Expr = Annotated[
     | Compare
     | Argmax
     | Neg
-    | Call,
+    | Call
+    | Reshape,
     Field(discriminator="kind"),
 ]
 
 
 class Data(Node):
-    """`data name = expr`: a table of `shape` (rows are samples; None rows: known at run time)."""
+    """`data name = expr`: rows of samples, `shape` (rows, *sample); None rows: known at run
+    time. A sample is a row of values, or has a shape of its own, channels last."""
 
     name: Identifier
     expr: Expr
-    shape: tuple[PositiveInt | None, PositiveInt]
+    shape: tuple[PositiveInt | None, ...] = Field(min_length=2)
     default: bool = False  # filled in by specc because the spec gave no data of this name
     # Integer labels 0 .. labels-1, one column (argmax, comparisons, a data set's classes);
     # None for numbers that are not labels, or labels whose count is known only at run time.
@@ -242,12 +252,15 @@ class Sequential(Node):
     layers: tuple[Layer, ...] = Field(min_length=1)
 
     @property
-    def units_in(self) -> int:
-        return _layers.kind_of(self.layers[0]).units_in(self.layers[0])
+    def sample_in(self) -> tuple[int, ...]:
+        """The shape of each sample the model takes: (features,), or an image's shape."""
+        return _layers.kind_of(self.layers[0]).sample_in(self.layers[0])
 
     @property
     def units_out(self) -> int:
-        return _layers.kind_of(self.layers[-1]).units_out(self.layers[-1])
+        """The model's outputs per sample (the last layer gives a row of them)."""
+        (units,) = _layers.kind_of(self.layers[-1]).sample_out(self.layers[-1])
+        return units
 
 
 class ParamDef(Node):
@@ -266,6 +279,10 @@ class Formula(Node):
     expr: Expr
     units_in: PositiveInt
     units_out: PositiveInt
+
+    @property
+    def sample_in(self) -> tuple[int, ...]:
+        return (self.units_in,)
 
 
 Network = Annotated[Sequential | Formula, Field(discriminator="kind")]
@@ -418,12 +435,12 @@ class Spec(Node):
     def _consistent(self) -> Spec:
         """What the checker guarantees, for IRs that programs build by hand."""
         data = {d.name: d for d in self.data}
-        y_width = 1 if self.loss.kind == "crossentropy" else self.units_out
-        for name, width in ((self.inputs, self.units_in), (self.targets, y_width)):
+        y_sample = (1,) if self.loss.kind == "crossentropy" else (self.units_out,)
+        for name, sample in ((self.inputs, self.sample_in), (self.targets, y_sample)):
             if name not in data:
                 raise ValueError(f"no data named `{name}`")
-            if data[name].shape[1] != width:
-                raise ValueError(f"`{name}` has {data[name].shape[1]} columns, the model {width}")
+            if data[name].shape[1:] != sample:
+                raise ValueError(f"`{name}` has samples of {data[name].shape[1:]}, not {sample}")
         rows = data[self.inputs].shape[0]
         if self.training.batch and rows and self.training.batch > rows:
             raise ValueError(f"batches of {self.training.batch} from {rows} samples")
@@ -486,8 +503,14 @@ class Spec(Node):
         return any(w.init.kind == "native" for w in self.weights)
 
     @property
+    def sample_in(self) -> tuple[int, ...]:
+        """The shape of each sample of `x`: (features,), or (height, width, channels)."""
+        return self.network.sample_in
+
+    @property
     def units_in(self) -> int:
-        return self.network.units_in
+        """The values of each sample of `x`."""
+        return math.prod(self.sample_in)
 
     @property
     def units_out(self) -> int:

@@ -85,7 +85,7 @@ VOCABULARY = (
     v.DATA_FUNCTIONS,
     v.FORMULA_FUNCTIONS,
 )
-_FUNCTIONS = (v.ARGMAX, v.DATASET)
+_FUNCTIONS = (v.ARGMAX, v.RESHAPE, v.DATASET)
 _OPTIONS = [
     option
     for word in (*(w for words in VOCABULARY for w in words), v.TRAIN_OPTIONS, v.LOG_OPTIONS)
@@ -174,19 +174,12 @@ class SpecLexer(RegexLexer):
             (_KWARG, Name.Attribute),
             include("expression"),
         ],
-        # After `->` the parser expects a whole number, and reads what follows it afresh.
-        "size": [
-            (_WS, Whitespace),
-            (PATTERNS["INT"], Number.Integer, "#pop"),
-            default("#pop"),
-        ],
         "expression": [
             (_WS, Whitespace),
             (_COMMENT, Comment.Single),
             (PATTERNS["STRING"], String.Double),
             (PATTERNS["NUMBER"], _number),
             (_NAME, _name),
-            (OPERATORS["_ARROW"], Operator, "size"),
             (_one_of(_ordered(OPERATORS)), Operator),
             (_one_of(map(re.escape, OPENING)), Punctuation, "bracket"),
             (_one_of(map(re.escape, (*CLOSING, ","))), Punctuation),

@@ -151,16 +151,19 @@ class _ToSyntax(Transformer):
         *names, value = rest
         return s.DataStmt(**self._head(meta, "data"), names=tuple(map(_word, names)), value=value)
 
-    def layer_stmt(self, meta: Any, kind: Token, sizes: tuple, *rest: Any) -> s.LayerStmt:
-        activation = _word(rest[0]) if rest and isinstance(rest[0], Token) else None
-        options = tuple(r for r in rest if isinstance(r, s.Option))
+    def layer_stmt(self, meta: Any, kind: Token, *rest: Any) -> s.LayerStmt:
+        first = rest[0] if rest else None
+        arrow = isinstance(first, tuple)
+        number = isinstance(first, Token) and first.type == "NUMBER"
+        parts = rest[1:] if arrow or number else rest
         return s.LayerStmt(
             **self._head(meta, "layer"),
             kind=_word(kind),
-            size_in=sizes[0],
-            size_out=sizes[1],
-            activation=activation,
-            options=options,
+            size_in=first[0] if arrow else None,
+            size_out=first[1] if arrow else None,
+            number=_number(first) if number else None,
+            words=tuple(_word(r) for r in parts if isinstance(r, Token)),
+            options=tuple(r for r in parts if isinstance(r, s.Option)),
         )
 
     def sizes(self, meta: Any, size_in: Token, size_out: Token) -> tuple:
@@ -411,8 +414,7 @@ def _option_error(source: Source, found: _Found, words: list[str]) -> Diagnostic
     return Diagnostic.error(
         f"expected `=` after `{word[0]}`",
         Span(span.line, word.start() + 1, span.line, word.end() + 1),
-        "options are written `name=value`, as in `lr=0.01`; a layer takes one "
-        "activation before them",
+        "options are written `name=value`, as in `lr=0.01`",
     )
 
 

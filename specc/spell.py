@@ -106,11 +106,17 @@ def _numpy_leaf(expr: ir.Expr) -> str:
     if isinstance(expr, ir.Ref):
         return expr.name
     if isinstance(expr, ir.Draw):
-        rows, cols = expr.shape
+        sizes = ", ".join(str(n) for n in expr.shape)
         if expr.fn in ("randn", "rand"):
-            return f"rng.{expr.fn}({rows}, {cols})"
+            return f"rng.{expr.fn}({sizes})"
         params = ", ".join(py(p) for p in expr.params)
-        return f"rng.{expr.fn}({params}, size=({rows}, {cols}))"
+        return f"rng.{expr.fn}({params}, size=({sizes}))"
+    if isinstance(expr, ir.Reshape):
+        sizes = ", ".join(str(n) for n in expr.sample)
+        inner = numpy_expr(expr.arg)
+        if isinstance(expr.arg, ir.BinOp | ir.Neg | ir.Const):  # the rest read as one value
+            inner = f"({inner})"
+        return f"{inner}.reshape(-1, {sizes})"
     if isinstance(expr, ir.Linspace):
         return f"np.linspace({py(expr.start)}, {py(expr.stop)}, {expr.num}).reshape(-1, 1)"
     if isinstance(expr, ir.ArrayLiteral):
@@ -191,14 +197,18 @@ def datasets(spec: ir.Spec) -> list[str]:
 
 
 def architecture(spec: ir.Spec) -> str:
-    """The model in one line, for the docstring: `1 -> 32 relu -> 1 sigmoid`, or its formula."""
+    """The model in one line, for the docstring: `1 -> 32 relu -> 1 sigmoid`, or its formula;
+    with other layers than Dense, each named: `8x8x1 -> Conv2D 6x6x8 relu -> Flatten 288`."""
     network = spec.network
     if isinstance(network, ir.Formula):
         return "y = " + formula(network.expr, {f: f for f in ir.FORMULA_FUNCTIONS}, "x")
-    parts = [str(spec.units_in)]
+    # A stack of Dense layers reads as its widths; others name each layer's kind too.
+    named = any(layer.kind != "Dense" for layer in network.layers)
+    parts = ["x".join(str(n) for n in spec.sample_in)]
     for layer in network.layers:
         act = "" if layer.activation == "linear" else f" {layer.activation}"
-        parts.append(f"{kind_of(layer).units_out(layer)}{act}")
+        sample = "x".join(str(n) for n in kind_of(layer).sample_out(layer))
+        parts.append(f"{layer.kind} {sample}{act}" if named else f"{sample}{act}")
     # A run of three or more alike layers is named once: `16 relu (998 layers)`.
     runs = [(part, len(list(group))) for part, group in itertools.groupby(parts)]
     return " -> ".join(

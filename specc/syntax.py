@@ -120,10 +120,15 @@ class LayerStmt(NamedTuple):
     keyword: Word
     span: Span
     kind: Word
-    size_in: Number
-    size_out: Number
-    activation: Word | None
+    size_in: Number | None  # `1` in `1->32`
+    size_out: Number | None  # `32` in `1->32`
+    number: Number | None  # the one number of `Dense 10`, `MaxPool2D 2`, `Dropout 0.5`
+    words: tuple[Word, ...]  # the words that are not options: the activation, `relu`
     options: tuple[Option, ...]
+
+    @property
+    def activation(self) -> Word | None:
+        return self.words[0] if self.words else None
 
 
 class ParamStmt(NamedTuple):

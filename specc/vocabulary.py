@@ -335,6 +335,12 @@ FORMULA_FUNCTIONS = Words(
 )
 
 # What a data expression may call besides them: labels, and the bundled data sets.
+RESHAPE = Word(
+    "reshape",
+    "each row as a sample of a shape of its own, channels last: an image is height, width, "
+    "channels",
+    usage="reshape(pixels, 8, 8, 1)",
+)
 ARGMAX = Word(
     "argmax",
     "the column of each row's largest value: integer labels 0, 1, ...",

@@ -25,7 +25,7 @@ class KerasModel:
     call: str  # a formula layer's expression over `x`
     native: bool  # some weights keep Keras's own initial values
     placeholders: bool  # some kernels are made as zeros, for the shared weights to replace
-    units_in: int
+    sample: str  # the shape of a sample, for keras.Input: `(1,)`
     optimizer: Optimizer
     loss: str
     metrics: str  # `[keras.metrics.SparseCategoricalAccuracy(...)]` for `show=accuracy`
@@ -196,7 +196,7 @@ class Keras(Backend):
             native=spec.native,
             placeholders=isinstance(spec.network, ir.Sequential)
             and any(_placeholder(spec, layer) for layer in spec.network.layers),
-            units_in=spec.units_in,
+            sample=str(spec.sample_in),
             optimizer=self.optimizer(spec),
             loss=f"{self.losses[loss.kind]}({', '.join(arguments)})",
             metrics=f"[{self.metrics[loss.kind]}]" if accuracy else "",

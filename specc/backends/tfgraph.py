@@ -17,7 +17,7 @@ class GraphModel:
     """The TF-graph half of a plan."""
 
     dtype: str  # `tf.float32`
-    units_in: int
+    shape: str  # the inputs' placeholder shape: `(None, 1)`
     targets: str  # the targets' placeholder: `tf.float32, shape=(None, 1)`, or labels'
     variables: tuple[str, ...]  # `fc1_kernel = tf.Variable(...)`
     layers: tuple[str, ...]  # the forward pass, one tensor a line, ending in `outputs`
@@ -152,7 +152,7 @@ class TFGraph(Backend):
         kind = spec.loss.kind
         return GraphModel(
             dtype=self.dtypes[spec.dtype],
-            units_in=spec.units_in,
+            shape=str((None, *spec.sample_in)),
             targets=(
                 "tf.int64, shape=(None,)"
                 if kind == "crossentropy"

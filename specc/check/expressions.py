@@ -20,7 +20,7 @@ _COUNT = v.Option("count", "integer", "the count", low=1, high=v.MAX_ELEMENTS)
 _DATA_CALLS = v.Words(
     "data function",
     "data functions",
-    (*v.GENERATORS.words, *v.DATA_FUNCTIONS.words, v.ARGMAX, v.DATASET),
+    (*v.GENERATORS.words, *v.DATA_FUNCTIONS.words, v.ARGMAX, v.RESHAPE, v.DATASET),
 )
 
 
@@ -210,6 +210,8 @@ class DataLowering(Lowering):
             return csv(self.report, node)
         if name == "argmax":
             return self.argmax(node)
+        if name == "reshape":
+            return self.reshape(node)
         if name == "dataset":
             raise self.report.error(
                 "`dataset` gives two tables, the features and the labels",
@@ -245,6 +247,32 @@ class DataLowering(Lowering):
                 "give it one column per class, or make two classes with a comparison: " "`(x > 0)`",
             )
         return ir.Argmax.model_construct(arg=arg, classes=shape[1]), (shape[0], 1)
+
+    def reshape(self, node: s.Call) -> tuple[ir.Expr, Shape]:
+        """`reshape(pixels, 8, 8, 1)`: each row of `pixels` as a sample of shape (8, 8, 1)."""
+        usage = f"write `{v.RESHAPE.usage}`"
+        if len(node.args) < 2 or node.kwargs:
+            raise self.report.error(
+                "`reshape` takes the data and the shape of each sample", node.span, usage
+            )
+        arg, shape = self.lower(node.args[0])
+        sample = tuple(whole(self.report, a, _SIZE) for a in node.args[1:])
+        if len(shape) < 2:
+            raise self.report.error(
+                f"`reshape` shapes each row of a table; this has shape {shape_text(shape)}",
+                node.args[0].span,
+                usage,
+            )
+        given = math.prod(n for n in shape[1:] if n is not None)
+        if None not in shape[1:] and given != math.prod(sample):
+            raise self.report.error(
+                f"samples of {given} value(s) cannot be reshaped to "
+                f"{shape_text(sample)}, which holds {math.prod(sample)}",
+                node.span,
+                f"the sizes must multiply out to {given}",
+            )
+        reshaped = ir.Reshape.model_construct(arg=arg, sample=sample)
+        return reshaped, (shape[0], *sample)
 
 
 def _call_text(node: s.Call) -> str:

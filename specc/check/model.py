@@ -78,7 +78,7 @@ def data_stmt(scope: Scope, stmt: s.DataStmt) -> None:
             stmt.value.span,
             "draw samples, for example `randn(100, 1)`",
         )
-    if len(shape) != 2:
+    if len(shape) < 2:
         raise report.error(f"data `{name}` has shape {shape_text(shape)}", stmt.value.span)
     known = {n: d for n, (d, _) in scope.data.items()}
     data = ir.Data.model_construct(name=name, expr=expr, shape=shape, labels=labels(expr, known))
@@ -108,14 +108,22 @@ def _dataset(scope: Scope, stmt: s.DataStmt, names: list[str]) -> None:
 def layer_stmt(scope: Scope, stmt: s.LayerStmt) -> None:
     """`layer Dense 1->32 relu init=...`: its kind checks it against the layer before it."""
     report = scope.report
-    # Each part is checked on its own, so that one typo doesn't hide the shape checks.
-    name = report.attempt(lambda: choice(report, stmt.kind, v.LAYERS), v.LAYERS.names[0])
-    kind = KINDS[name]
-    previous = scope.layers[-1][0] if scope.layers else None
-    sample = (kind_of(previous).units_out(previous),) if previous is not None else None
-    layer = kind.check(_LayerCheck(scope, stmt, kind, f"fc{len(scope.layers) + 1}", sample))
-    if layer is not None:
-        scope.layers.append((layer, stmt))
+    try:
+        kind = KINDS[choice(report, stmt.kind, v.LAYERS)]
+        for extra in stmt.words[1:]:
+            report.error(
+                f"`{extra.text}` after the activation `{stmt.words[0].text}`: a layer takes one "
+                "activation",
+                extra.span,
+                "options are written `name=value`, as in `init=zeros`",
+            )
+        layer = kind.check(_LayerCheck(scope, stmt, kind))
+    except Invalid:
+        layer = None
+    if layer is None:  # what the layers after it take is unknown: they check themselves alone
+        scope.layers_failed = True
+        return
+    scope.layers.append((layer, stmt))
 
 
 @dataclass
@@ -125,8 +133,28 @@ class _LayerCheck:
     scope: Scope
     stmt: s.LayerStmt
     kind: LayerKind
-    name: str
-    sample: tuple[int, ...] | None
+
+    @property
+    def name(self) -> str:
+        prefix = self.kind.prefix
+        return f"{prefix}{1 + sum(kind_of(n).prefix == prefix for n, _ in self.scope.layers)}"
+
+    @property
+    def first(self) -> bool:
+        return not self.scope.layers and not self.scope.layers_failed
+
+    @property
+    def sample(self) -> tuple[int, ...] | None:
+        """What each sample it takes is: the layer before gives it, or `x` holds it."""
+        if self.scope.layers_failed:
+            return None
+        if self.scope.layers:
+            previous = self.scope.layers[-1][0]
+            return kind_of(previous).sample_out(previous)
+        x = self.scope.data.get("x")
+        if x is None or None in x[0].shape[1:]:
+            return None
+        return x[0].shape[1:]  # type: ignore[return-value]
 
     def size(self, word: s.Word) -> int | None:
         return self.scope.report.attempt(lambda: whole(self.scope.report, word, _UNITS))
@@ -157,8 +185,8 @@ class _LayerCheck:
             for key, (field, _) in inits.items()
         }
 
-    def options(self) -> None:
-        options(self.scope.report, self.stmt.options, self.kind.word)
+    def options(self) -> dict[str, object]:
+        return options(self.scope.report, self.stmt.options, self.kind.word)
 
 
 def param_stmt(scope: Scope, stmt: s.ParamStmt) -> None:
@@ -205,10 +233,18 @@ def network(scope: Scope) -> ir.Sequential | ir.Formula:
                     stmt.keyword.span,
                     _ONE_OR_THE_OTHER,
                 )
-        if not scope.layers:
-            raise Invalid()  # every layer had an error, already reported
+        if not scope.layers or scope.layers_failed:
+            raise Invalid()  # a layer had an error, already reported: the stack is unknown
+        last, stmt = scope.layers[-1]
+        if len(out := kind_of(last).sample_out(last)) > 1:
+            raise report.error(
+                f"the model ends in samples of shape {shape_text(out)}; its outputs must be a "
+                "row of numbers",
+                stmt.kind.span,
+                "end with `layer Flatten` and a `Dense` layer",
+            )
         sequential = ir.Sequential.model_construct(layers=tuple(layer for layer, _ in scope.layers))
-        default_data(scope, sequential.units_in, sequential.units_out)
+        default_data(scope, sequential.sample_in, sequential.units_out)
         return sequential
     if isinstance(forward, s.ForwardStmt):
         return formula(scope, forward)
@@ -257,7 +293,7 @@ def formula(scope: Scope, forward: s.ForwardStmt) -> ir.Formula:
             "use `x` in the formula, for example `w * x + b`",
         )
     units_in = x_shape[1] or 1
-    default_data(scope, units_in, shape[1])
+    default_data(scope, (units_in,), shape[1])
     for name, (_, stmt) in scope.params.items():
         if name not in refs(expr):
             report.warning(f"param `{name}` is not used in the formula", stmt.name.span)
@@ -277,24 +313,30 @@ def _x_shape(scope: Scope) -> Shape:
     return (rows or v.DEFAULT_SAMPLES, 1)
 
 
-def default_data(scope: Scope, units_in: int, units_out: int) -> None:
+def default_data(scope: Scope, sample_in: tuple[int, ...], units_out: int) -> None:
     """Check x and y against the model, filling in random ones the spec leaves out."""
     report = scope.report
     # Class indices are one column, whatever the number of classes.
     labels_only = scope.loss.kind in v.CLASSIFICATION_LOSSES
-    units = {"x": units_in, "y": 1 if labels_only else units_out}
-    for name, width in units.items():
+    units = {"x": sample_in, "y": (1 if labels_only else units_out,)}
+    for name, sample in units.items():
         if name in scope.data:
             data, stmt = scope.data[name]
-            if data.shape[1] != width and stmt is not None:
+            if data.shape[1:] != sample and stmt is not None:
                 if labels_only and name == "y":
                     message = f"`y` has {data.shape[1]} columns, but class labels are one"
-                else:
+                elif len(sample) == 1 and len(data.shape) == 2:
                     message = (
                         f"`{name}` has {data.shape[1]} column(s), but the {_end(scope, name)} "
-                        f"has {width} {'input' if name == 'x' else 'output'}(s)"
+                        f"has {sample[0]} {'input' if name == 'x' else 'output'}(s)"
                     )
-                help_text = f"`{name}` must be a table of shape (samples, {width})"
+                else:
+                    message = (
+                        f"`{name}` holds samples of shape {shape_text(data.shape[1:])}, but "
+                        f"the {_end(scope, name)} takes {shape_text(sample)}"
+                    )
+                sizes = ", ".join(str(n) for n in sample)
+                help_text = f"`{name}` must be a table of shape (samples, {sizes})"
                 report.error(message, stmt.value.span, help_text)
     given = [scope.data[n] for n in units if n in scope.data]
     if len(given) == 1 and given[0][0].shape[0] is None:
@@ -316,9 +358,9 @@ def default_data(scope: Scope, units_in: int, units_out: int) -> None:
             '`data x, y = dataset("iris")`',
         )
     samples = next((d.shape[0] for d, _ in given if d.shape[0]), v.DEFAULT_SAMPLES)
-    for name, width in units.items():
+    for name, sample in units.items():
         if name not in scope.data:
-            draw = ir.Draw.model_construct(fn="randn", shape=(samples, width))
+            draw = ir.Draw.model_construct(fn="randn", shape=(samples, *sample))
             scope.data[name] = (
                 ir.Data.model_construct(name=name, expr=draw, shape=draw.shape, default=True),
                 None,

@@ -21,6 +21,7 @@ class Scope:
     # data by name, with its statement; None for data specc draws itself (x and y)
     data: dict[str, tuple[ir.Data, s.DataStmt | None]] = field(default_factory=dict)
     layers: list[tuple[ir.LayerNode, s.LayerStmt]] = field(default_factory=list)
+    layers_failed: bool = False  # a layer statement had an error
     params: dict[str, tuple[ir.ParamDef, s.ParamStmt]] = field(default_factory=dict)
     # the first statement of each kind that may appear only once
     first: dict[type[s.Statement], s.Statement] = field(default_factory=dict)

@@ -7,7 +7,7 @@ from .. import syntax as s
 from .. import vocabulary as v
 from ..diagnostics import Span, did_you_mean, one_of
 from ..layers import kind_of
-from .expressions import array
+from .expressions import array, shape_text
 from .scope import Scope
 from .values import choice, literal_number, options, requirements
 
@@ -245,7 +245,14 @@ def prediction(scope: Scope, network: Network) -> ir.Prediction | None:
     if stmt is None:
         return None
     assert isinstance(stmt, s.PredictStmt)
-    width = network.units_in
+    if len(network.sample_in) > 1:
+        raise scope.report.error(
+            f"the model takes samples of shape {shape_text(network.sample_in)}, which a list "
+            "of inputs cannot hold",
+            stmt.value.span,
+            "predict from data instead: `data some = ...`, then train on it",
+        )
+    (width,) = network.sample_in
     value = stmt.value
     if literal_number(value) is not None:  # one number is one sample
         value = s.Array((value,), value.span)

@@ -34,27 +34,39 @@ class Declared:
 
 class LayerCheck(Protocol):
     """What the checker lends a kind to check one `layer` statement with: its reports and
-    readers, and the layer before it."""
+    readers, and what the layer takes."""
 
     stmt: s.LayerStmt
-    name: str  # the name specc gives the layer: `fc1`, `fc2`, ...
-    sample: tuple[int, ...] | None  # the shape of a sample the layer before gives, if any
 
-    def size(self, word: s.Word) -> int | None:
+    @property
+    def name(self) -> str:
+        """The name specc gives the layer: its kind's prefix and number, `fc1`, `conv2`."""
+
+    @property
+    def first(self) -> bool:
+        """It is the first layer: the data are its inputs."""
+
+    @property
+    def sample(self) -> tuple[int, ...] | None:
+        """The shape of each sample it takes, (height, width, channels) for an image: what
+        the layer before gives, or what `x` holds for the first; None where that is unknown
+        (a layer before failed, or `x` is drawn to fit the model)."""
+
+    def size(self, word: s.Number) -> int | None:
         """A layer size (`32` in `1->32`), or None after reporting why it is not one."""
 
     def error(self, message: str, span: Span | None, help: str | None = None) -> None:
         """Report an error and go on checking the statement."""
 
     def activation(self) -> dict[str, str]:
-        """`{"activation": name}` for the activation after the sizes, if one is given."""
+        """`{"activation": name}` for the activation given, if one is."""
 
     def inits(self, shapes: Mapping[str, tuple[int, ...]]) -> dict[str, ir.Init]:
         """The initializers `init=` and `bias=` give (or their defaults), as IR fields, for
         weights of these shapes by role; the other options checked."""
 
-    def options(self) -> None:
-        """Check the options alone: a weight's shape is unknown."""
+    def options(self) -> dict[str, object]:
+        """The options, checked and converted (the `init`-typed ones only recognized)."""
 
 
 class Spelling:
@@ -148,6 +160,7 @@ class LayerKind:
     """A kind of layer (`layer Dense 1->32 relu`): subclasses declare it whole."""
 
     word: ClassVar[Word]  # the vocabulary entry: name, doc, options, hints
+    prefix: ClassVar[str]  # its layers' names: `fc` for fc1, fc2, ...
     node: ClassVar[type[ir.LayerNode]]  # its IR node
     # Each `init`-typed option: (the IR field it sets, the role of the weight it sets).
     inits: ClassVar[Mapping[str, tuple[str, str]]] = {}
@@ -162,12 +175,12 @@ class LayerKind:
         """Its weights in the order their initial values are drawn, canonical shapes."""
         raise NotImplementedError
 
-    def units_in(self, node: ir.LayerNode) -> int:
-        """The width of each sample it takes."""
+    def sample_in(self, node: ir.LayerNode) -> tuple[int, ...]:
+        """The shape of each sample it takes: (features,), or (height, width, channels)."""
         raise NotImplementedError
 
-    def units_out(self, node: ir.LayerNode) -> int:
-        """The width of each sample it gives."""
+    def sample_out(self, node: ir.LayerNode) -> tuple[int, ...]:
+        """The shape of each sample it gives."""
         raise NotImplementedError
 
     def spelling(self, target: str) -> Spelling:

@@ -9,6 +9,7 @@ from __future__ import annotations
 from typing import Literal
 
 from .. import ir
+from .. import syntax as s
 from ..vocabulary import Option, Word
 from .base import (
     Declared,
@@ -115,6 +116,7 @@ class DenseKind(LayerKind):
         hints=tuple((name, _SIZES) for name in _FRAMEWORK_SIZES),
     )
     node = Dense
+    prefix = "fc"
     inits = {"init": ("kernel_init", "kernel"), "bias": ("bias_init", "bias")}
     spellings = {
         "torch": TorchDense(),
@@ -125,18 +127,68 @@ class DenseKind(LayerKind):
 
     def check(self, layer: LayerCheck) -> Dense | None:
         stmt = layer.stmt
+        if stmt.number is not None:  # `Dense 10`: its inputs are what the layer before gives
+            return self._inputs_left_out(layer, stmt.number)
+        if stmt.size_in is None or stmt.size_out is None:
+            layer.error(
+                "a Dense layer needs its size: its outputs, or inputs and outputs",
+                stmt.kind.span,
+                "write `layer Dense 10`, or `layer Dense 64->10`",
+            )
+            layer.options()
+            return None
         size_in, size_out = layer.size(stmt.size_in), layer.size(stmt.size_out)
         fields: dict[str, object] = dict(layer.activation())
-        if layer.sample is not None and size_in is not None and layer.sample != (size_in,):
-            (given,) = layer.sample
-            layer.error(
-                f"this layer takes {size_in} inputs, but the layer before it gives {given}",
-                stmt.size_in.span,
-                f"write `Dense {given}->{size_out or '...'}`",
-            )
+        sample = layer.sample
+        if not layer.first and sample is not None and size_in is not None:
+            if len(sample) > 1:
+                self._flat(layer, sample)
+            elif sample != (size_in,):
+                layer.error(
+                    f"this layer takes {size_in} inputs, but the layer before it gives "
+                    f"{sample[0]}",
+                    stmt.size_in.span,
+                    f"write `Dense {sample[0]}->{size_out or '...'}`",
+                )
         if size_in is None or size_out is None:  # the options are still checked, not the inits
             layer.options()
             return None
+        return self._node(layer, size_in, size_out, fields)
+
+    def _inputs_left_out(self, layer: LayerCheck, number: s.Number) -> Dense | None:
+        size_out = layer.size(number)
+        fields: dict[str, object] = dict(layer.activation())
+        sample = layer.sample
+        if sample is None:
+            if layer.first:
+                layer.error(
+                    "the first layer's inputs are unknown: `x` is not given yet",
+                    number.span,
+                    f"give its inputs too, as in `Dense 1->{size_out or 10}`, or define `x` "
+                    "before the layers",
+                )
+            layer.options()
+            return None  # a layer before it failed: its error is reported
+        if len(sample) > 1:
+            self._flat(layer, sample)
+            layer.options()
+            return None
+        if size_out is None:
+            layer.options()
+            return None
+        return self._node(layer, sample[0], size_out, fields)
+
+    def _flat(self, layer: LayerCheck, sample: tuple[int, ...]) -> None:
+        shape = ", ".join(str(n) for n in sample)
+        layer.error(
+            f"a Dense layer takes a row of numbers per sample, and these have shape ({shape})",
+            layer.stmt.kind.span,
+            "put `layer Flatten` before it",
+        )
+
+    def _node(
+        self, layer: LayerCheck, size_in: int, size_out: int, fields: dict[str, object]
+    ) -> Dense:
         fields |= layer.inits({"kernel": (size_in, size_out), "bias": (size_out,)})
         return Dense.model_construct(
             name=layer.name, units_in=size_in, units_out=size_out, **fields
@@ -149,13 +201,13 @@ class DenseKind(LayerKind):
             Declared("bias", (node.units_out,), node.bias_init),
         )
 
-    def units_in(self, node: ir.LayerNode) -> int:
+    def sample_in(self, node: ir.LayerNode) -> tuple[int, ...]:
         assert isinstance(node, Dense)
-        return node.units_in
+        return (node.units_in,)
 
-    def units_out(self, node: ir.LayerNode) -> int:
+    def sample_out(self, node: ir.LayerNode) -> tuple[int, ...]:
         assert isinstance(node, Dense)
-        return node.units_out
+        return (node.units_out,)
 
 
 KIND = DenseKind()
