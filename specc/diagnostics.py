@@ -133,3 +133,9 @@ def render_all(source: Source, diagnostics: Iterable[Diagnostic]) -> str:
     if errors > 1:
         parts.append(f"{errors} errors in {source.filename}")
     return "\n\n".join(parts) + "\n" if parts else ""
+
+
+def shape_text(shape: tuple[int | None, ...]) -> str:
+    """`(10, 1)`, `(4,)`, `(?, 2)` for rows known only at run time."""
+    text = ", ".join("?" if n is None else str(n) for n in shape)
+    return f"({text},)" if len(shape) == 1 else f"({text})"

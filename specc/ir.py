@@ -36,13 +36,19 @@ RESERVED_NAMES = frozenset(
         "load_iris", "load_digits", "load_wine", "load_breast_cancer", "total_correct",
         "correct_value", "beta1", "beta2",
         "backward", "saved", "relu", "sigmoid", "log_softmax", "SGD", "Adam", "AdamW",
+        "pad", "windows", "conv2d", "conv2d_backward", "max_pool2d", "max_pool2d_backward",
     }
 )  # fmt: skip
 
 
-# Names the scripts derive from layers and weights (fc1, fc1_kernel, fc1_out, hidden1,
-# grad_w, ...) and the NumPy target's forward formula steps: v1, v2, ...
-_GENERATED = re.compile(r"(fc\d+(_kernel|_bias|_out)?|hidden\d*|v\d+|grad_\w+|new_\w+|\w+_value)")
+# Names the scripts derive from layers and weights (fc1, conv1_kernel, fc1_out, hidden1,
+# grad_w, ...; the layer kinds' prefixes) and the NumPy target's forward formula steps: v1, ...
+@functools.cache
+def _generated() -> re.Pattern[str]:
+    prefixes = "|".join(kind.prefix for kind in _layers.KINDS.values())
+    return re.compile(
+        rf"(({prefixes})\d+(_kernel|_bias|_out)?|hidden\d*|v\d+|grad_\w+|new_\w+|\w+_value)"
+    )
 
 
 def python_name(name: str) -> str:
@@ -53,13 +59,13 @@ def python_name(name: str) -> str:
         raise ValueError(f"`{name}` is a Python keyword")
     if name.startswith("__"):
         raise ValueError(f"`{name}`: names may not start with two underscores")
-    if name in RESERVED_NAMES or name in dir(builtins) or _GENERATED.fullmatch(name):
+    if name in RESERVED_NAMES or name in dir(builtins) or _generated().fullmatch(name):
         raise ValueError(f"`{name}` is a name the generated script uses itself")
     return name
 
 
 Identifier = Annotated[str, AfterValidator(python_name)]
-LayerName = Annotated[str, Field(pattern=r"^fc[1-9][0-9]*$")]  # specc names layers itself
+LayerName = Annotated[str, Field(pattern=r"^[a-z]+[1-9][0-9]*$")]  # specc names layers: fc1
 PositiveInt = Annotated[int, Field(gt=0)]
 
 

@@ -73,7 +73,7 @@ class Plan:
     environment: tuple[str, ...]  # more variables the framework reads when it is imported
     imports: tuple[str, ...]  # import lines, standard library first
     csv: bool  # the script reads a CSV file: the read_csv helper
-    glorot: bool  # the glorot_uniform helper
+    glorot: str  # the glorot_uniform helper: "" (none), for "matrix" kernels, or any ("window")
     numbers: str  # "shortest" or "python": how fmt prints values
     dtype: str  # NumPy's name of the model's dtype
     seed: int
@@ -82,7 +82,7 @@ class Plan:
     data: tuple[str, ...]  # lines making the data: `x = rng.randn(100, 1)`, casts, x_new
     x_new: bool  # the spec has inputs to `predict`
     predicted: str  # the line printing one input and its prediction
-    init_comment: str  # over the initial weights (empty when every weight is native)
+    init_comment: tuple[str, ...]  # over the initial weights (unused when all are native)
     init: tuple[str, ...]  # the initial weights' dict entries: `"w": np.zeros(1, ...),`
     count: str  # `epochs = 100`
     loop: str  # `for epoch in range(1, epochs + 1):`
@@ -108,6 +108,10 @@ def lower(spec: ir.Spec, backend: Backend, marked: bool = False) -> Plan:
         title = f"{spec.name} in {backend.title}.\n\n{model}\n"
     training = spec.training
     csv = any(contains(d.expr, "csv") for d in spec.data)
+    drawn = [w for w in spec.weights if w.init.kind == "glorot_uniform"]
+    glorot = ""  # the helper drawing Glorot-uniform kernels: of matrices, or of any shape
+    if drawn:
+        glorot = "window" if any(len(w.shape) > 2 for w in drawn) else "matrix"
     return Plan(
         stamp=spec.source_name,
         docstring=title,
@@ -118,7 +122,7 @@ def lower(spec: ir.Spec, backend: Backend, marked: bool = False) -> Plan:
         environment=backend.environment(spec),
         imports=(*(("import csv", "") if csv else ()), *_imports(spec, backend)),
         csv=csv,
-        glorot=any(w.init.kind == "glorot_uniform" for w in spec.weights),
+        glorot=glorot,
         numbers=spec.logging.numbers,
         dtype=spec.dtype,
         seed=spec.seed,
@@ -127,13 +131,9 @@ def lower(spec: ir.Spec, backend: Backend, marked: bool = False) -> Plan:
         data=_data(spec),
         x_new=spec.predict is not None,
         predicted=_predicted(spec),
-        init_comment=(
-            "Initial weights; kernels are (inputs, outputs), as Keras and TensorFlow store them."
-            if sequential
-            else "Initial weights."
-        ),
+        init_comment=_init_comment(spec),
         init=tuple(
-            f'"{w.name}": {numpy_init(w, spec.dtype)},'
+            f'"{w.name}": {numpy_init(w, spec.dtype, glorot == "window")},'
             for w in spec.weights
             if w.init.kind != "native"
         ),
@@ -163,6 +163,24 @@ def lower(spec: ir.Spec, backend: Backend, marked: bool = False) -> Plan:
         model=backend.lower(spec),
         sections={key: SECTION_MARK + key if marked else "" for key in SECTIONS},
     )
+
+
+def _init_comment(spec: ir.Spec) -> tuple[str, ...]:
+    """The comment over the initial weights: their layout, where the model has layers."""
+    if not isinstance(spec.network, ir.Sequential):
+        return ("# Initial weights.",)
+    windowed = any(len(w.shape) > 2 for w in spec.weights if w.role == "kernel")
+    layout = "(inputs, outputs), a convolution's (height, width, inputs, outputs)"
+    text = (
+        f"Initial weights; kernels are {layout if windowed else '(inputs, outputs)'}, as "
+        "Keras and TensorFlow store them."
+    )
+    return comment_lines(text)
+
+
+def comment_lines(text: str, indent: int = 0) -> tuple[str, ...]:
+    """`text` as comment lines that fit black's line length at `indent`."""
+    return tuple(f"# {line}" for line in textwrap.wrap(text, LINE_LENGTH - indent - 2))
 
 
 def _order(spec: ir.Spec) -> tuple[str, ...]:

@@ -153,7 +153,7 @@ class _ToSyntax(Transformer):
 
     def layer_stmt(self, meta: Any, kind: Token, *rest: Any) -> s.LayerStmt:
         first = rest[0] if rest else None
-        arrow = isinstance(first, tuple)
+        arrow = type(first) is tuple  # `sizes`' pair (an Option is a tuple too)
         number = isinstance(first, Token) and first.type == "NUMBER"
         parts = rest[1:] if arrow or number else rest
         return s.LayerStmt(

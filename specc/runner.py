@@ -29,6 +29,7 @@ from typing import Literal, TypeVar
 from . import ir
 from .backends import TARGETS, backend
 from .layers import kind_of
+from .layers.base import fans
 from .spell import datasets, walk
 
 # Every way a script is run: each target, and the Keras script again, unchanged, on other
@@ -250,7 +251,7 @@ def _drawn(init: ir.Init, shape: tuple[int, ...], rng: object) -> ir.Init:
 
     generator: np.random.Generator = rng  # type: ignore[assignment]
     if init.kind == "glorot_uniform":
-        limit = (6 / (shape[0] + shape[1])) ** 0.5
+        limit = (6 / sum(fans(shape))) ** 0.5
         values = generator.uniform(-limit, limit, size=shape)
     elif init.kind == "uniform":
         values = generator.uniform(*init.args, size=shape)  # type: ignore[arg-type]

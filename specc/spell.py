@@ -149,8 +149,9 @@ def array_literal(literal: ir.ArrayLiteral, dtype: str | None = None) -> str:
     return f"np.array([{rows}]{suffix})"
 
 
-def numpy_init(weight: ir.Weight, dtype: str) -> str:
-    """The NumPy call that draws (or fills) a weight's initial value."""
+def numpy_init(weight: ir.Weight, dtype: str, windowed: bool = False) -> str:
+    """The NumPy call that draws (or fills) a weight's initial value; `windowed`: the script's
+    `glorot_uniform` takes a kernel's whole shape (a convolution's kernels among them)."""
     shape = weight.shape
     size = str(shape[0]) if len(shape) == 1 else "(" + ", ".join(map(str, shape)) + ")"
     init = weight.init
@@ -165,6 +166,8 @@ def numpy_init(weight: ir.Weight, dtype: str) -> str:
         flat = "[" + ", ".join(py(v) for row in init.values.rows for v in row) + "]"
         reshape = "" if len(shape) == 1 else f".reshape{size}"
         return f"np.array({flat}, dtype=np.{dtype}){reshape}"
+    if init.kind == "glorot_uniform" and windowed:
+        return f"glorot_uniform(rng, {size}).astype(np.{dtype})"
     if init.kind == "glorot_uniform":
         return f"glorot_uniform(rng, {shape[0]}, {shape[1]}).astype(np.{dtype})"
     if init.kind in ("uniform", "normal"):

@@ -12,7 +12,7 @@ from support import ROOT, build_cases, case_targets
 import specc
 from specc.backends import backend
 from specc.diagnostics import Source
-from specc.ir import _GENERATED, RESERVED_NAMES
+from specc.ir import RESERVED_NAMES, _generated
 
 FRAMEWORKS = ("torch", "tensorflow", "keras", "jax")
 
@@ -92,5 +92,5 @@ def test_scripts_define_only_reserved_or_spec_names(case) -> None:
     spec_names = {d.name for d in spec.data} | {spec.name} | {w.var for w in spec.weights}
     for target, text in result.scripts.items():
         names = _module_names(ast.parse(text).body) - spec_names
-        unknown = {n for n in names if n not in RESERVED_NAMES and not _GENERATED.fullmatch(n)}
+        unknown = {n for n in names if n not in RESERVED_NAMES and not _generated().fullmatch(n)}
         assert not unknown, f"{target} defines names missing from RESERVED_NAMES: {sorted(unknown)}"

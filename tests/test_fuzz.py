@@ -262,13 +262,15 @@ WORDS = (
     "shape", "size", "low", "high", "std", "start", "stop", "count", "weight", "kernel", "A" * 300,
     "mae", "gd", "steps", "step", "show", "format", "numbers", "shortest", "python", "native",
     "csv", "exp", "sin", "cos", "abs", "sqrt", "W", "learning_rate", "read_csv", "table", "path",
-    "columns",
+    "columns", "Conv2D", "MaxPool2D", "Flatten", "reshape", "kernel", "stride", "padding",
+    "same", "valid", "conv1", "pool1", "flatten1",
 )  # fmt: skip
 # The words a valid spec uses, drawn more often so that more sentences get past the checker.
 CORE_WORDS = (
     "Dense", "x", "y", "relu", "sigmoid", "mse", "sgd", "lr", "momentum", "epochs", "every",
     "init", "bias", "reduction", "sum", "float64", "zeros", "uniform", "normal", "randn",
     "steps", "show", "format", "numbers", "gd", "mae", "w", "b", "csv", "loss", "exp",
+    "Conv2D", "MaxPool2D", "Flatten", "reshape", "kernel", "padding", "same",
 )  # fmt: skip
 NUMBERS = (
     "0", "1", "2", "3", "32", "100", "0.0", "0.5", "1.0", "1.", ".5", "00", "007", "1e0",

@@ -30,6 +30,15 @@ SPELLINGS: dict[str, type[Spelling]] = {
 GRADIENT_SPECS = {
     "Dense": "data x = randn(20, 3)\nlayer Dense 3->4 tanh\nlayer Dense 4->2 sigmoid\n"
     "layer Dense 2->1",
+    # An even window with `same` padding, stride 2 on an odd size, then one on an even size.
+    "Conv2D": "data x = reshape(randn(6, 98), 7, 7, 2)\n"
+    "layer Conv2D 2->3 kernel=2 stride=2 padding=same tanh\n"
+    "layer Conv2D 3->2 kernel=3 stride=2 padding=same sigmoid\nlayer Flatten\nlayer Dense 1",
+    # Overlapping windows, and `same` padding on an odd size (its -inf border never wins).
+    "MaxPool2D": "data x = reshape(randn(6, 50), 5, 5, 2)\nlayer Conv2D 2->3 kernel=2 tanh\n"
+    "layer MaxPool2D 3 stride=2 padding=same\nlayer MaxPool2D 2\nlayer Flatten\nlayer Dense 1",
+    "Flatten": "data x = reshape(randn(6, 12), 2, 3, 2)\nlayer Flatten\nlayer Dense 12->2 tanh\n"
+    "layer Dense 1",
 }
 
 

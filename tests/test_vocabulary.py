@@ -66,7 +66,8 @@ def test_an_unknown_word_lists_the_vocabulary(category: str) -> None:
 
 def test_plurals_are_spelled_out() -> None:
     assert v.LOSSES.choices() == "losses are `mse`, `mae`, `crossentropy` or `bce`"
-    assert v.LAYERS.choices() == "the only layer is `Dense`"
+    assert v.Words("layer", "layers", v.LAYERS.words[:1]).choices() == "the only layer is `Dense`"
+    assert v.LAYERS.choices().startswith("layers are `Dense`, `Conv2D`")
 
 
 # Options ---------------------------------------------------------------------------------------

@@ -140,6 +140,46 @@ def _layers(draw: st.DrawFn, cols: int, outputs: int, loss: str) -> list[str]:
 
 
 @st.composite
+def _convnet(draw: st.DrawFn, image: tuple[int, int, int], outputs: int, loss: str) -> list[str]:
+    """Conv2D and MaxPool2D layers that fit the images, then Flatten and Dense layers."""
+    (height, width, channels), lines = image, []
+    for _ in range(draw(st.integers(1, 2))):
+        kernel = draw(st.integers(1, min(height, width, 3)))
+        stride = draw(st.integers(1, 2))
+        padding = draw(st.sampled_from(["valid", "same"]))
+        filters = draw(st.integers(1, 3))
+        rows_out, columns_out = (
+            (-(-height // stride), -(-width // stride))
+            if padding == "same"
+            else ((height - kernel) // stride + 1, (width - kernel) // stride + 1)
+        )
+        sizes = draw(st.sampled_from([f"{channels}->{filters}", f"{filters}"]))
+        options = [
+            f"kernel={kernel}",
+            f"stride={stride}" if stride > 1 else "",
+            f"padding={padding}",
+        ]
+        activation = draw(st.sampled_from(["", *v.ACTIVATIONS.names]))
+        init = draw(st.sampled_from(["", "init=uniform(-0.5, 0.5)", "bias=0.1", "init=native"]))
+        parts = [f"layer Conv2D {sizes}", *draw(st.permutations([*options, activation, init]))]
+        lines.append(" ".join(p for p in parts if p))
+        height, width, channels = rows_out, columns_out, filters
+        if min(height, width) >= 2 and draw(st.booleans()):
+            size = draw(st.integers(1, 2))
+            pad = draw(st.sampled_from(["", " padding=same"]))
+            lines.append(f"layer MaxPool2D {size}{pad}")
+            height, width = (
+                (-(-height // size), -(-width // size))
+                if pad
+                else ((height - size) // size + 1, (width - size) // size + 1)
+            )
+    lines.append("layer Flatten")
+    last = "" if loss in v.CLASSIFICATION_LOSSES else draw(st.sampled_from(["", "tanh"]))
+    lines.append(f"layer Dense {outputs} {last}".rstrip())
+    return lines
+
+
+@st.composite
 def _formula(draw: st.DrawFn, cols: int, outputs: int) -> tuple[list[str], list[str], list[str]]:
     """`param` lines, a `forward` formula of shape (rows, outputs), and the param names."""
     weight, bias = draw(st.lists(NAMES, min_size=2, max_size=2, unique=True))
@@ -184,10 +224,25 @@ def specs(draw: st.DrawFn) -> str:
         # read when the script runs: without the file, a one-line error there
         rows, cols, outputs = 2, 1, 1
         lines += ['data x = csv("data.csv", "a")', 'data y = csv("data.csv", "b")']
+    elif not formula and draw(st.integers(0, 3)) == 0:  # images, and a convnet
+        image = (draw(st.integers(2, 5)), draw(st.integers(2, 5)), draw(st.integers(1, 2)))
+        cols = image[0] * image[1] * image[2]
+        lines.append(f"data flat = {draw(_draw(rows, cols))}")
+        lines.append(f"data x = reshape(flat, {image[0]}, {image[1]}, {image[2]})")
+        lines.append(draw(_targets(loss, cols, outputs)).replace("x @", "flat @"))
     else:
         lines += draw(_inputs(rows, cols))
         lines.append(draw(_targets(loss, cols, outputs)))
-    if formula:
+    images = any(line.startswith("data x = reshape") for line in lines)
+    if images:
+        layers = draw(_convnet(image, outputs, loss))
+        lines += layers
+        weights = [
+            f"{layer.split()[1].lower().replace('2d', '')}{n}_{role}"
+            for n, layer in enumerate((lay for lay in layers if "Conv2D" in lay), start=1)
+            for role in ("kernel", "bias")
+        ] + ["fc1_kernel", "fc1_bias"]
+    elif formula:
         params, forward, weights = draw(_formula(cols, outputs))
         lines += params + forward
     else:
@@ -228,7 +283,7 @@ def specs(draw: st.DrawFn) -> str:
             fields = " ".join(f"{name}={{{name}}}" for name in [unit, "loss", *shown])
             options.append(f'format="{fields}"')
         lines.append("log " + " ".join(draw(st.permutations(options))))
-    if draw(st.booleans()):
+    if not images and draw(st.booleans()):
         samples = draw(st.lists(st.lists(_number(-2, 2), min_size=cols, max_size=cols),
                                 min_size=1, max_size=3))  # fmt: skip
         lines.append("predict [" + ", ".join("[" + ", ".join(s) + "]" for s in samples) + "]")

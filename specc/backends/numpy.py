@@ -208,15 +208,19 @@ def _helpers(spec: ir.Spec) -> tuple[str, ...]:
     """The functions a script defines for itself, as templates: NumPy has no relu."""
     used: set[str] = set()
     network = spec.network
+    layered: list[str] = []  # the layers' own, in the order they are first needed
     if isinstance(network, ir.Sequential):
         used |= {layer.activation for layer in network.layers}
+        for layer in network.layers:
+            layered += spelling(layer, "numpy", NumpySpelling).helpers
     else:
         used |= {n.fn for n in walk(network.expr) if isinstance(n, ir.Call)}
     if spec.loss.kind == "bce":
         used.add("sigmoid")
     if spec.loss.kind == "crossentropy":
         used.add("log_softmax")
-    return tuple(f"numpy/{h}.py.j2" for h in ("relu", "sigmoid", "log_softmax") if h in used)
+    own = tuple(f"numpy/{h}.py.j2" for h in ("relu", "sigmoid", "log_softmax") if h in used)
+    return (*own, *dict.fromkeys(layered))
 
 
 def _correct(spec: ir.Spec, targets: str) -> str:

@@ -8,8 +8,8 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 
 from .. import ir
-from ..layers import TorchSpelling, spelling
-from ..lower import Log, LogSite, log, trained_loss
+from ..layers import TorchSpelling, kind_of, spelling
+from ..lower import Log, LogSite, comment_lines, log, trained_loss
 from ..spell import formula, pow_text
 from .base import Backend, Optimizer, Unsupported
 
@@ -24,6 +24,7 @@ class TorchModel:
     calls: tuple[str, ...]  # its forward pass, line by line
     construct: str  # `model = SimpleNet()`
     loads: tuple[str, ...]  # copying the shared initial weights in
+    loads_comment: tuple[str, ...]  # over them: how torch lays out its weights
     native: bool  # some weights keep nn.Linear's own initial values
     criterion: str
     optimizer: Optimizer
@@ -156,6 +157,7 @@ class Torch(Backend):
             calls=self._calls(spec),
             construct=f"model = {spec.name}()" + (".double()" if spec.dtype == "float64" else ""),
             loads=self._loads(spec),
+            loads_comment=self._loads_comment(spec),
             native=spec.native,
             criterion=f"{self.losses[loss.kind]}({reduction})",
             optimizer=optimizer,
@@ -198,8 +200,9 @@ class Torch(Backend):
         if not isinstance(spec.network, ir.Sequential):
             return ()
         return tuple(
-            f"self.{layer.name} = {spelling(layer, 'torch', TorchSpelling).module(layer)}"
+            f"self.{layer.name} = {module}"
             for layer in spec.network.layers
+            if (module := spelling(layer, "torch", TorchSpelling).module(layer)) is not None
         )
 
     def _calls(self, spec: ir.Spec) -> tuple[str, ...]:
@@ -207,12 +210,33 @@ class Torch(Backend):
             return ()
         lines = []
         layers = spec.network.layers
+        channels_first = False
         for i, layer in enumerate(layers):
+            spelled = spelling(layer, "torch", TorchSpelling)
+            if spelled.channels_first and not channels_first:
+                lines += _channels_first(len(kind_of(layer).sample_in(layer)))
+                channels_first = True
             activation = self.activations[layer.activation]
-            call = spelling(layer, "torch", TorchSpelling).call(layer, "x")
+            lines += spelled.comment(layer, channels_first)
+            call = spelled.call(layer, "x", channels_first)
+            channels_first &= layer.kind != "Flatten"
             result = f"{activation}({call})" if activation else call
             lines.append(f"return {result}" if i == len(layers) - 1 else f"x = {result}")
         return tuple(lines)
+
+    def _loads_comment(self, spec: ir.Spec) -> tuple[str, ...]:
+        layouts = (
+            {}
+            if not isinstance(spec.network, ir.Sequential)
+            else {
+                spelling(layer, "torch", TorchSpelling).layout: None
+                for layer in spec.network.layers
+            }
+        )
+        # nn.Linear's sentence first: the others say "nn.Conv2d as (...)" after it.
+        ordered = sorted(filter(None, layouts), key=lambda text: not text.startswith("nn.Linear"))
+        stored = "; " + ", ".join(ordered) if ordered else ""
+        return comment_lines(f"Start from the shared initial weights{stored}.")
 
     def _loads(self, spec: ir.Spec) -> tuple[str, ...]:
         if not isinstance(spec.network, ir.Sequential):
@@ -222,6 +246,13 @@ class Torch(Backend):
             for w in spec.weights
             if w.init.kind != "native"
         )
+
+
+def _channels_first(dimensions: int) -> tuple[str, ...]:
+    """The lines turning channels-last samples of `dimensions` axes to torch's layout."""
+    axes = ", ".join(map(str, (0, dimensions, *range(1, dimensions))))
+    names = "(N, H, W, C) to (N, C, H, W)" if dimensions == 3 else "(N, L, C) to (N, C, L)"
+    return (f"# {names}: torch's convolutions take channels first.", f"x = x.permute({axes})")
 
 
 BACKEND = Torch()

@@ -7,7 +7,7 @@ import math
 from .. import ir
 from .. import syntax as s
 from .. import vocabulary as v
-from ..diagnostics import did_you_mean, one_of
+from ..diagnostics import did_you_mean, one_of, shape_text
 from .report import Invalid, Reporter
 from .scope import Scope
 from .values import literal_number, number, whole
@@ -22,12 +22,6 @@ _DATA_CALLS = v.Words(
     "data functions",
     (*v.GENERATORS.words, *v.DATA_FUNCTIONS.words, v.ARGMAX, v.RESHAPE, v.DATASET),
 )
-
-
-def shape_text(shape: Shape) -> str:
-    """`(10, 1)`, `(4,)`, `(?, 2)` for rows known only at run time."""
-    text = ", ".join("?" if n is None else str(n) for n in shape)
-    return f"({text},)" if len(shape) == 1 else f"({text})"
 
 
 def refs(expr: ir.Expr) -> set[str]:
@@ -465,7 +459,7 @@ def _named_init(report: Reporter, expr: s.Name, shape: tuple[int, ...], role: st
     if kind in v.DRAWN_INITIALIZERS:
         usage = v.INITIALIZERS[kind].usage
         raise report.error(f"`{kind}` needs its parameters", expr.span, f"write `{usage}`")
-    if kind == "glorot_uniform" and len(shape) != 2:
+    if kind == "glorot_uniform" and len(shape) < 2:
         raise report.error(
             f"`glorot_uniform` is for matrices; this weight has shape {shape_text(shape)}",
             expr.span,

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from .. import ir
 from .. import syntax as s
 from .. import vocabulary as v
-from ..diagnostics import Span
+from ..diagnostics import Span, shape_text
 from ..layers import KINDS, LayerKind, kind_of
 from ..vocabulary import Option
 from .expressions import (
@@ -19,7 +19,6 @@ from .expressions import (
     init,
     labels,
     refs,
-    shape_text,
 )
 from .report import Invalid
 from .scope import Scope
@@ -110,6 +109,12 @@ def layer_stmt(scope: Scope, stmt: s.LayerStmt) -> None:
     report = scope.report
     try:
         kind = KINDS[choice(report, stmt.kind, v.LAYERS)]
+        if stmt.words and not kind.activated:
+            report.error(
+                f"a {kind.word.name} layer takes no activation",
+                stmt.words[0].span,
+                f"apply `{stmt.words[0].text}` in the layer before it",
+            )
         for extra in stmt.words[1:]:
             report.error(
                 f"`{extra.text}` after the activation `{stmt.words[0].text}`: a layer takes one "
@@ -133,6 +138,7 @@ class _LayerCheck:
     scope: Scope
     stmt: s.LayerStmt
     kind: LayerKind
+    _options: dict[str, object] | None = None
 
     @property
     def name(self) -> str:
@@ -142,6 +148,10 @@ class _LayerCheck:
     @property
     def first(self) -> bool:
         return not self.scope.layers and not self.scope.layers_failed
+
+    @property
+    def inputs_failed(self) -> bool:
+        return "x" in self.scope.failed
 
     @property
     def sample(self) -> tuple[int, ...] | None:
@@ -172,21 +182,23 @@ class _LayerCheck:
 
     def inits(self, shapes: Mapping[str, tuple[int, ...]]) -> dict[str, ir.Init]:
         """The weights' initializers: as given, or the vocabulary's defaults."""
-        inits, word = self.kind.inits, self.kind.word
-
-        def read(expr: s.Expr, option: Option) -> ir.Init:
-            """The initializer an `init`-typed option gives, for the shape of its weight."""
-            role = inits[option.name][1]
-            return init(self.scope.report, expr, shapes[role], role)
-
-        given = options(self.scope.report, self.stmt.options, word, init=read)
-        return {
-            field: given.get(key) or ir.Init.model_construct(kind=word.option(key).default)  # type: ignore[misc]
-            for key, (field, _) in inits.items()
-        }
+        report, word = self.scope.report, self.kind.word
+        self.options()  # every option checked once, these only recognized
+        fields: dict[str, ir.Init] = {}
+        for key, (field_name, role) in self.kind.inits.items():
+            given = next((o for o in self.stmt.options if o.key.text == key), None)
+            value = None
+            if given is not None and len(given.values) == 1:
+                expr = given.values[0]
+                value = report.attempt(lambda e=expr, r=role: init(report, e, shapes[r], r))
+            default = ir.Init.model_construct(kind=word.option(key).default)  # type: ignore[arg-type]
+            fields[field_name] = value or default
+        return fields
 
     def options(self) -> dict[str, object]:
-        return options(self.scope.report, self.stmt.options, self.kind.word)
+        if self._options is None:
+            self._options = options(self.scope.report, self.stmt.options, self.kind.word)
+        return self._options
 
 
 def param_stmt(scope: Scope, stmt: s.ParamStmt) -> None:
@@ -242,6 +254,12 @@ def network(scope: Scope) -> ir.Sequential | ir.Formula:
                 "row of numbers",
                 stmt.kind.span,
                 "end with `layer Flatten` and a `Dense` layer",
+            )
+        if not any(kind_of(layer).weights(layer) for layer, _ in scope.layers):
+            raise report.error(
+                "the model has nothing to train: none of its layers has weights",
+                stmt.kind.span,
+                "end with a `Dense` layer",
             )
         sequential = ir.Sequential.model_construct(layers=tuple(layer for layer, _ in scope.layers))
         default_data(scope, sequential.sample_in, sequential.units_out)

@@ -19,12 +19,12 @@ def check_targets(
     first: dict[str, s.Statement] = {}
     for stmt in program.statements:
         first.setdefault(stmt.keyword.text, stmt)
-    # A checked spec's layers are its `layer` statements in order: fc1, fc2, ...
+    # A checked spec's layers are its `layer` statements, in order.
     layers = [stmt for stmt in program.statements if isinstance(stmt, s.LayerStmt)]
     for name in targets:
         for problem in backend(name).unsupported(spec):
             where = (
-                layers[int(problem.layer.removeprefix("fc")) - 1].span
+                layers[_names(spec).index(problem.layer)].span
                 if problem.layer
                 else _where(report, first, problem.statement)
             )
@@ -42,3 +42,8 @@ def _where(report: Reporter, first: dict[str, s.Statement], keyword: str) -> Spa
     has no statement, the end of the file, where it would go."""
     stmt = first.get(keyword)
     return stmt.span if stmt is not None else report.end()
+
+
+def _names(spec: ir.Spec) -> list[str]:
+    network = spec.network
+    return [layer.name for layer in network.layers] if isinstance(network, ir.Sequential) else []

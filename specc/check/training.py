@@ -5,9 +5,9 @@ from __future__ import annotations
 from .. import ir
 from .. import syntax as s
 from .. import vocabulary as v
-from ..diagnostics import Span, did_you_mean, one_of
+from ..diagnostics import Span, did_you_mean, one_of, shape_text
 from ..layers import kind_of
-from .expressions import array, shape_text
+from .expressions import array
 from .scope import Scope
 from .values import choice, literal_number, options, requirements
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 # The kinds' modules, in the order help texts list them. Named before anything is imported:
 # the IR makes its union of their nodes while this package may still be importing it.
-MODULES = ("dense",)
+MODULES = ("dense", "conv2d", "maxpool2d", "flatten")
 
 import importlib  # noqa: E402
 from typing import TypeVar  # noqa: E402

@@ -10,6 +10,7 @@ The kinds import the IR's base types and the vocabulary only: the IR imports the
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, ClassVar, Protocol
@@ -32,6 +33,25 @@ class Declared:
     init: ir.Init
 
 
+def window(size: int, kernel: int, stride: int, padding: str) -> tuple[int, int, int]:
+    """A sliding window along one axis: (outputs, padding before, padding after).
+
+    `same` pads as TensorFlow does: enough for ceil(size / stride) outputs, the odd one of
+    the padding at the end; `valid` does not pad."""
+    if padding == "valid":
+        return (size - kernel) // stride + 1, 0, 0
+    outputs = -(-size // stride)
+    total = max((outputs - 1) * stride + kernel - size, 0)
+    return outputs, total // 2, total - total // 2
+
+
+def fans(shape: tuple[int, ...]) -> tuple[int, int]:
+    """A kernel's fan-in and fan-out as Keras counts them: (..., inputs, outputs), every
+    position of a convolution's window counted."""
+    window_size = math.prod(shape[:-2])
+    return window_size * shape[-2], window_size * shape[-1]
+
+
 class LayerCheck(Protocol):
     """What the checker lends a kind to check one `layer` statement with: its reports and
     readers, and what the layer takes."""
@@ -45,6 +65,10 @@ class LayerCheck(Protocol):
     @property
     def first(self) -> bool:
         """It is the first layer: the data are its inputs."""
+
+    @property
+    def inputs_failed(self) -> bool:
+        """`x`'s own statement failed: what the first layer takes is unknown, and said."""
 
     @property
     def sample(self) -> tuple[int, ...] | None:
@@ -102,15 +126,28 @@ class Refused(Spelling):
 
 
 class TorchSpelling(Spelling):
-    """A layer as an `nn.Module` attribute: made in `__init__`, called in `forward`."""
+    """A layer as an `nn.Module` attribute: made in `__init__`, called in `forward`.
 
-    def module(self, node: ir.LayerNode) -> str:
-        """`nn.Linear(1, 32)`."""
+    torch's convolutions and pools take channels first (N, C, H, W): `forward` turns the
+    canonical channels-last samples around once, before the first layer that says
+    `channels_first`, and they stay so until a Flatten."""
+
+    channels_first = False  # it takes (N, C, H, W) (or (N, C, L)) tensors
+    layout = ""  # how torch stores its weights, where it differs: "nn.Linear stores ..."
+
+    def module(self, node: ir.LayerNode) -> str | None:
+        """`nn.Linear(1, 32)`; None for a layer that is a function of its input alone."""
         raise NotImplementedError
 
-    def call(self, node: ir.LayerNode, x: str) -> str:
-        """The layer applied to `x`, before its activation: `self.fc1(x)`."""
+    def call(self, node: ir.LayerNode, x: str, channels_first: bool) -> str:
+        """The layer applied to `x`, before its activation: `self.fc1(x)`; `channels_first`
+        says how `x` is laid out."""
         raise NotImplementedError
+
+    def comment(self, node: ir.LayerNode, channels_first: bool) -> tuple[str, ...]:
+        """Comment lines over its call in `forward`, where it does something a reader would
+        not expect (none by default)."""
+        return ()
 
     def load(self, weight: ir.Weight) -> str:
         """The line copying a weight's canonical initial value (`init[name]`) in."""
@@ -145,6 +182,8 @@ class GraphSpelling(Spelling):
 class NumpySpelling(Spelling):
     """A layer written out: its forward pass and the chain rule back through it."""
 
+    helpers: tuple[str, ...] = ()  # the templates of functions it calls (numpy/conv2d.py.j2)
+
     def forward(self, node: ir.LayerNode, x: str) -> str:
         """The layer applied to the array `x`, before its activation."""
         raise NotImplementedError
@@ -161,6 +200,7 @@ class LayerKind:
 
     word: ClassVar[Word]  # the vocabulary entry: name, doc, options, hints
     prefix: ClassVar[str]  # its layers' names: `fc` for fc1, fc2, ...
+    activated: ClassVar[bool] = True  # it takes an activation (a pool or Flatten does not)
     node: ClassVar[type[ir.LayerNode]]  # its IR node
     # Each `init`-typed option: (the IR field it sets, the role of the weight it sets).
     inits: ClassVar[Mapping[str, tuple[str, str]]] = {}
@@ -186,3 +226,21 @@ class LayerKind:
     def spelling(self, target: str) -> Spelling:
         """Its spelling in `target` (KeyError for a target it has none in)."""
         return self.spellings[target]
+
+
+def torch_padding(pads: tuple[tuple[int, int], ...], stride: tuple[int, ...]) -> str | None:
+    """`padding=...` for a torch conv or pool layer that pads as the spec means, or None
+    where torch cannot (its own padding is the same on both sides)."""
+    if not any(before or after for before, after in pads):
+        return ""
+    if any(before != after for before, after in pads):
+        return None  # TensorFlow's `same`: the odd row or column at the end
+    sizes = [before for before, _ in pads]
+    return f", padding={sizes[0] if len(set(sizes)) == 1 else tuple(sizes)}"
+
+
+def torch_pad(x: str, pads: tuple[tuple[int, int], ...], fill: str = "") -> str:
+    """`x` padded as TensorFlow pads `same`, in torch's own words: the last axis first."""
+    widths = ", ".join(f"{before}, {after}" for before, after in reversed(pads))
+    value = f", value={fill}" if fill else ""
+    return f"nn.functional.pad({x}, ({widths}){value})"

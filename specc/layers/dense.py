@@ -10,6 +10,7 @@ from typing import Literal
 
 from .. import ir
 from .. import syntax as s
+from ..diagnostics import shape_text
 from ..vocabulary import Option, Word
 from .base import (
     Declared,
@@ -41,11 +42,13 @@ class Dense(ir.LayerNode):
 
 
 class TorchDense(TorchSpelling):
+    layout = "nn.Linear stores its kernel as (out, in)"
+
     def module(self, node: ir.LayerNode) -> str:
         assert isinstance(node, Dense)
         return f"nn.Linear({node.units_in}, {node.units_out})"
 
-    def call(self, node: ir.LayerNode, x: str) -> str:
+    def call(self, node: ir.LayerNode, x: str, channels_first: bool) -> str:
         return f"self.{node.name}({x})"
 
     def load(self, weight: ir.Weight) -> str:
@@ -160,7 +163,7 @@ class DenseKind(LayerKind):
         fields: dict[str, object] = dict(layer.activation())
         sample = layer.sample
         if sample is None:
-            if layer.first:
+            if layer.first and not layer.inputs_failed:
                 layer.error(
                     "the first layer's inputs are unknown: `x` is not given yet",
                     number.span,
@@ -179,9 +182,9 @@ class DenseKind(LayerKind):
         return self._node(layer, sample[0], size_out, fields)
 
     def _flat(self, layer: LayerCheck, sample: tuple[int, ...]) -> None:
-        shape = ", ".join(str(n) for n in sample)
         layer.error(
-            f"a Dense layer takes a row of numbers per sample, and these have shape ({shape})",
+            f"a Dense layer takes a row of numbers per sample, and these have shape "
+            f"{shape_text(sample)}",
             layer.stmt.kind.span,
             "put `layer Flatten` before it",
         )
