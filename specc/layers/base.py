@@ -13,7 +13,7 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, ClassVar, Protocol
+from typing import TYPE_CHECKING, ClassVar, Literal, Protocol
 
 from .. import ir
 from ..vocabulary import Word
@@ -226,6 +226,47 @@ class LayerKind:
     def spelling(self, target: str) -> Spelling:
         """Its spelling in `target` (KeyError for a target it has none in)."""
         return self.spellings[target]
+
+
+PADDINGS = ("valid", "same")
+
+
+class Windowed(ir.LayerNode):
+    """A layer that slides a window over images of `sample`'s shape: a convolution, a pool."""
+
+    sample: tuple[ir.PositiveInt, ir.PositiveInt, ir.PositiveInt]  # (height, width, channels)
+    stride: tuple[ir.PositiveInt, ir.PositiveInt] = (1, 1)
+    padding: Literal[PADDINGS] = "valid"  # type: ignore[valid-type]
+
+    @property
+    def size(self) -> tuple[int, int]:
+        """The window's rows and columns."""
+        raise NotImplementedError
+
+    @property
+    def windows(self) -> tuple[tuple[int, int, int], tuple[int, int, int]]:
+        """Along the rows and the columns: (outputs, padding before, padding after)."""
+        rows, columns, _ = self.sample
+        return (
+            window(rows, self.size[0], self.stride[0], self.padding),
+            window(columns, self.size[1], self.stride[1], self.padding),
+        )
+
+    @property
+    def pads(self) -> tuple[tuple[int, int], tuple[int, int]]:
+        (_, top, bottom), (_, left, right) = self.windows
+        return (top, bottom), (left, right)
+
+    def numpy_options(self, stride: tuple[int, int]) -> str:
+        """`, stride=(2, 2), padding=((0, 1), (0, 1))` for the NumPy helpers, each where it is
+        not their default (`stride`, and no padding)."""
+        text = f", stride={self.stride}" if self.stride != stride else ""
+        return text + (f", padding={self.pads}" if self.pads != ((0, 0), (0, 0)) else "")
+
+
+def square(pair: tuple[int, int]) -> str:
+    """`2` for (2, 2), as the frameworks take a square window's size or stride."""
+    return str(pair[0]) if pair[0] == pair[1] else str(pair)
 
 
 def torch_padding(pads: tuple[tuple[int, int], ...], stride: tuple[int, ...]) -> str | None:

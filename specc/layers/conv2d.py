@@ -15,6 +15,7 @@ from .. import syntax as s
 from ..diagnostics import shape_text
 from ..vocabulary import Option, Word
 from .base import (
+    PADDINGS,
     Declared,
     GraphSpelling,
     KerasSpelling,
@@ -22,40 +23,27 @@ from .base import (
     LayerKind,
     NumpySpelling,
     TorchSpelling,
+    Windowed,
+    square,
     torch_pad,
     torch_padding,
-    window,
 )
 
-PADDINGS = ("valid", "same")
 _IMAGES = "`data x = reshape(pixels, 8, 8, 1)`"
 
 
-class Conv2D(ir.LayerNode):
+class Conv2D(Windowed):
     """Filters slid over images of `sample`'s shape (height, width, channels)."""
 
     kind: Literal["Conv2D"] = "Conv2D"
-    sample: tuple[ir.PositiveInt, ir.PositiveInt, ir.PositiveInt]
     filters: ir.PositiveInt  # the channels it gives
     kernel: tuple[ir.PositiveInt, ir.PositiveInt]
-    stride: tuple[ir.PositiveInt, ir.PositiveInt] = (1, 1)
-    padding: Literal[PADDINGS] = "valid"  # type: ignore[valid-type]
     kernel_init: ir.Init = ir.Init.model_construct(kind="glorot_uniform")
     bias_init: ir.Init = ir.Init.model_construct(kind="zeros")
 
     @property
-    def windows(self) -> tuple[tuple[int, int, int], tuple[int, int, int]]:
-        """Along the rows and the columns: (outputs, padding before, padding after)."""
-        rows, columns, _ = self.sample
-        return (
-            window(rows, self.kernel[0], self.stride[0], self.padding),
-            window(columns, self.kernel[1], self.stride[1], self.padding),
-        )
-
-    @property
-    def pads(self) -> tuple[tuple[int, int], tuple[int, int]]:
-        (_, top, bottom), (_, left, right) = self.windows
-        return (top, bottom), (left, right)
+    def size(self) -> tuple[int, int]:
+        return self.kernel
 
 
 class TorchConv2D(TorchSpelling):
@@ -64,11 +52,10 @@ class TorchConv2D(TorchSpelling):
 
     def module(self, node: ir.LayerNode) -> str | None:
         assert isinstance(node, Conv2D)
-        (rows, columns), stride = node.kernel, node.stride
-        size = rows if rows == columns else node.kernel
-        text = f"nn.Conv2d({node.sample[2]}, {node.filters}, kernel_size={size}"
+        stride = node.stride
+        text = f"nn.Conv2d({node.sample[2]}, {node.filters}, kernel_size={square(node.kernel)}"
         if stride != (1, 1):
-            text += f", stride={stride[0] if stride[0] == stride[1] else stride}"
+            text += f", stride={square(stride)}"
         padding = torch_padding(node.pads, stride)
         if padding and stride == (1, 1):
             padding = ', padding="same"'  # as TensorFlow's, where the padding is even
@@ -102,10 +89,9 @@ class TorchConv2D(TorchSpelling):
 class KerasConv2D(KerasSpelling):
     def layer(self, node: ir.LayerNode, activation: str | None, placeholder: bool) -> str:
         assert isinstance(node, Conv2D)
-        (rows, columns), stride = node.kernel, node.stride
-        text = f"keras.layers.Conv2D({node.filters}, {rows if rows == columns else node.kernel}"
-        if stride != (1, 1):
-            text += f", strides={stride[0] if stride[0] == stride[1] else stride}"
+        text = f"keras.layers.Conv2D({node.filters}, {square(node.kernel)}"
+        if node.stride != (1, 1):
+            text += f", strides={square(node.stride)}"
         if node.padding != "valid":
             text += f', padding="{node.padding}"'
         if activation:
@@ -124,9 +110,8 @@ class GraphConv2D(GraphSpelling):
 
     def call(self, node: ir.LayerNode, x: str) -> str:
         assert isinstance(node, Conv2D)
-        stride = node.stride[0] if node.stride[0] == node.stride[1] else list(node.stride)
         return (
-            f"tf.nn.conv2d({x}, {node.name}_kernel, strides={stride}, "
+            f"tf.nn.conv2d({x}, {node.name}_kernel, strides={square(node.stride)}, "
             f'padding="{node.padding.upper()}") + {node.name}_bias'
         )
 
@@ -136,21 +121,15 @@ class NumpyConv2D(NumpySpelling):
 
     def forward(self, node: ir.LayerNode, x: str) -> str:
         assert isinstance(node, Conv2D)
-        return f"conv2d({x}, {node.name}_kernel{_window(node)}) + {node.name}_bias"
+        return f"conv2d({x}, {node.name}_kernel{node.numpy_options((1, 1))}) + {node.name}_bias"
 
     def backward(self, node: ir.LayerNode, x: str, grad: str, grad_x: str | None) -> list[str]:
         assert isinstance(node, Conv2D)
-        call = f"conv2d_backward({x}, {node.name}_kernel, {grad}{_window(node)})"
+        call = f"conv2d_backward({x}, {node.name}_kernel, {grad}{node.numpy_options((1, 1))})"
         return [
             f"grad_{node.name}_kernel, {grad_x or '_'} = {call}",
             f"grad_{node.name}_bias = {grad}.sum(axis=(0, 1, 2))",
         ]
-
-
-def _window(node: Conv2D) -> str:
-    """The stride and padding the NumPy helpers take, where they are not their defaults."""
-    text = f", stride={node.stride}" if node.stride != (1, 1) else ""
-    return text + (f", padding={node.pads}" if node.pads != ((0, 0), (0, 0)) else "")
 
 
 class Conv2DKind(LayerKind):

@@ -13,6 +13,7 @@ from .. import ir
 from ..diagnostics import shape_text
 from ..vocabulary import Option, Word
 from .base import (
+    PADDINGS,
     Declared,
     GraphSpelling,
     KerasSpelling,
@@ -20,41 +21,22 @@ from .base import (
     LayerKind,
     NumpySpelling,
     TorchSpelling,
+    Windowed,
+    square,
     torch_pad,
     torch_padding,
-    window,
 )
 
-PADDINGS = ("valid", "same")
 
-
-class MaxPool2D(ir.LayerNode):
-    """The largest value of each `size` window over images of `sample`'s shape."""
+class MaxPool2D(Windowed):
+    """The largest value of each window over images of `sample`'s shape."""
 
     kind: Literal["MaxPool2D"] = "MaxPool2D"
-    sample: tuple[ir.PositiveInt, ir.PositiveInt, ir.PositiveInt]
-    size: tuple[ir.PositiveInt, ir.PositiveInt]
-    stride: tuple[ir.PositiveInt, ir.PositiveInt]
-    padding: Literal[PADDINGS] = "valid"  # type: ignore[valid-type]
+    window: tuple[ir.PositiveInt, ir.PositiveInt]
 
     @property
-    def windows(self) -> tuple[tuple[int, int, int], tuple[int, int, int]]:
-        """Along the rows and the columns: (outputs, padding before, padding after)."""
-        rows, columns, _ = self.sample
-        return (
-            window(rows, self.size[0], self.stride[0], self.padding),
-            window(columns, self.size[1], self.stride[1], self.padding),
-        )
-
-    @property
-    def pads(self) -> tuple[tuple[int, int], tuple[int, int]]:
-        (_, top, bottom), (_, left, right) = self.windows
-        return (top, bottom), (left, right)
-
-
-def _one(pair: tuple[int, int]) -> str:
-    """`2` for (2, 2), as the frameworks take a square window's size."""
-    return str(pair[0]) if pair[0] == pair[1] else str(pair)
+    def size(self) -> tuple[int, int]:
+        return self.window
 
 
 class TorchMaxPool2D(TorchSpelling):
@@ -62,9 +44,9 @@ class TorchMaxPool2D(TorchSpelling):
 
     def module(self, node: ir.LayerNode) -> str | None:
         assert isinstance(node, MaxPool2D)
-        text = f"nn.MaxPool2d({_one(node.size)}"
+        text = f"nn.MaxPool2d({square(node.size)}"
         if node.stride != node.size:
-            text += f", stride={_one(node.stride)}"
+            text += f", stride={square(node.stride)}"
         return text + (torch_padding(node.pads, node.stride) or "") + ")"
 
     def call(self, node: ir.LayerNode, x: str, channels_first: bool) -> str:
@@ -77,9 +59,9 @@ class TorchMaxPool2D(TorchSpelling):
 class KerasMaxPool2D(KerasSpelling):
     def layer(self, node: ir.LayerNode, activation: str | None, placeholder: bool) -> str:
         assert isinstance(node, MaxPool2D)
-        text = f"keras.layers.MaxPooling2D({_one(node.size)}"
+        text = f"keras.layers.MaxPooling2D({square(node.size)}"
         if node.stride != node.size:
-            text += f", strides={_one(node.stride)}"
+            text += f", strides={square(node.stride)}"
         if node.padding != "valid":
             text += f', padding="{node.padding}"'
         return text + f', name="{node.name}"),'
@@ -88,10 +70,8 @@ class KerasMaxPool2D(KerasSpelling):
 class GraphMaxPool2D(GraphSpelling):
     def call(self, node: ir.LayerNode, x: str) -> str:
         assert isinstance(node, MaxPool2D)
-        size = node.size[0] if node.size[0] == node.size[1] else list(node.size)
-        stride = node.stride[0] if node.stride[0] == node.stride[1] else list(node.stride)
         return (
-            f"tf.nn.max_pool2d({x}, ksize={size}, strides={stride}, "
+            f"tf.nn.max_pool2d({x}, ksize={square(node.size)}, strides={square(node.stride)}, "
             f'padding="{node.padding.upper()}")'
         )
 
@@ -101,19 +81,14 @@ class NumpyMaxPool2D(NumpySpelling):
 
     def forward(self, node: ir.LayerNode, x: str) -> str:
         assert isinstance(node, MaxPool2D)
-        return f"max_pool2d({x}, {node.size}{_window(node)})"
+        return f"max_pool2d({x}, {node.size}{node.numpy_options(node.size)})"
 
     def backward(self, node: ir.LayerNode, x: str, grad: str, grad_x: str | None) -> list[str]:
         assert isinstance(node, MaxPool2D)
         if grad_x is None:  # the first layer: nothing before it to train
             return []
-        return [f"{grad_x} = max_pool2d_backward({x}, {node.size}, {grad}{_window(node)})"]
-
-
-def _window(node: MaxPool2D) -> str:
-    """The stride and padding the NumPy helpers take, where they are not their defaults."""
-    text = f", stride={node.stride}" if node.stride != node.size else ""
-    return text + (f", padding={node.pads}" if node.pads != ((0, 0), (0, 0)) else "")
+        options = node.numpy_options(node.size)
+        return [f"{grad_x} = max_pool2d_backward({x}, {node.size}, {grad}{options})"]
 
 
 class MaxPool2DKind(LayerKind):
@@ -179,7 +154,7 @@ class MaxPool2DKind(LayerKind):
         node = MaxPool2D.model_construct(
             name=layer.name,
             sample=sample,
-            size=(size, size),
+            window=(size, size),
             stride=(stride, stride),
             padding=given.get("padding", "valid"),
         )
