@@ -219,7 +219,7 @@ class Torch(Backend):
             activation = self.activations[layer.activation]
             lines += spelled.comment(layer, channels_first)
             call = spelled.call(layer, "x", channels_first)
-            channels_first &= layer.kind != "Flatten"
+            channels_first &= not spelled.flattens
             result = f"{activation}({call})" if activation else call
             lines.append(f"return {result}" if i == len(layers) - 1 else f"x = {result}")
         return tuple(lines)

@@ -133,6 +133,7 @@ class TorchSpelling(Spelling):
     `channels_first`, and they stay so until a Flatten."""
 
     channels_first = False  # it takes (N, C, H, W) (or (N, C, L)) tensors
+    flattens = False  # it gives rows, whatever the layout it took
     layout = ""  # how torch stores its weights, where it differs: "nn.Linear stores ..."
 
     def module(self, node: ir.LayerNode) -> str | None:

@@ -31,6 +31,8 @@ class Flatten(ir.LayerNode):
 
 
 class TorchFlatten(TorchSpelling):
+    flattens = True
+
     def module(self, node: ir.LayerNode) -> str | None:
         return None
 
