@@ -193,26 +193,39 @@ def _narrow(x):
     return x
 
 
+# A float64 holds a float32's 24 significant bits and 29 more below them: adding a random
+# 29-bit number to those low bits and clearing them rounds the magnitude up with a chance
+# equal to its distance from the float32 below (stochastic rounding, unbiased), in a few
+# integer passes. Carries cross into the exponent, as the next float32 does.
+_LOW = np.uint64((1 << 29) - 1)
+
+
 def _round(value):
     """Each float64 value rounded to a neighbouring float32 at random, unbiased."""
     value = np.asarray(value, dtype=np.float64)
-    nearest = value.astype(np.float32)
-    with np.errstate(all="ignore"):
-        off = value - nearest  # (where it is 0, either neighbour has chance 0)
-        other = np.nextafter(nearest, np.copysign(np.float32(np.inf), off).astype(np.float32))
-        chance = np.abs(off) / np.abs(other - nearest.astype(np.float64))
-        pick = _STATE["rng"].random(value.shape) < chance  # NaN (inf, nan) never picks
-    return np.where(pick, other, nearest)
+    bits = value.view(np.uint64) + (_raw(value.shape) & _LOW)
+    with np.errstate(all="ignore"):  # past float32's range: inf, as rounding gives
+        rounded = (bits & ~_LOW).view(np.float64).astype(np.float32)
+        return np.where(np.isfinite(value), rounded, value.astype(np.float32))
 
 
 def _nudge(value):
     """A float32 sum's value, rounded once more at random from a point within half an ulp
     of it: a kernel that fuses or widens its last additions ends an ulp either way."""
     value = np.asarray(value, dtype=np.float32)
-    with np.errstate(all="ignore"):
-        ulp = np.spacing(np.abs(value)).astype(np.float64)
-        shift = (_STATE["rng"].random(value.shape) - 0.5) * ulp
-    return _round(np.where(np.isfinite(value), value + shift, value))
+    wide = value.astype(np.float64)
+    half = np.uint64(1 << 28)  # half a float32 ulp, in the float64's low bits
+    draws = _raw(value.shape)  # two 29-bit numbers: the point's offset, then the rounding's
+    shift = (draws & _LOW) + ((draws >> np.uint64(32)) & _LOW)
+    with np.errstate(all="ignore"):  # 0, inf and nan wrap around: they are kept as they are
+        bits = wide.view(np.uint64) + shift - half  # within half an ulp either way, then rounded
+        rounded = (bits & ~_LOW).view(np.float64).astype(np.float32)
+    return np.where(np.isfinite(value) & (value != 0), rounded, value)
+
+
+def _raw(shape) -> np.ndarray:
+    """Uniform random 64-bit integers: each of their bits is a fair coin."""
+    return _STATE["rng"].bit_generator.random_raw(int(np.prod(shape))).reshape(shape)
 
 
 def _matmul(a, b):

@@ -18,7 +18,7 @@ import pytest
 sys.path.insert(0, str(Path(__file__).parent))
 
 from mutants import MUTANTS
-from support import FORK_CHECK, FRESH, RUNS, TARGETS, build_cases, case_targets
+from support import FORK_CHECK, FRESH, FRESH_RUNS, RUNS, TARGETS, build_cases, case_targets
 
 import specc
 from specc.agreement import MEMBERS
@@ -69,7 +69,8 @@ def write_all(root: Path) -> dict[tuple[str, str], Path]:
 def jobs(scripts: dict[tuple[str, str], Path]) -> list[tuple[tuple[str, str], Job]]:
     """Every run of every case: each target, and Keras scripts again on other backends
     (RUNS), the longest first; the band's runs and the mutants; and one float64 case's runs
-    again in fresh interpreters (FRESH), for tests/test_execute.py to hold the forked ones to."""
+    on each engine again in fresh interpreters (FRESH_RUNS), for tests/test_execute.py to
+    hold the forked ones to."""
     cases = build_cases()
     listed = [
         ((case.name, run), Job(scripts[(case.name, RUNS[run][0])], RUNS[run][1]))
@@ -79,7 +80,7 @@ def jobs(scripts: dict[tuple[str, str], Path]) -> list[tuple[tuple[str, str], Jo
     ]
     listed[:0] = [
         ((FORK_CHECK, FRESH + run), Job(scripts[(FORK_CHECK, RUNS[run][0])], RUNS[run][1], True))
-        for run in slowest_first(RUNS)
+        for run in slowest_first(FRESH_RUNS)
     ]
     mutants = {f"mutant {m.name}": RUNS[m.run][1] for m in MUTANTS}
     listed += [

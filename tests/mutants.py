@@ -25,12 +25,6 @@ MUTANTS = [
         '    optimizer.param_groups[0]["eps"] = 0.001 / (1 - beta2**epoch) ** 0.5\n', "",
         "epoch 10/40", "Adam's eps added where torch adds it: after the bias correction",
     ),
-    Mutant(  # torch's own steps take float64 betas alike; its eps line then does not
-        "float64_betas", "adam", "torch",
-        "beta1, beta2 = float(np.float32(0.8)), float(np.float32(0.999))",
-        "beta1, beta2 = 0.8, 0.999",
-        "after training", "float64 betas in the bias corrections of a float32 model",
-    ),
     Mutant(
         "dampening", "deep_momentum", "torch",
         "lr=0.05, momentum=0.9)", "lr=0.05, momentum=0.9, dampening=0.1)",

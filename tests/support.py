@@ -23,10 +23,13 @@ TARGETS = specc.TARGETS  # every target, in the order `--target all` writes them
 # Every way a script is run: each target, and Keras scripts again on other Keras backends.
 RUNS = runner.RUNS
 
-# float64, mini-batches, Keras on three backends: where a forked run could drift first. Its
-# runs are run again in fresh interpreters, keyed (FORK_CHECK, FRESH + run).
+# float64, mini-batches: where a forked run could drift first. Its runs on each engine are
+# run again in fresh interpreters, keyed (FORK_CHECK, FRESH + run): one Keras backend stands
+# for Keras's own state (the others share TensorFlow's and torch's engines with tfgraph and
+# torch), since a cold TensorFlow import costs 10-20 s of CPU on each fresh run.
 FORK_CHECK = "minibatch_float64"
 FRESH = "fresh "
+FRESH_RUNS = ("numpy", "torch", "tfgraph", "keras[jax]")
 
 # `SPECC_REGEN=1 pytest` rewrites every golden file through the real CLI.
 REGEN = os.environ.get("SPECC_REGEN") == "1"

@@ -5,7 +5,7 @@ whose backward pass tests/test_gradients.py holds to finite differences.
 from __future__ import annotations
 
 import pytest
-from support import FORK_CHECK, FRESH, RUNS, Case, build_cases
+from support import FORK_CHECK, FRESH, FRESH_RUNS, RUNS, Case, build_cases
 
 import specc
 from specc import runner
@@ -125,8 +125,8 @@ def _outside_the_band(case: Case, spec, parsed: dict, executions: dict) -> list[
 
 def test_forked_runs_print_what_fresh_ones_print(executions: dict) -> None:
     """The executions above ran forked from warm interpreters; fresh ones print the same
-    bytes, on every run of a float64 case (FORK_CHECK, run again in fresh interpreters)."""
-    for run in RUNS:
+    bytes, on each engine's run of a float64 case (FORK_CHECK, run again in fresh ones)."""
+    for run in FRESH_RUNS:
         fresh = executions[(FORK_CHECK, FRESH + run)]
         assert fresh.returncode == 0, fresh.stderr
         assert fresh.stdout == executions[(FORK_CHECK, run)].stdout, run
