@@ -37,6 +37,8 @@ RESERVED_NAMES = frozenset(
         "correct_value", "beta1", "beta2",
         "backward", "saved", "relu", "sigmoid", "log_softmax", "SGD", "Adam", "AdamW",
         "pad", "windows", "conv2d", "conv2d_backward", "max_pool2d", "max_pool2d_backward",
+        "conv1d", "conv1d_backward", "max_pool1d", "max_pool1d_backward", "avg_pool2d",
+        "avg_pool2d_backward", "avg_pool1d", "avg_pool1d_backward", "window_counts", "share",
     }
 )  # fmt: skip
 
@@ -523,12 +525,14 @@ class Spec(Node):
         return self.network.units_out
 
 
-# The layer kinds (specc/layers/, one module each) declare their nodes on the base types
-# above; the IR's union of layers is theirs, and each node is an IR class by its name here.
+# The layer kinds (specc/layers/, a module per kind or family) declare their nodes on the
+# base types above; the IR's union of layers is theirs, and each node an IR class by name.
 from . import layers as _layers  # noqa: E402
 
 _NODES = tuple(
-    importlib.import_module(f"{_layers.__name__}.{module}").KIND.node for module in _layers.MODULES
+    kind.node
+    for module in _layers.MODULES
+    for kind in importlib.import_module(f"{_layers.__name__}.{module}").KINDS
 )
 if len(_NODES) == 1:
     Layer = _NODES[0]

@@ -31,6 +31,13 @@ FORK_CHECK = "minibatch_float64"
 FRESH = "fresh "
 FRESH_RUNS = ("numpy", "torch", "tfgraph", "keras[jax]")
 
+# Runs that compute other numbers than the spec means, as their build warns, with why: each
+# must leave the band (tests/test_execute.py), until its framework is fixed.
+KNOWN_WRONG = {
+    ("avg_pool_padding", "keras[torch]"): "Keras 3.15's torch backend pads uneven `same` "
+    "average pooling by repeating the edge",
+}
+
 # `SPECC_REGEN=1 pytest` rewrites every golden file through the real CLI.
 REGEN = os.environ.get("SPECC_REGEN") == "1"
 

@@ -37,6 +37,22 @@ GRADIENT_SPECS = {
     # Overlapping windows, and `same` padding on an odd size (its -inf border never wins).
     "MaxPool2D": "data x = reshape(randn(6, 50), 5, 5, 2)\nlayer Conv2D 2->3 kernel=2 tanh\n"
     "layer MaxPool2D 3 stride=2 padding=same\nlayer MaxPool2D 2\nlayer Flatten\nlayer Dense 1",
+    # An odd window with `same` padding, stride 2 on an odd length, then an even one.
+    "Conv1D": "data x = reshape(randn(6, 18), 9, 2)\n"
+    "layer Conv1D 2->3 kernel=3 stride=2 padding=same tanh\n"
+    "layer Conv1D 3->2 kernel=2 padding=same sigmoid\nlayer Flatten\nlayer Dense 1",
+    "MaxPool1D": "data x = reshape(randn(6, 14), 7, 2)\nlayer Conv1D 2->3 kernel=2 tanh\n"
+    "layer MaxPool1D 3 stride=2 padding=same\nlayer MaxPool1D 2\nlayer Flatten\nlayer Dense 1",
+    # Uneven `same` padding: the windows at the end hold fewer real inputs.
+    "AvgPool2D": "data x = reshape(randn(6, 50), 5, 5, 2)\nlayer Conv2D 2->3 kernel=2 tanh\n"
+    "layer AvgPool2D 2 stride=1 padding=same\nlayer AvgPool2D 3 stride=2 padding=same\n"
+    "layer Flatten\nlayer Dense 1",
+    "AvgPool1D": "data x = reshape(randn(6, 14), 7, 2)\nlayer Conv1D 2->3 kernel=2 tanh\n"
+    "layer AvgPool1D 3 stride=2 padding=same\nlayer AvgPool1D 2\nlayer Flatten\nlayer Dense 1",
+    "GlobalAvgPool2D": "data x = reshape(randn(6, 32), 4, 4, 2)\nlayer Conv2D 2->3 kernel=2 tanh\n"
+    "layer GlobalAvgPool2D\nlayer Dense 3->1",
+    "GlobalAvgPool1D": "data x = reshape(randn(6, 12), 6, 2)\nlayer Conv1D 2->3 kernel=2 tanh\n"
+    "layer GlobalAvgPool1D\nlayer Dense 3->1",
     "Flatten": "data x = reshape(randn(6, 12), 2, 3, 2)\nlayer Flatten\nlayer Dense 12->2 tanh\n"
     "layer Dense 1",
 }

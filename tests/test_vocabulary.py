@@ -67,7 +67,7 @@ def test_an_unknown_word_lists_the_vocabulary(category: str) -> None:
 def test_plurals_are_spelled_out() -> None:
     assert v.LOSSES.choices() == "losses are `mse`, `mae`, `crossentropy` or `bce`"
     assert v.Words("layer", "layers", v.LAYERS.words[:1]).choices() == "the only layer is `Dense`"
-    assert v.LAYERS.choices().startswith("layers are `Dense`, `Conv2D`")
+    assert v.LAYERS.choices().startswith("layers are `Dense`, `Conv1D`, `Conv2D`")
 
 
 # Options ---------------------------------------------------------------------------------------

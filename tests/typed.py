@@ -11,6 +11,7 @@ script trains to finite numbers: tests/test_fuzz.py runs a sample of them.
 from __future__ import annotations
 
 import itertools
+import math
 
 from hypothesis import strategies as st
 
@@ -140,19 +141,17 @@ def _layers(draw: st.DrawFn, cols: int, outputs: int, loss: str) -> list[str]:
 
 
 @st.composite
-def _convnet(draw: st.DrawFn, image: tuple[int, int, int], outputs: int, loss: str) -> list[str]:
-    """Conv2D and MaxPool2D layers that fit the images, then Flatten and Dense layers."""
-    (height, width, channels), lines = image, []
+def _convnet(draw: st.DrawFn, sample: tuple[int, ...], outputs: int, loss: str) -> list[str]:
+    """Convolutions and pools that fit the samples (signals or images), then Flatten or a
+    global pool, and a Dense layer."""
+    *axes, channels = sample
+    dims, lines = len(axes), []
     for _ in range(draw(st.integers(1, 2))):
-        kernel = draw(st.integers(1, min(height, width, 3)))
+        kernel = draw(st.integers(1, min(*axes, 3)))
         stride = draw(st.integers(1, 2))
         padding = draw(st.sampled_from(["valid", "same"]))
         filters = draw(st.integers(1, 3))
-        rows_out, columns_out = (
-            (-(-height // stride), -(-width // stride))
-            if padding == "same"
-            else ((height - kernel) // stride + 1, (width - kernel) // stride + 1)
-        )
+        axes = [_outputs(n, kernel, stride, padding) for n in axes]
         sizes = draw(st.sampled_from([f"{channels}->{filters}", f"{filters}"]))
         options = [
             f"kernel={kernel}",
@@ -161,22 +160,26 @@ def _convnet(draw: st.DrawFn, image: tuple[int, int, int], outputs: int, loss: s
         ]
         activation = draw(st.sampled_from(["", *v.ACTIVATIONS.names]))
         init = draw(st.sampled_from(["", "init=uniform(-0.5, 0.5)", "bias=0.1", "init=native"]))
-        parts = [f"layer Conv2D {sizes}", *draw(st.permutations([*options, activation, init]))]
+        parts = [f"layer Conv{dims}D {sizes}", *draw(st.permutations([*options, activation, init]))]
         lines.append(" ".join(p for p in parts if p))
-        height, width, channels = rows_out, columns_out, filters
-        if min(height, width) >= 2 and draw(st.booleans()):
-            size = draw(st.integers(1, 2))
-            pad = draw(st.sampled_from(["", " padding=same"]))
-            lines.append(f"layer MaxPool2D {size}{pad}")
-            height, width = (
-                (-(-height // size), -(-width // size))
-                if pad
-                else ((height - size) // size + 1, (width - size) // size + 1)
-            )
-    lines.append("layer Flatten")
+        channels = filters
+        if min(axes) >= 2 and draw(st.booleans()):
+            pool = draw(st.sampled_from(["MaxPool", "AvgPool"]))
+            size, stride = draw(st.integers(1, 2)), draw(st.sampled_from([0, 1, 2]))
+            padding = draw(st.sampled_from(["valid", "same"]))
+            options = [f"stride={stride}" if stride else "", f"padding={padding}"]
+            parts = [f"layer {pool}{dims}D {size}", *draw(st.permutations(options))]
+            lines.append(" ".join(p for p in parts if p))
+            axes = [_outputs(n, size, stride or size, padding) for n in axes]
+    lines.append(draw(st.sampled_from(["layer Flatten", f"layer GlobalAvgPool{dims}D"])))
     last = "" if loss in v.CLASSIFICATION_LOSSES else draw(st.sampled_from(["", "tanh"]))
     lines.append(f"layer Dense {outputs} {last}".rstrip())
     return lines
+
+
+def _outputs(size: int, window: int, stride: int, padding: str) -> int:
+    """A sliding window's outputs along one axis (TensorFlow's `same`)."""
+    return -(-size // stride) if padding == "same" else (size - window) // stride + 1
 
 
 @st.composite
@@ -224,22 +227,24 @@ def specs(draw: st.DrawFn) -> str:
         # read when the script runs: without the file, a one-line error there
         rows, cols, outputs = 2, 1, 1
         lines += ['data x = csv("data.csv", "a")', 'data y = csv("data.csv", "b")']
-    elif not formula and draw(st.integers(0, 3)) == 0:  # images, and a convnet
-        image = (draw(st.integers(2, 5)), draw(st.integers(2, 5)), draw(st.integers(1, 2)))
-        cols = image[0] * image[1] * image[2]
+    elif not formula and draw(st.integers(0, 3)) == 0:  # signals or images, and a convnet
+        dims = draw(st.integers(1, 2))
+        longest = 8 if dims == 1 else 5
+        sample = (*[draw(st.integers(2, longest)) for _ in range(dims)], draw(st.integers(1, 2)))
+        cols = math.prod(sample)
         lines.append(f"data flat = {draw(_draw(rows, cols))}")
-        lines.append(f"data x = reshape(flat, {image[0]}, {image[1]}, {image[2]})")
+        lines.append(f"data x = reshape(flat, {', '.join(map(str, sample))})")
         lines.append(draw(_targets(loss, cols, outputs)).replace("x @", "flat @"))
     else:
         lines += draw(_inputs(rows, cols))
         lines.append(draw(_targets(loss, cols, outputs)))
     images = any(line.startswith("data x = reshape") for line in lines)
     if images:
-        layers = draw(_convnet(image, outputs, loss))
+        layers = draw(_convnet(sample, outputs, loss))
         lines += layers
         weights = [
-            f"{layer.split()[1].lower().replace('2d', '')}{n}_{role}"
-            for n, layer in enumerate((lay for lay in layers if "Conv2D" in lay), start=1)
+            f"conv{n}_{role}"
+            for n, layer in enumerate((lay for lay in layers if " Conv" in lay), start=1)
             for role in ("kernel", "bias")
         ] + ["fc1_kernel", "fc1_bias"]
     elif formula:

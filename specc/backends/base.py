@@ -85,6 +85,11 @@ class Backend:
         """Where this target computes the spec, but not quite as the others do (warnings)."""
         if gap := self.band_gap(spec):
             yield Unsupported("optim", f"{gap}: its runs are held to a wider band")
+        if isinstance(spec.network, ir.Sequential):
+            for layer in spec.network.layers:
+                found = KINDS[layer.kind].spellings.get(self.name)
+                if found is not None and (caveat := found.caveat(layer)):
+                    yield caveat
 
     def native_init(self, layer: ir.LayerNode, role: str) -> ir.Init:
         """The distribution this framework draws a layer's `native` weight from, as specc

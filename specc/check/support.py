@@ -8,6 +8,7 @@ from collections.abc import Sequence
 from .. import ir
 from .. import syntax as s
 from ..backends import backend
+from ..backends.base import Unsupported
 from ..diagnostics import Span
 from .report import Reporter
 
@@ -21,20 +22,18 @@ def check_targets(
         first.setdefault(stmt.keyword.text, stmt)
     # A checked spec's layers are its `layer` statements, in order.
     layers = [stmt for stmt in program.statements if isinstance(stmt, s.LayerStmt)]
+
+    def where(problem: Unsupported) -> Span:
+        if problem.layer:  # at the layer's own statement
+            return layers[_names(spec).index(problem.layer)].span
+        return _where(report, first, problem.statement)
+
     for name in targets:
         for problem in backend(name).unsupported(spec):
-            where = (
-                layers[_names(spec).index(problem.layer)].span
-                if problem.layer
-                else _where(report, first, problem.statement)
-            )
-            report.error(f"target `{name}` does not support {problem.message}", where, problem.help)
+            message = f"target `{name}` does not support {problem.message}"
+            report.error(message, where(problem), problem.help)
         for caveat in backend(name).caveats(spec):
-            report.warning(
-                f"target `{name}`: {caveat.message}",
-                _where(report, first, caveat.statement),
-                caveat.help,
-            )
+            report.warning(f"target `{name}`: {caveat.message}", where(caveat), caveat.help)
 
 
 def _where(report: Reporter, first: dict[str, s.Statement], keyword: str) -> Span:

@@ -7,9 +7,10 @@ from `NODES`. See `specc/layers/base.py` for what a kind declares.
 
 from __future__ import annotations
 
-# The kinds' modules, in the order help texts list them. Named before anything is imported:
-# the IR makes its union of their nodes while this package may still be importing it.
-MODULES = ("dense", "conv2d", "maxpool2d", "flatten")
+# The kinds' modules, in the order help texts list them; each declares its `KINDS` (Conv1D
+# and Conv2D are one module's: they differ only in their axes). Named before anything is
+# imported: the IR makes its union of their nodes while this package may still import it.
+MODULES = ("dense", "conv", "maxpool", "avgpool", "globalpool", "flatten")
 
 import importlib  # noqa: E402
 from typing import TypeVar  # noqa: E402
@@ -32,7 +33,8 @@ S = TypeVar("S", bound=Spelling)
 
 KINDS: dict[str, LayerKind] = {
     kind.word.name: kind
-    for kind in (importlib.import_module(f"{__name__}.{module}").KIND for module in MODULES)
+    for module in MODULES
+    for kind in importlib.import_module(f"{__name__}.{module}").KINDS
 }
 NODES: tuple[type[ir.LayerNode], ...] = tuple(kind.node for kind in KINDS.values())
 LAYERS = Words("layer", "layers", tuple(kind.word for kind in KINDS.values()))

@@ -104,6 +104,11 @@ class Spelling:
         """Why this target cannot compute the layer, or None."""
         return None
 
+    def caveat(self, node: ir.LayerNode) -> Unsupported | None:
+        """Where this target computes the layer, but not quite as the others do: a located
+        warning, or None."""
+        return None
+
     def native_init(self, node: ir.LayerNode, role: str) -> ir.Init:
         """The distribution this target draws a `native` weight from, as specc would draw it:
         Glorot-uniform kernels and zero biases (Keras's and TensorFlow's)."""
@@ -233,41 +238,86 @@ PADDINGS = ("valid", "same")
 
 
 class Windowed(ir.LayerNode):
-    """A layer that slides a window over images of `sample`'s shape: a convolution, a pool."""
+    """A layer that slides a window over samples of `sample`'s shape, channels last: over
+    signals (steps, channels) or images (height, width, channels). A convolution, a pool."""
 
-    sample: tuple[ir.PositiveInt, ir.PositiveInt, ir.PositiveInt]  # (height, width, channels)
-    stride: tuple[ir.PositiveInt, ir.PositiveInt] = (1, 1)
+    sample: tuple[ir.PositiveInt, ...]
+    stride: tuple[ir.PositiveInt, ...]  # along each axis but the channels
     padding: Literal[PADDINGS] = "valid"  # type: ignore[valid-type]
 
     @property
-    def size(self) -> tuple[int, int]:
-        """The window's rows and columns."""
+    def size(self) -> tuple[int, ...]:
+        """The window's size along each axis but the channels."""
         raise NotImplementedError
 
     @property
-    def windows(self) -> tuple[tuple[int, int, int], tuple[int, int, int]]:
-        """Along the rows and the columns: (outputs, padding before, padding after)."""
-        rows, columns, _ = self.sample
-        return (
-            window(rows, self.size[0], self.stride[0], self.padding),
-            window(columns, self.size[1], self.stride[1], self.padding),
+    def windows(self) -> tuple[tuple[int, int, int], ...]:
+        """Along each axis but the channels: (outputs, padding before, padding after)."""
+        return tuple(
+            window(length, size, stride, self.padding)
+            for length, size, stride in zip(self.sample[:-1], self.size, self.stride, strict=True)
         )
 
     @property
-    def pads(self) -> tuple[tuple[int, int], tuple[int, int]]:
-        (_, top, bottom), (_, left, right) = self.windows
-        return (top, bottom), (left, right)
+    def pads(self) -> tuple[tuple[int, int], ...]:
+        return tuple((before, after) for _, before, after in self.windows)
 
-    def numpy_options(self, stride: tuple[int, int]) -> str:
-        """`, stride=(2, 2), padding=((0, 1), (0, 1))` for the NumPy helpers, each where it is
-        not their default (`stride`, and no padding)."""
-        text = f", stride={self.stride}" if self.stride != stride else ""
-        return text + (f", padding={self.pads}" if self.pads != ((0, 0), (0, 0)) else "")
+    @property
+    def outputs(self) -> tuple[int, ...]:
+        """The outputs along each axis but the channels."""
+        return tuple(outputs for outputs, _, _ in self.windows)
+
+    def numpy_options(self, stride: tuple[int, ...] | None) -> str:
+        """`, stride=(2, 2), padding=((0, 1), (0, 1))` for the NumPy helpers (`, stride=2,
+        padding=(0, 1)` over signals), each where it is not their default: `stride` (None:
+        the window's size), and no padding."""
+        one = len(self.size) == 1
+        text = ""
+        if self.stride != (stride or self.size):
+            text += f", stride={self.stride[0] if one else self.stride}"
+        if any(before or after for before, after in self.pads):
+            text += f", padding={self.pads[0] if one else self.pads}"
+        return text
 
 
-def square(pair: tuple[int, int]) -> str:
-    """`2` for (2, 2), as the frameworks take a square window's size or stride."""
-    return str(pair[0]) if pair[0] == pair[1] else str(pair)
+def samples(dims: int, shaped: bool = False) -> str:
+    """What a layer sliding along `dims` axes takes, in messages: `images`, or `images
+    (height, width, channels)` where `shaped`."""
+    noun, shape = (
+        ("signals", "(steps, channels)") if dims == 1 else ("images", "(height, width, channels)")
+    )
+    return f"{noun} {shape}" if shaped else noun
+
+
+def make_samples(dims: int, values: int | None = None) -> str:
+    """How to make the data what a layer sliding along `dims` axes takes, from rows of
+    `values` numbers where that is known."""
+    if dims == 1:
+        return f"`data x = reshape(signals, {values or 64}, 1)`"
+    side = math.isqrt(values or 64)
+    side = side if side * side == values else 8
+    return f"`data x = reshape(pixels, {side}, {side}, 1)`"
+
+
+def other_axes(name: str, dims: int, sample: tuple[int, ...]) -> str | None:
+    """Help for a layer of `dims` axes that meets samples of another number of axes: the
+    same kind over those, `use Conv2D`; None for flat samples."""
+    other = len(sample) - 1
+    if other not in (1, 2) or other == dims:
+        return None
+    return f"for {samples(other, shaped=True)}, use `{name.replace(f'{dims}D', f'{other}D')}`"
+
+
+def does_not_fit(size: int, sample: tuple[int, ...]) -> str:
+    """`a 5x5 window does not fit in 4x4 images`, or in signals of 4 steps."""
+    if len(sample) == 2:
+        return f"a window of {size} steps does not fit in signals of {sample[0]} steps"
+    return f"a {size}x{size} window does not fit in {sample[0]}x{sample[1]} images"
+
+
+def square(sizes: tuple[int, ...]) -> str:
+    """`2` for (2, 2) or (2,), as the frameworks take a square window's size or stride."""
+    return str(sizes[0]) if len(set(sizes)) == 1 else str(sizes)
 
 
 def torch_padding(pads: tuple[tuple[int, int], ...], stride: tuple[int, ...]) -> str | None:

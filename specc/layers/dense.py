@@ -213,4 +213,4 @@ class DenseKind(LayerKind):
         return (node.units_out,)
 
 
-KIND = DenseKind()
+KINDS = (DenseKind(),)

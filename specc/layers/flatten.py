@@ -117,4 +117,4 @@ class FlattenKind(LayerKind):
         return (math.prod(node.sample),)
 
 
-KIND = FlattenKind()
+KINDS = (FlattenKind(),)
