@@ -189,6 +189,15 @@ class Reshape(Node):
     sample: tuple[PositiveInt, ...] = Field(min_length=1)
 
 
+class Rows(Node):
+    """`x[:3]` in data and `predict`: rows of earlier data, as Python slices them."""
+
+    kind: Literal["rows"] = "rows"
+    arg: Ref
+    start: int | None = None
+    stop: int | None = None
+
+
 class Neg(Node):
     kind: Literal["neg"] = "neg"
     operand: Expr
@@ -213,7 +222,8 @@ Expr = Annotated[
     | Argmax
     | Neg
     | Call
-    | Reshape,
+    | Reshape
+    | Rows,
     Field(discriminator="kind"),
 ]
 
@@ -417,7 +427,7 @@ class Logging(Node):
 
 
 class Prediction(Node):
-    inputs: ArrayLiteral
+    inputs: ArrayLiteral | Rows  # a literal, or rows of data the checker held to the model
 
 
 class Spec(Node):
@@ -452,7 +462,8 @@ class Spec(Node):
         rows = data[self.inputs].shape[0]
         if self.training.batch and rows and self.training.batch > rows:
             raise ValueError(f"batches of {self.training.batch} from {rows} samples")
-        if self.predict and self.predict.inputs.shape[1] != self.units_in:
+        inputs = self.predict.inputs if self.predict else None
+        if isinstance(inputs, ArrayLiteral) and inputs.shape[1] != self.units_in:
             raise ValueError("`predict` inputs do not match the model's inputs")
         weights = {w.var for w in self.weights}
         if unknown := set(self.logging.show) - weights:

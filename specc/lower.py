@@ -216,8 +216,12 @@ def _data(spec: ir.Spec) -> tuple[str, ...]:
             lines.append(f"{x}, {y} = {x}.astype(np.{dtype}), {y}.ravel().astype(np.int64)")
     elif dtype != "float64" or _labels(spec):  # integer labels become numbers of the dtype
         lines.append(f"{x}, {y} = {x}.astype(np.{dtype}), {y}.astype(np.{dtype})")
-    if spec.predict:
-        lines.append(f"x_new = {array_literal(spec.predict.inputs, dtype)}")
+    inputs = spec.predict.inputs if spec.predict else None
+    if isinstance(inputs, ir.ArrayLiteral):
+        lines.append(f"x_new = {array_literal(inputs, dtype)}")
+    elif isinstance(inputs, ir.Rows):  # of `x`, cast by now; or of other data, in float64
+        cast = "" if inputs.arg.name == x or dtype == "float64" else f".astype(np.{dtype})"
+        lines.append(f"x_new = {numpy_expr(inputs)}{cast}")
     return tuple(lines)
 
 

@@ -61,7 +61,8 @@ class _Limits:
     """Post-lexer: drop newlines inside brackets, and refuse nesting that would recurse deep.
 
     An expression's depth is its open brackets plus the operators chained at each level
-    (`1 + 1 + 1` and `- - x` nest as deep as they are long); commas start a new item.
+    (`1 + 1 + 1` and `- - x` nest as deep as they are long); commas start a new item, as a
+    colon does between the bounds of rows (`x[1:3]`).
     """
 
     always_accept = ("_NL",)
@@ -79,7 +80,7 @@ class _Limits:
             elif kind in ("RPAR", "RSQB"):
                 if len(chain) > 1:
                     chain.pop()
-            elif kind == "COMMA":
+            elif kind in ("COMMA", "COLON"):  # a new item, or the other bound of rows
                 chain[-1] = 0
             elif kind in ("_NL", "SEMICOLON") and len(chain) == 1:
                 chain = [0]
@@ -209,6 +210,12 @@ class _ToSyntax(Transformer):
         positional = tuple(a for a in args if not isinstance(a, s.Kwarg))
         keywords = tuple(a for a in args if isinstance(a, s.Kwarg))
         return s.Call(_word(func), positional, keywords, _span(meta))
+
+    def rows(self, meta: Any, name: Token, *bounds: Any) -> s.Rows:
+        colon = next(i for i, b in enumerate(bounds) if isinstance(b, Token) and b == ":")
+        start = bounds[colon - 1] if colon else None
+        stop = bounds[colon + 1] if colon + 1 < len(bounds) else None
+        return s.Rows(s.Name(str(name), _span(name)), start, stop, _span(meta))
 
     def kwarg(self, meta: Any, key: Token, value: s.Expr) -> s.Kwarg:
         return s.Kwarg(_word(key), value)

@@ -117,6 +117,11 @@ def _numpy_leaf(expr: ir.Expr) -> str:
         if isinstance(expr.arg, ir.BinOp | ir.Neg | ir.Const):  # the rest read as one value
             inner = f"({inner})"
         return f"{inner}.reshape(-1, {sizes})"
+    if isinstance(expr, ir.Rows):
+        if expr.start is None and expr.stop is None:  # `predict first`: all its rows
+            return expr.arg.name
+        start, stop = (str(n) if n is not None else "" for n in (expr.start, expr.stop))
+        return f"{expr.arg.name}[{start}:{stop}]"
     if isinstance(expr, ir.Linspace):
         return f"np.linspace({py(expr.start)}, {py(expr.stop)}, {expr.num}).reshape(-1, 1)"
     if isinstance(expr, ir.ArrayLiteral):

@@ -53,6 +53,15 @@ class Kwarg(NamedTuple):
     value: Expr
 
 
+class Rows(NamedTuple):
+    """`x[:3]`, `x[10:20]`, `x[-5:]`: rows of a data name, as Python slices them."""
+
+    name: Name
+    start: Expr | None
+    stop: Expr | None
+    span: Span
+
+
 class Array(NamedTuple):
     items: tuple[Expr, ...]
     span: Span
@@ -71,7 +80,7 @@ class Unary(NamedTuple):
     span: Span
 
 
-Expr = Number | Name | String | Call | Array | BinOp | Unary
+Expr = Number | Name | String | Call | Array | Rows | BinOp | Unary
 
 
 # Statements: each starts with its keyword and its whole span -------------------------

@@ -116,9 +116,10 @@ def test_keywords_operators_and_patterns_are_the_grammars() -> None:
     )
     for kind, pattern in lexer.OPERATORS.items():
         assert pattern == TERMINALS[kind].pattern.to_regexp(), kind
-    # The operators are the language's: the vocabulary's arithmetic and comparisons, `->` and `=`,
-    # each matched by one of the grammar's operator terminals and lexed as one operator.
-    spelled = {*vocabulary.OPERATORS, *vocabulary.COMPARISONS, "->", "="}
+    # The operators are the language's: the vocabulary's arithmetic and comparisons, `->`, `=`
+    # and the rows' `:`, each matched by one of the grammar's operator terminals and lexed as
+    # one operator.
+    spelled = {*vocabulary.OPERATORS, *vocabulary.COMPARISONS, "->", "=", ":"}
     matched = {s for s in spelled for p in lexer.OPERATORS.values() if re.fullmatch(p, s)}
     assert matched == spelled
     assert all(any(re.fullmatch(p, s) for s in spelled) for p in lexer.OPERATORS.values())

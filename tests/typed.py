@@ -292,4 +292,11 @@ def specs(draw: st.DrawFn) -> str:
         samples = draw(st.lists(st.lists(_number(-2, 2), min_size=cols, max_size=cols),
                                 min_size=1, max_size=3))  # fmt: skip
         lines.append("predict [" + ", ".join("[" + ", ".join(s) + "]" for s in samples) + "]")
+    elif source != "csv" and draw(st.booleans()):  # rows of the data: any of Python's slices
+        start = draw(st.integers(0, rows - 1))
+        stop = draw(st.integers(start + 1, min(rows, start + 3)))
+        forms = [f"x[{start}:{stop}]", f"x[-{stop - start}:]"]
+        forms += [f"x[{start}:-{rows - stop}]"] if stop < rows else []
+        forms += [f"x[:{stop}]"] if stop <= 3 else []
+        lines.append(f"predict {draw(st.sampled_from(forms))}")
     return "\n".join(lines) + "\n"

@@ -72,6 +72,14 @@ class Lowering:
         """What a function call means here, and its shape."""
         raise NotImplementedError
 
+    def rows(self, node: s.Rows) -> tuple[ir.Expr, Shape]:
+        """What `x[:3]` means here: rows of data are data (DataLowering says how)."""
+        raise self.report.error(
+            "rows of data are for `data` and `predict`; a formula computes on every row of `x`",
+            node.span,
+            f"name them on a `data` line: `data some = {node.name.id}[...]`",
+        )
+
     def lower(self, expr: s.Expr) -> tuple[ir.Expr, Shape]:
         """The IR of `expr` and its shape: () for a number, else (rows, columns) or (n,)."""
         if isinstance(expr, s.Number):
@@ -99,6 +107,8 @@ class Lowering:
             return self.literal(expr)
         if isinstance(expr, s.Call):
             return self.call(expr)
+        if isinstance(expr, s.Rows):
+            return self.rows(expr)
         if isinstance(expr, s.String):
             raise self.report.error("a string is not a value here", expr.span)
         raise self.report.error("expected a number, a name, a list or a function", expr.span)
@@ -170,6 +180,22 @@ class Lowering:
         return ir.Call.model_construct(fn=name, arg=arg), shape
 
 
+def _bound(report: Reporter, expr: s.Expr, rows: int) -> int:
+    """A bound of `x[a:b]`: a whole number within the rows (negative: from the end)."""
+    literal = literal_number(expr)
+    if not isinstance(literal, int):
+        raise report.error("a row is a whole number", expr.span, "write `x[:3]` or `x[10:20]`")
+    if not -rows <= literal <= rows:
+        raise report.error(f"row {literal} is past the {rows} rows there are", expr.span)
+    return literal
+
+
+def _rows_text(node: s.Rows) -> str:
+    """`x[3:3]`, as the spec wrote it (in numbers)."""
+    start, stop = (str(literal_number(b)) if b is not None else "" for b in (node.start, node.stop))
+    return f"{node.name.id}[{start}:{stop}]"
+
+
 class DataLowering(Lowering):
     """A `data` expression: earlier data, draws, files, literals; computed once with NumPy."""
 
@@ -219,6 +245,31 @@ class DataLowering(Lowering):
                 did_you_mean(name, _DATA_CALLS.names) or _DATA_CALLS.choices(),
             )
         return generator(self.report, node)
+
+    def rows(self, node: s.Rows) -> tuple[ir.Expr, Shape]:
+        """`x[:3]`, `x[10:20]`, `x[-5:]`: rows of earlier data, as Python slices them; an empty
+        slice, or one that reaches past the rows, is an error."""
+        ref, shape = self.name(node.name)
+        assert isinstance(ref, ir.Ref)
+        rows = shape[0] if shape else None
+        if rows is None:  # a CSV file's rows are known when the script runs
+            raise self.report.error(
+                f"`{node.name.id}`'s rows are known only when the script runs",
+                node.span,
+                "take rows of data whose size the spec gives",
+            )
+        bounds = [
+            None if b is None else _bound(self.report, b, rows) for b in (node.start, node.stop)
+        ]
+        start, stop = slice(*bounds).indices(rows)[:2]
+        if stop <= start:
+            raise self.report.error(
+                f"`{_rows_text(node)}` holds no rows (`{node.name.id}` has {rows})",
+                node.span,
+                f"write `{node.name.id}[:3]` for its first 3 rows",
+            )
+        rows_ir = ir.Rows.model_construct(arg=ref, start=bounds[0], stop=bounds[1])
+        return rows_ir, (stop - start, *shape[1:])
 
     def argmax(self, node: s.Call) -> tuple[ir.Expr, Shape]:
         """`argmax(e)`: for each row of `e`, the column of its largest value."""

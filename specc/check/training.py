@@ -7,7 +7,7 @@ from .. import syntax as s
 from .. import vocabulary as v
 from ..diagnostics import Span, did_you_mean, one_of, shape_text
 from ..layers import kind_of
-from .expressions import array
+from .expressions import DataLowering, array
 from .scope import Scope
 from .values import choice, literal_number, options, requirements
 
@@ -240,17 +240,20 @@ def _check_format(scope: Scope, stmt: s.LogStmt, text: str, show: list[str]) -> 
 
 
 def prediction(scope: Scope, network: Network) -> ir.Prediction | None:
-    """`predict [[1], [2]]`: inputs of the model's width; a flat list is a column of samples."""
+    """`predict [[1], [2]]`: inputs of the model's width; a flat list is a column of samples.
+    Or rows of data, `predict x[:3]`, or a data name: samples of the model's shape."""
     stmt = scope.first.get(s.PredictStmt)
     if stmt is None:
         return None
     assert isinstance(stmt, s.PredictStmt)
+    if isinstance(stmt.value, s.Rows | s.Name):
+        return _predicted_rows(scope, network, stmt.value)
     if len(network.sample_in) > 1:
         raise scope.report.error(
             f"the model takes samples of shape {shape_text(network.sample_in)}, which a list "
             "of inputs cannot hold",
             stmt.value.span,
-            "predict from data instead: `data some = ...`, then train on it",
+            "predict rows of the data instead: `predict x[:3]`",
         )
     (width,) = network.sample_in
     value = stmt.value
@@ -258,7 +261,9 @@ def prediction(scope: Scope, network: Network) -> ir.Prediction | None:
         value = s.Array((value,), value.span)
     if not isinstance(value, s.Array):
         raise scope.report.error(
-            "`predict` takes a list of inputs", value.span, "write `predict [[1], [2], [3]]`"
+            "`predict` takes a list of inputs, or rows of data",
+            value.span,
+            "write `predict [[1], [2], [3]]`, or `predict x[:3]`",
         )
     literal = array(scope.report, value)
     if literal.column and width != 1 and len(literal.rows) == width:
@@ -273,3 +278,25 @@ def prediction(scope: Scope, network: Network) -> ir.Prediction | None:
             value.span,
         )
     return ir.Prediction.model_construct(inputs=literal)
+
+
+def _predicted_rows(scope: Scope, network: Network, value: s.Rows | s.Name) -> ir.Prediction:
+    """`predict x[:3]` or `predict first`: rows of data whose samples the model takes."""
+    rows, shape = DataLowering(scope).lower(value)
+    if isinstance(rows, ir.Ref):
+        rows = ir.Rows.model_construct(arg=rows)
+    assert isinstance(rows, ir.Rows)
+    if shape[0] is None:
+        raise scope.report.error(
+            f"`{rows.arg.name}`'s rows are known only when the script runs",
+            value.span,
+            "predict rows of data whose size the spec gives",
+        )
+    sample = tuple(shape[1:])
+    if sample != tuple(network.sample_in):
+        raise scope.report.error(
+            f"the model takes samples of shape {shape_text(network.sample_in)}; these rows "
+            f"have shape {shape_text(sample)}",
+            value.span,
+        )
+    return ir.Prediction.model_construct(inputs=rows)

@@ -36,6 +36,7 @@ rng = np.random.RandomState(3)
 x = rng.randn(32, 98).reshape(-1, 7, 7, 2)
 y = rng.randn(32, 1)
 x, y = x.astype(np.float32), y.astype(np.float32)
+x_new = x[-2:]
 
 # Initial weights; kernels are (inputs, outputs), a convolution's (height, width,
 # inputs, outputs), as Keras and TensorFlow store them.
@@ -87,6 +88,10 @@ for step in range(steps):
 # test_on_batch calls the model with training=False and updates nothing.
 loss_value = model.test_on_batch(x, y)
 print(f"trained  loss {fmt(loss_value)}")
+
+predictions = model.predict(x_new, verbose=0)
+for features, prediction in zip(x_new, predictions, strict=True):
+    print(f"predict {fmt(features)} -> {fmt(prediction)}")
 
 # The trained weights, kernels as (inputs, outputs) in every target.
 print("conv1.kernel", fmt(model.get_layer("conv1").kernel.numpy()))

@@ -29,6 +29,7 @@ rng = np.random.RandomState(3)
 x = rng.randn(32, 98).reshape(-1, 7, 7, 2)
 y = rng.randn(32, 1)
 x, y = x.astype(np.float32), y.astype(np.float32)
+x_new = x[-2:]
 
 # Initial weights; kernels are (inputs, outputs), a convolution's (height, width,
 # inputs, outputs), as Keras and TensorFlow store them.
@@ -185,6 +186,11 @@ for step in range(steps):
 outputs, _ = forward(x)
 loss, _ = criterion(outputs, y)
 print(f"trained  loss {fmt(loss)}")
+
+predictions, _ = forward(x_new)
+for features, prediction in zip(x_new, predictions, strict=True):
+    print(f"predict {fmt(features)} -> {fmt(prediction)}")
+
 
 # The trained weights, kernels as (inputs, outputs) in every target.
 print("conv1.kernel", fmt(conv1_kernel))

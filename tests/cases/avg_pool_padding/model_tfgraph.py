@@ -38,6 +38,7 @@ rng = np.random.RandomState(3)
 x = rng.randn(32, 98).reshape(-1, 7, 7, 2)
 y = rng.randn(32, 1)
 x, y = x.astype(np.float32), y.astype(np.float32)
+x_new = x[-2:]
 
 # Initial weights; kernels are (inputs, outputs), a convolution's (height, width,
 # inputs, outputs), as Keras and TensorFlow store them.
@@ -81,6 +82,10 @@ with tf.compat.v1.Session() as sess:
     # The trained model's loss on the training data: logged losses come before updates.
     loss_value = sess.run(loss, feed_dict=feed)
     print(f"trained  loss {fmt(loss_value)}")
+
+    predictions = sess.run(outputs, feed_dict={inputs: x_new})
+    for features, prediction in zip(x_new, predictions, strict=True):
+        print(f"predict {fmt(features)} -> {fmt(prediction)}")
 
     # The trained weights, kernels as (inputs, outputs) in every target.
     print("conv1.kernel", fmt(sess.run(conv1_kernel)))

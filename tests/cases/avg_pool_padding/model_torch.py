@@ -31,6 +31,7 @@ rng = np.random.RandomState(3)
 x = rng.randn(32, 98).reshape(-1, 7, 7, 2)
 y = rng.randn(32, 1)
 x, y = x.astype(np.float32), y.astype(np.float32)
+x_new = x[-2:]
 
 # Initial weights; kernels are (inputs, outputs), a convolution's (height, width,
 # inputs, outputs), as Keras and TensorFlow store them.
@@ -92,6 +93,12 @@ for step in range(steps):
 with torch.no_grad():
     loss = criterion(model(inputs), targets)
     print(f"trained  loss {fmt(loss.item())}")
+
+with torch.no_grad():
+    predictions = model(torch.from_numpy(x_new)).numpy()
+for features, prediction in zip(x_new, predictions, strict=True):
+    print(f"predict {fmt(features)} -> {fmt(prediction)}")
+
 
 # The trained weights, kernels as (inputs, outputs) in every target.
 print("conv1.kernel", fmt(model.conv1.weight.detach().numpy().transpose(2, 3, 1, 0)))
