@@ -36,7 +36,13 @@ keras    specc's Keras script for examples/linear_regression.spec (seed 002's mo
          full-batch epochs) against the article's hand-written benchmarks/seed_002_keras.py,
          both on the TensorFlow backend. Goal: specc / seed <= 0.3.
 
-`--quick` times the 1,000-layer and 10,000-number builds and each Keras program once.
+convnet  specc's torch and Keras scripts for examples/digits_convnet.spec (5 epochs of Adam on
+         mini-batches of 128) against idiomatic hand-written ones that train the same
+         model (benchmarks/digits_convnet_torch.py, benchmarks/digits_convnet_keras.py,
+         `model.fit`), each pair alternately. Goal: specc / hand-written <= 1.1 in each.
+
+`--quick` times the 1,000-layer and 10,000-number builds and each Keras and convnet program
+once.
 Peak RSS is read with os.wait4, so this tool runs on Linux (ru_maxrss in KiB) only.
 """
 
@@ -57,7 +63,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 PYTHON = sys.executable
-SECTIONS = ("build", "memory", "scale", "scripts", "keras")
+SECTIONS = ("build", "memory", "scale", "scripts", "keras", "convnet")
 SIMPLENET = "examples/simplenet.spec"
 TARGETS = ("torch", "tfgraph", "keras", "numpy")  # whose scripts `scripts` runs
 LAYERS = (10, 100, 1_000)  # the last one carries the goal
@@ -342,6 +348,36 @@ def measure_keras(runs: int) -> list[Figure]:
     ]  # fmt: skip
 
 
+def measure_convnet(runs: int) -> list[Figure]:
+    env = script_env() | {"TF_CPP_MIN_LOG_LEVEL": "2"}  # quiet alike
+    figures = []
+    with tempfile.TemporaryDirectory() as folder:
+        for target in ("torch", "keras"):
+            script = Path(folder) / f"digits_convnet_{target}.py"
+            build = run(Command([PYTHON, "-m", "specc", "build", "examples/digits_convnet.spec",
+                                 "--target", target, "-o", str(script)]))  # fmt: skip
+            if build.error is not None:
+                figures.append(Figure("convnet", f"specc_{target}_s", f"{script.name} (s)",
+                                      None, "s", error=build.error))  # fmt: skip
+                continue
+            commands = {
+                "hand": Command([PYTHON, f"benchmarks/digits_convnet_{target}.py"], env=env),
+                "specc": Command([PYTHON, str(script)], env=env),
+            }
+            progress(f"convnet: {target}, hand-written and specc's, x{runs} each, alternately")
+            series = alternate(commands, dict.fromkeys(commands, runs))
+            hand, ours = series["hand"], series["specc"]
+            figures += [
+                Figure("convnet", f"hand_{target}_s", f"digits convnet, {target} by hand (s)",
+                       hand.median, "s", error=hand.error),
+                Figure("convnet", f"specc_{target}_s", f"digits convnet, specc's {target} (s)",
+                       ours.median, "s", error=ours.error),
+                Figure("convnet", f"specc_over_hand_{target}", f"specc's {target} / by hand",
+                       ratio(ours, hand), "x", Goal("<=", 1.1)),
+            ]  # fmt: skip
+    return figures
+
+
 def table(figures: list[Figure]) -> str:
     width = max(len("figure"), *(len(f.label) for f in figures))
     rows = [f"{'figure':<{width}}  {'value':>9}  {'goal':<14}  status"]
@@ -398,7 +434,7 @@ def main() -> int:
     )
     parser.add_argument("--runs", type=positive, default=5, help="timed runs of each (default 5)")
     parser.add_argument("--quick", action="store_true",
-                        help="time the big scale builds and the Keras programs once")  # fmt: skip
+                        help="time the big builds and each framework program once")  # fmt: skip
     parser.add_argument("--only", type=sections_arg, default=set(SECTIONS), metavar="NAME[,NAME]",
                         help=f"sections to measure, of: {', '.join(SECTIONS)}")  # fmt: skip
     parser.add_argument("--json", action="store_true", help="print the figures as JSON")
@@ -415,6 +451,8 @@ def main() -> int:
         figures += measure_scripts()
     if "keras" in args.only:
         figures += measure_keras(slow_runs)
+    if "convnet" in args.only:
+        figures += measure_convnet(slow_runs)
 
     print(as_json(figures, args.runs, args.quick) if args.json else table(figures))
     return 1 if any(f.status in ("MISSED", "FAILED") for f in figures) else 0
