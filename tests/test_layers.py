@@ -93,3 +93,26 @@ def test_a_refused_kind_is_an_error_at_its_own_layer(monkeypatch: pytest.MonkeyP
     assert (first.span, second.span) == (Span(1, 1, 1, 22), Span(3, 1, 3, 17))
     assert first.help == "a reason to act on"
     specc.compile(spec, "torch", "m.spec")  # the other targets still build
+
+
+@pytest.mark.parametrize(
+    ("pools", "warned"),
+    [
+        ("layer AvgPool2D 3 stride=2 padding=same", True),  # 4 -> 2: a window of 2 real, 1 pad
+        ("layer AvgPool2D 2 stride=1 padding=same", False),  # the padded window holds 1 real
+        ("layer AvgPool2D 3 stride=1 padding=same", False),  # even padding: torch's own
+        ("layer MaxPool2D 3 stride=2 padding=same", False),  # the edge never beats the max
+        ("layer AvgPool1D 3 stride=2 padding=same", True),
+    ],
+)
+def test_keras_torch_backend_is_warned_where_repeating_the_edge_changes_a_mean(
+    pools: str, warned: bool
+) -> None:
+    """Keras 3.15's torch backend pads uneven `same` pooling by repeating the edge: a
+    located warning where that changes an average, at the pool's own line."""
+    data = "reshape(randn(8, 4), 4, 1)" if "1D" in pools else "reshape(randn(8, 16), 4, 4, 1)"
+    text = f"data x = {data}\n{pools}\nlayer Flatten\nlayer Dense 1\n"
+    warnings = specc.build(Source("model.spec", text), ["keras"]).warnings
+    found = [w for w in warnings if "repeating the edge" in w.message]
+    assert len(found) == warned
+    assert all(w.span is not None and w.span.line == 2 for w in found)

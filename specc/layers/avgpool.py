@@ -59,12 +59,12 @@ def _repeating_the_edge_counts(node: Pool) -> bool:
     over its real inputs: it does where it holds more than one real input along an axis it
     pads (Keras's torch backend pads every axis so once one is uneven)."""
     for (outputs, before, _), length, size, stride in zip(
-        node.windows, node.sample, node.size, node.stride, strict=False
+        node.windows, node.sample[:-1], node.size, node.stride, strict=True
     ):
         for i in range(outputs):
             start = i * stride - before
-            real = min(start + size, length) - max(start, 0)
-            if real < size and real > 1:
+            real = min(start + size, length) - max(start, 0)  # of the window's `size`
+            if 1 < real < size:
                 return True
     return False
 
