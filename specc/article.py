@@ -125,6 +125,9 @@ class Page:
     spec: str
     spec_html: Markup
     concepts: dict[str, str]  # concept -> its heading, in the scripts' order
+    # The concepts whose code is the same in every column, shown once across them all, so
+    # that the eye goes to what differs (today the data and the initial weights).
+    shared: frozenset[str]
     columns: list[Column]
     results: Results | None
     css: Markup  # Pygments' style for the HTML page
@@ -165,6 +168,11 @@ def page(
                 parts_html={key: _hanging(code(part)) for key, part in parts.items()},
             )
         )
+    shared = frozenset(
+        key
+        for key in SECTIONS
+        if len(columns) > 1 and len({column.parts[key] for column in columns}) == 1
+    )
     labels = [c.label for c in columns]
     named = ", ".join(labels[:-1]) + f" and {labels[-1]}" if len(labels) > 1 else labels[0]
     return Page(
@@ -175,6 +183,7 @@ def page(
         spec=text if text.endswith("\n") else text + "\n",
         spec_html=Markup(highlight(text, SpecLexer(), html)),
         concepts=dict(SECTIONS),
+        shared=shared,
         columns=columns,
         results=results,
         css=Markup(HtmlFormatter(style=STYLE).get_style_defs(".highlight")),

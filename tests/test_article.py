@@ -14,7 +14,7 @@ from collections.abc import Mapping
 from pathlib import Path
 
 import pytest
-from support import EXAMPLES, REGEN, Case, build_cases, case_targets, specc
+from support import EXAMPLES, REGEN, TARGETS, Case, build_cases, case_targets, specc
 from test_golden import _diff
 
 from specc import article, runner
@@ -249,3 +249,17 @@ def test_markdown_cells_cannot_break_the_table() -> None:
     from specc.render import markdown_cell
 
     assert markdown_cell("failed: a | b <tail> *x*") == r"failed: a \| b &lt;tail> \*x\*"
+
+
+def test_code_the_same_in_every_target_is_shown_once() -> None:
+    """The data and initial weights are drawn once with NumPy, alike in every script: the
+    page shows them once, across the columns; with one target nothing is shared."""
+    source = _source(SIMPLENET)
+    spec, _ = analyze(source, list(TARGETS))
+    scripts = {t: generate(spec, t) for t in TARGETS}
+    made = article.page(spec, source.text, "simplenet", scripts, "specc article", None)
+    assert made.shared == {"data"}
+    html = article.render_page(made, "html")
+    assert html.count('class="cell shared"') == 1 and html.count('class="cell"') == 4 * 5
+    alone = article.page(spec, source.text, "simplenet", {"torch": scripts["torch"]}, "", None)
+    assert alone.shared == frozenset()

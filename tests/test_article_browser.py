@@ -37,6 +37,7 @@ SPEC = EXAMPLES / "simplenet.spec"
 GRID = """[...document.querySelector('.side-by-side').children].map(e => {
   const r = e.getBoundingClientRect();
   return {kind: e.classList.contains('cell') ? 'cell' : e.classList[0], id: e.id,
+          shared: e.classList.contains('shared'),
           target: e.dataset.target || null, text: e.textContent.trim(),
           display: getComputedStyle(e).display,
           before: getComputedStyle(e, '::before').content,
@@ -229,13 +230,19 @@ def test_concepts_stand_side_by_side(reader: Browser) -> None:
         assert not element["clipped"], f"{element['target']} hides code to the right"
         rows[-1].append(element)
     targets = [h["target"] for h in rows[0][1:]]
-    for row in [heads, *(cells for _, *cells in rows)]:
+    # Code that is the same in every framework (the data) is one cell across the columns.
+    shared = [cells[0] for _, *cells in rows if cells[0]["shared"]]
+    assert [cell["text"][:22] for cell in shared] == ["# Data and initial wei"]
+    for cell in shared:
+        assert cell["left"] == heads[0]["left"] and cell["right"] == heads[-1]["right"]
+    for row in [heads, *(cells for _, *cells in rows if not cells[0]["shared"])]:
         assert len(row) == len(labels)
         assert all(e["top"] == row[0]["top"] for e in row), [e["top"] for e in row]
         assert all(a["right"] <= b["left"] for a, b in pairwise(row))
         assert row[0]["left"] >= 0 and row[-1]["right"] <= WIDTH
     for heading, *cells in rows:
-        assert [c["target"] for c in cells] == targets, heading["id"]
+        if not cells[0]["shared"]:
+            assert [c["target"] for c in cells] == targets, heading["id"]
         assert heading["top"] < cells[0]["top"]
 
 
@@ -318,7 +325,8 @@ def test_a_narrow_window_gets_one_column(narrow: Browser) -> None:
     assert all(a["top"] + a["height"] <= b["top"] for a, b in pairwise(shown))
     # Without the framework headings, each cell names its framework itself.
     labels = [e["before"].strip('"') for e in shown if e["kind"] == "cell"]
-    assert set(labels) == {"PyTorch", "TensorFlow (graph)", "Keras 3", "NumPy"}
+    frameworks = {"PyTorch", "TensorFlow (graph)", "Keras 3", "NumPy"}
+    assert set(labels) == frameworks | {"The same in every framework"}
 
 
 def test_the_page_fits_a_narrow_window(narrow: Browser) -> None:

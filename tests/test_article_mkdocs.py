@@ -215,9 +215,16 @@ def check_the_code(page: Element) -> None:
         assert leak not in text, f"{leak} left as text: {text[text.find(leak) - 80 :][:160]!r}"
     assert len(page.all("pre")) == len(page.all("div", "highlight"))
 
-    # The spec, the one block outside the tabs, highlighted by specc's lexer as it marks it.
+    # Outside the tabs: the spec, highlighted by specc's lexer as it marks it, then each
+    # concept whose code is the same in every target, once (the data and initial weights).
     outside = [e for e in page.elements() if "highlight" in e.classes]
-    assert len(outside) == 1, f"{len(outside)} code blocks outside the tabs, not the spec alone"
+    shared = [key for key in SECTIONS if len({sections(spec, t)[key] for t in TARGETS}) == 1]
+    assert shared == ["data"]  # drawn once with NumPy, in every target the same
+    assert len(outside) == 1 + len(shared), f"{len(outside)} code blocks outside the tabs"
+    for key, block in zip(shared, outside[1:], strict=True):
+        code = sections(spec, TARGETS[0])[key]
+        assert block.one("code").text().strip("\n") == code.strip("\n"), key
+        assert spans(block.one("code")) == pygments_spans(code, python), key
     shown = outside[0].one("code")
     assert shown.text().strip("\n") == source.strip("\n")
     assert spans(shown) == pygments_spans(source, SpecLexer())
@@ -225,8 +232,9 @@ def check_the_code(page: Element) -> None:
     assert {"model", "layer", "loss", "optim", "train"} <= keywords, keywords
 
     sets = tab_sets(page)
-    assert [heading for heading, _ in sets] == [*SECTIONS.values(), "The scripts"]
-    for (heading, tabs), key in zip(sets, [*SECTIONS, None], strict=True):
+    tabbed = [key for key in SECTIONS if key not in shared]
+    assert [heading for heading, _ in sets] == [*(SECTIONS[k] for k in tabbed), "The scripts"]
+    for (heading, tabs), key in zip(sets, [*tabbed, None], strict=True):
         labels = [label.text() for label in tabs.one("div", "tabbed-labels").all("label")]
         assert labels == LABELS, heading
         blocks = tabs.one("div", "tabbed-content").elements()
