@@ -36,10 +36,10 @@ keras    specc's Keras script for examples/linear_regression.spec (seed 002's mo
          full-batch epochs) against the article's hand-written benchmarks/seed_002_keras.py,
          both on the TensorFlow backend. Goal: specc / seed <= 0.3.
 
-convnet  specc's torch and Keras scripts for examples/digits_convnet.spec (5 epochs of Adam on
-         mini-batches of 128) against idiomatic hand-written ones that train the same
-         model (benchmarks/digits_convnet_torch.py, benchmarks/digits_convnet_keras.py,
-         `model.fit`), each pair alternately. Goal: specc / hand-written <= 1.1 in each.
+convnet  specc's torch, TF graph and Keras scripts for examples/digits_convnet.spec (5
+         epochs of Adam on mini-batches of 128) against idiomatic hand-written ones that
+         train the same model (benchmarks/digits_convnet_{torch,tfgraph,keras}.py, Keras's
+         with `model.fit`), each pair alternately. Goal: specc / hand-written <= 1.1 in each.
 
 `--quick` times the 1,000-layer and 10,000-number builds and each Keras and convnet program
 once.
@@ -352,7 +352,7 @@ def measure_convnet(runs: int) -> list[Figure]:
     env = script_env() | {"TF_CPP_MIN_LOG_LEVEL": "2"}  # quiet alike
     figures = []
     with tempfile.TemporaryDirectory() as folder:
-        for target in ("torch", "keras"):
+        for target in ("torch", "tfgraph", "keras"):
             script = Path(folder) / f"digits_convnet_{target}.py"
             build = run(Command([PYTHON, "-m", "specc", "build", "examples/digits_convnet.spec",
                                  "--target", target, "-o", str(script)]))  # fmt: skip
