@@ -10,6 +10,7 @@ first.
 
 from __future__ import annotations
 
+import math
 from typing import ClassVar, Literal
 
 from .. import ir
@@ -117,12 +118,9 @@ class TorchConv(TorchSpelling):
         return f"model.{weight.layer}.{attribute}.detach().numpy(){transpose}"
 
     def native_init(self, node: ir.LayerNode, role: str) -> ir.Init:
-        # nn.Conv2d, as nn.Linear: uniform in +-1/sqrt(fan_in), fan_in = in * window.
+        # nn.Conv1d and nn.Conv2d, as nn.Linear: uniform in +-1/sqrt(fan_in), fan_in = in * window.
         assert isinstance(node, Conv)
-        window = 1
-        for size in node.kernel:
-            window *= size
-        bound = 1 / (node.sample[-1] * window) ** 0.5
+        bound = 1 / (node.sample[-1] * math.prod(node.kernel)) ** 0.5
         return ir.Init.model_construct(kind="uniform", args=(-bound, bound))
 
 

@@ -108,7 +108,7 @@ def avg_pool2d_backward(x, size, grad, stride=None, padding=((0, 0), (0, 0))):
     """Each output's gradient is shared equally among the real inputs of its window."""
     stride = stride or size
     share = grad / window_counts(x, size, stride, padding)
-    n, rows, columns, channels = grad.shape
+    rows, columns = grad.shape[1:3]
     grad_padded = np.zeros_like(pad(x, padding))
     for i in range(size[0]):
         for j in range(size[1]):
