@@ -97,7 +97,9 @@ def test_runs_held_to_the_band_give_a_table_a_plot_and_exit_0(tiny: Path, tmp_pa
         assert cells[-1] == "agrees", rows[run]
         distance, band = float(cells[4]), float(cells[5])
         assert distance <= band  # within the band at its furthest value
-        assert " after training " in rows[run] or " at epoch " in rows[run]
+        # where it is furthest: a trained tensor, a logged loss or a prediction (which one
+        # moves with the kernels a machine picks; the verdict does not)
+        assert any(at in rows[run] for at in (" after training ", " at epoch ", " prediction "))
     # The final loss is the trained model's: the exact run's, to float32's digits.
     trained = float(rows["exact"].split()[2])
     assert float(rows["torch"].split()[1]) == pytest.approx(trained, rel=1e-6)
