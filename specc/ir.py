@@ -315,7 +315,10 @@ class Weight(Node):
     init: Init
     layer: LayerName | None = None  # the layer it belongs to, if any
     layer_kind: str | None = None  # that layer's kind: "Dense"
-    role: Literal["kernel", "bias", "param"] = "param"
+    role: Literal[  # a layer's weights are named as Keras names them
+        "kernel", "bias", "gamma", "beta", "moving_mean", "moving_variance", "param"
+    ] = "param"
+    trainable: bool = True  # else a layer's state: BatchNorm's running statistics
 
 
 # Training ---------------------------------------------------------------------------
@@ -505,10 +508,29 @@ class Spec(Node):
                 layer=layer.name,
                 layer_kind=layer.kind,
                 role=weight.role,
+                trainable=weight.trainable,
             )
             for layer in self.network.layers
             for weight in _layers.kind_of(layer).weights(layer)
         ]
+
+    @property
+    def trainable(self) -> list[Weight]:
+        """The weights the optimizer trains: all but the layers' state."""
+        return [w for w in self.weights if w.trainable]
+
+    @property
+    def state(self) -> list[Weight]:
+        """The layers' state: values training updates without the optimizer (BatchNorm's
+        running statistics)."""
+        return [w for w in self.weights if not w.trainable]
+
+    @property
+    def modes(self) -> bool:
+        """A layer computes otherwise in training than in inference (BatchNorm)."""
+        return isinstance(self.network, Sequential) and any(
+            _layers.kind_of(layer).modes for layer in self.network.layers
+        )
 
     @property
     def shown(self) -> list[Weight]:

@@ -10,6 +10,7 @@ case, run in float64.
 from __future__ import annotations
 
 import contextlib
+import inspect
 import io
 import re
 
@@ -34,8 +35,14 @@ def _script(text: str) -> dict:
     return namespace
 
 
+def _forward(ns: dict, x: np.ndarray) -> tuple:
+    """forward as an update calls it: BatchNorm by the batch's statistics."""
+    training = "training" in inspect.signature(ns["forward"]).parameters
+    return ns["forward"](x, training=True) if training else ns["forward"](x)
+
+
 def _loss(ns: dict, x: np.ndarray, y: np.ndarray) -> float:
-    outputs, _ = ns["forward"](x)
+    outputs, _ = _forward(ns, x)
     return float(ns["criterion"](outputs, y)[0])
 
 
@@ -43,7 +50,7 @@ def _check_gradients(ns: dict, samples: int = 12, seed: int = 0, rows: int | Non
     """backward's gradient for each weight against finite differences of the loss (of the
     first `rows` samples: a batch of its own)."""
     x, y = ns["x"][:rows], ns["y"][:rows]
-    outputs, saved = ns["forward"](x)
+    outputs, saved = _forward(ns, x)
     _, grad_outputs = ns["criterion"](outputs, y)
     gradients = ns["backward"](x, saved, grad_outputs)
     rng = np.random.default_rng(seed)

@@ -55,6 +55,10 @@ GRADIENT_SPECS = {
     "layer GlobalAvgPool1D\nlayer Dense 3->1",
     "Flatten": "data x = reshape(randn(6, 12), 2, 3, 2)\nlayer Flatten\nlayer Dense 12->2 tanh\n"
     "layer Dense 1",
+    # In training, through the batch's statistics: over the rows, then over images' pixels.
+    "BatchNorm": "data x = reshape(randn(6, 32), 4, 4, 2)\nlayer Conv2D 2->3 kernel=2\n"
+    "layer BatchNorm eps=0.01 tanh\nlayer Flatten\nlayer Dense 27->3\nlayer BatchNorm sigmoid\n"
+    "layer Dense 1",
 }
 
 

@@ -8,7 +8,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 
 from .. import ir
-from ..layers import KerasSpelling, spelling
+from ..layers import KerasSpelling, kind_of, spelling
 from ..lower import Log, LogSite, log, trained_loss
 from ..spell import formula, names, py, walk
 from .base import Backend, Optimizer, Unsupported
@@ -238,10 +238,11 @@ class Keras(Backend):
         if not isinstance(spec.network, ir.Sequential):
             return ()
         return tuple(
-            spelling(layer, "keras", KerasSpelling).layer(
-                layer, self.activations[layer.activation], _placeholder(spec, layer)
-            )
+            line
             for layer in spec.network.layers
+            for line in spelling(layer, "keras", KerasSpelling)
+            .layer(layer, self.activations[layer.activation], _placeholder(spec, layer))
+            .splitlines()
         )
 
     def _loads(self, spec: ir.Spec) -> tuple[str, ...]:
@@ -254,9 +255,9 @@ class Keras(Backend):
                 by_layer.setdefault(weight.layer or "", []).append(weight)
         for layer in spec.network.layers:
             drawn = by_layer.get(layer.name, [])
-            if len(drawn) == 2:
-                kernel, bias = (f'init["{w.name}"]' for w in drawn)
-                lines.append(f'model.get_layer("{layer.name}").set_weights([{kernel}, {bias}])')
+            if len(drawn) > 1 and len(drawn) == len(kind_of(layer).weights(layer)):
+                values = ", ".join(f'init["{w.name}"]' for w in drawn)
+                lines.append(f'model.get_layer("{layer.name}").set_weights([{values}])')
             else:
                 lines += [f'{self.read(w).removesuffix(".numpy()")}.assign(init["{w.name}"])'
                           for w in drawn]  # fmt: skip

@@ -20,6 +20,8 @@ class NumpyModel:
 
     helpers: tuple[str, ...]  # templates of the functions the script needs: relu, sigmoid, ...
     unpack: str  # `fc1_kernel, fc1_bias = weights.values()`
+    state: tuple[str, ...]  # the layers' state (running statistics), by name, and unpacked
+    training: bool  # forward computes otherwise for an update: `forward(x, training=True)`
     forward: tuple[str, ...]  # forward's body, up to its outputs
     saved: str  # what forward keeps for backward: `(fc1_out, hidden1)`
     unpack_saved: str  # `fc1_out, hidden1 = saved`, or "" when backward needs nothing
@@ -129,12 +131,24 @@ class Numpy(Backend):
         before = () if batched else accuracy
         return NumpyModel(
             helpers=_helpers(spec),
-            unpack=f"{names([w.var for w in spec.weights])} = weights.values()",
+            unpack=f"{names([w.var for w in spec.trainable])} = weights.values()",
+            state=(
+                (
+                    "# BatchNorm's running statistics: training moves them toward each batch's,",
+                    "# in place, and inference normalizes by them.",
+                    "running = {name: init[name].copy() for name in "
+                    f"{[w.name for w in spec.state]}}}",
+                    f"{names([w.var for w in spec.state])} = running.values()",
+                )
+                if spec.state
+                else ()
+            ),
+            training=spec.modes,
             forward=forward,
             saved=f"({', '.join(saved)}{',' if len(saved) == 1 else ''})",
             unpack_saved=f"{names(list(saved))} = saved" if saved else "",
             backward=backward,
-            gradients=tuple(f'"{w.name}": grad_{w.var},' for w in spec.weights),
+            gradients=tuple(f'"{w.name}": grad_{w.var},' for w in spec.trainable),
             layered=layered,
             criterion=self.losses[spec.loss.kind],
             mean=spec.loss.reduction == "mean",
@@ -178,7 +192,9 @@ def _layers(
     value = "x"
     for i, layer in enumerate(layers, start=1):
         out = "outputs" if i == len(layers) else f"hidden{i}"
-        affine = spelling(layer, "numpy", NumpySpelling).forward(layer, value)
+        spelled = spelling(layer, "numpy", NumpySpelling)
+        forward += spelled.before(layer, value)
+        affine = spelled.forward(layer, value)
         activation = activations[layer.activation]
         if activation is None:
             forward.append(f"{out} = {affine}")

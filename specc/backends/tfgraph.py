@@ -19,6 +19,7 @@ class GraphModel:
     dtype: str  # `tf.float32`
     shape: str  # the inputs' placeholder shape: `(None, 1)`
     targets: str  # the targets' placeholder: `tf.float32, shape=(None, 1)`, or labels'
+    training: tuple[str, ...]  # where a layer has modes: the placeholder saying which
     variables: tuple[str, ...]  # `fc1_kernel = tf.Variable(...)`
     layers: tuple[str, ...]  # the forward pass, one tensor a line, ending in `outputs`
     loss: str
@@ -27,6 +28,7 @@ class GraphModel:
     optimizer: Optimizer
     gradients: str  # for an update written out: `grad_w, grad_b = tf.gradients(...)`
     updates: tuple[str, ...]  # ... and each weight's assign
+    statistics: tuple[str, ...]  # the layers' state updates, grouped with train_op
     fetch: tuple[str, ...]  # reading the weights a log line shows, before the update
     log: Log
     trained_loss: tuple[str, ...]  # the loss (and accuracy) tensors run on all the data
@@ -137,7 +139,7 @@ class TFGraph(Backend):
         return Optimizer(py(spec.optimizer["lr"]), written_out=True)
 
     def lower(self, spec: ir.Spec) -> GraphModel:
-        weights = [w.var for w in spec.weights]
+        weights = [w.var for w in spec.trainable]
         reduce = "tf.reduce_mean" if spec.loss.reduction == "mean" else "tf.reduce_sum"
         shown = [w.var for w in spec.shown]
         batched = spec.training.batch is not None
@@ -149,6 +151,7 @@ class TFGraph(Backend):
         tensors = fetched[0] if len(fetched) == 1 else f"[{', '.join(fetched)}]"
         # The whole training data: a full batch's feed, or after mini-batches, a new one.
         everything = f"{{inputs: {spec.inputs}, targets: {spec.targets}}}" if batched else "feed"
+        feed = "{**feed, training: True}" if spec.modes else "feed"
         kind = spec.loss.kind
         return GraphModel(
             dtype=self.dtypes[spec.dtype],
@@ -158,6 +161,16 @@ class TFGraph(Backend):
                 if kind == "crossentropy"
                 else f"{self.dtypes[spec.dtype]}, shape=(None, {spec.units_out})"
             ),
+            training=(
+                (
+                    "# BatchNorm normalizes by the batch's statistics where this is fed True, by",
+                    "# its running ones otherwise (the trained model's loss, predictions).",
+                    "training = tf.compat.v1.placeholder_with_default("
+                    'False, shape=(), name="training")',
+                )
+                if spec.modes
+                else ()
+            ),
             variables=tuple(self._variable(w, spec.dtype) for w in spec.weights),
             layers=self._layers(spec),
             loss=f"{reduce}({self.losses[kind]})",
@@ -166,11 +179,12 @@ class TFGraph(Backend):
                 if spec.logging.accuracy
                 else ""
             ),
-            run=f"_, {values} = sess.run([train_op, {', '.join(fetched)}], feed_dict=feed)",
+            run=f"_, {values} = sess.run([train_op, {', '.join(fetched)}], feed_dict={feed})",
             optimizer=self.optimizer(spec),
             gradients=f"{names([f'grad_{w}' for w in weights])} = "
             f"tf.gradients(loss, [{', '.join(weights)}])",
             updates=tuple(f"{w}.assign({w} - learning_rate * grad_{w})," for w in weights),
+            statistics=self._statistics(spec),
             fetch=(
                 (
                     f"# Read the weights before this {spec.training.unit}'s {updates}: fetched "
@@ -193,10 +207,32 @@ class TFGraph(Backend):
 
     def _variable(self, weight: ir.Weight, dtype: str) -> str:
         name = weight.name.replace(".", "/")
+        state = "" if weight.trainable else ", trainable=False"
         if weight.init.kind != "native":
-            return f'{weight.var} = tf.Variable(init["{weight.name}"], name="{name}")'
+            return f'{weight.var} = tf.Variable(init["{weight.name}"], name="{name}"{state})'
         initial = spelling(weight, "tfgraph", GraphSpelling).native(weight, self.dtypes[dtype])
-        return f'{weight.var} = tf.Variable({initial}, name="{name}")  # TF\'s own initializer'
+        return (
+            f'{weight.var} = tf.Variable({initial}, name="{name}"{state})  # TF\'s own initializer'
+        )
+
+    def _statistics(self, spec: ir.Spec) -> tuple[str, ...]:
+        """train_op grouped with the layers' state updates, where they have any."""
+        if not isinstance(spec.network, ir.Sequential):
+            return ()
+        updates = [
+            update
+            for layer in spec.network.layers
+            for update in spelling(layer, "tfgraph", GraphSpelling).updates(layer)
+        ]
+        if not updates:
+            return ()
+        return (
+            "# BatchNorm's running statistics move toward each training batch's with its update.",
+            "train_op = tf.group(",
+            "    train_op,",
+            *(f"    {update}," for update in updates),
+            ")",
+        )
 
     def _layers(self, spec: ir.Spec) -> tuple[str, ...]:
         network = spec.network
@@ -205,7 +241,9 @@ class TFGraph(Backend):
         lines, previous = [], "inputs"
         for i, layer in enumerate(network.layers, start=1):
             activation = self.activations[layer.activation]
-            affine = spelling(layer, "tfgraph", GraphSpelling).call(layer, previous)
+            spelled = spelling(layer, "tfgraph", GraphSpelling)
+            lines += spelled.before(layer, previous)
+            affine = spelled.call(layer, previous)
             if i == len(network.layers):
                 out = "outputs"
             else:

@@ -20,6 +20,7 @@ class TorchModel:
 
     tensors: tuple[str, ...]  # a formula's weights: `w = torch.tensor(...)`
     forward: str  # a formula's expression over `x`
+    definitions: tuple[str, ...]  # classes of the script's own that its layers are
     layers: tuple[str, ...]  # a module's layers: `self.fc1 = nn.Linear(1, 32)`
     calls: tuple[str, ...]  # its forward pass, line by line
     construct: str  # `model = SimpleNet()`
@@ -34,6 +35,7 @@ class TorchModel:
     correct: str  # with mini-batches and `show=accuracy`: the batch's samples classified right
     fetch: tuple[str, ...]  # with mini-batches, the shown weights read before an epoch
     log: Log
+    evaluate: tuple[str, ...]  # switching the model to inference, where a layer has modes
     trained_loss: tuple[str, ...]  # the trained model's loss on all the data, under no_grad
     predictions: str
 
@@ -153,6 +155,7 @@ class Torch(Backend):
                 else ()
             ),
             forward=formula(network.expr, self.functions, "x") if formula_model else "",
+            definitions=self._definitions(spec),
             layers=self._layers(spec),
             calls=self._calls(spec),
             construct=f"model = {spec.name}()" + (".double()" if spec.dtype == "float64" else ""),
@@ -175,6 +178,11 @@ class Torch(Backend):
                 else ()
             ),
             log=log(spec, site, before),
+            evaluate=(
+                ("model.eval()  # BatchNorm normalizes by its running statistics from here on",)
+                if spec.modes
+                else ()
+            ),
             trained_loss=trained_loss(
                 spec,
                 "loss.item()",
@@ -196,6 +204,16 @@ class Torch(Backend):
             return f"(outputs.argmax(dim=1) == {targets}).sum().item()"
         return f"((outputs > 0) == ({targets} > 0.5)).sum().item()"
 
+    def _definitions(self, spec: ir.Spec) -> tuple[str, ...]:
+        if not isinstance(spec.network, ir.Sequential):
+            return ()
+        found = {
+            definition: None
+            for layer in spec.network.layers
+            for definition in spelling(layer, "torch", TorchSpelling).definitions(layer)
+        }
+        return tuple(found)
+
     def _layers(self, spec: ir.Spec) -> tuple[str, ...]:
         if not isinstance(spec.network, ir.Sequential):
             return ()
@@ -213,8 +231,9 @@ class Torch(Backend):
         channels_first = False
         for i, layer in enumerate(layers):
             spelled = spelling(layer, "torch", TorchSpelling)
-            if spelled.channels_first and not channels_first:
-                lines += _channels_first(len(kind_of(layer).sample_in(layer)))
+            axes = len(kind_of(layer).sample_in(layer))
+            if spelled.channels_first and not channels_first and axes > 1:  # rows stay rows
+                lines += _channels_first(axes)
                 channels_first = True
             activation = self.activations[layer.activation]
             lines += spelled.comment(layer, channels_first)

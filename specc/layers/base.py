@@ -31,6 +31,7 @@ class Declared:
     role: str  # "kernel", "bias": the weight's name after the layer's (`fc1.kernel`)
     shape: tuple[int, ...]
     init: ir.Init
+    trainable: bool = True  # else state that training updates otherwise (running statistics)
 
 
 def window(size: int, kernel: int, stride: int, padding: str) -> tuple[int, int, int]:
@@ -145,6 +146,10 @@ class TorchSpelling(Spelling):
         """`nn.Linear(1, 32)`; None for a layer that is a function of its input alone."""
         raise NotImplementedError
 
+    def definitions(self, node: ir.LayerNode) -> tuple[str, ...]:
+        """Classes the script defines for its `module` (none by default)."""
+        return ()
+
     def call(self, node: ir.LayerNode, x: str, channels_first: bool) -> str:
         """The layer applied to `x`, before its activation: `self.fc1(x)`; `channels_first`
         says how `x` is laid out."""
@@ -180,15 +185,28 @@ class GraphSpelling(Spelling):
         """A `native` weight's initial value: TensorFlow's own initializer."""
         raise NotImplementedError
 
+    def before(self, node: ir.LayerNode, x: str) -> tuple[str, ...]:
+        """Lines its `call` needs first, computed from the tensor `x` (none by default)."""
+        return ()
+
     def call(self, node: ir.LayerNode, x: str) -> str:
         """The layer applied to the tensor `x`, before its activation."""
         raise NotImplementedError
+
+    def updates(self, node: ir.LayerNode) -> tuple[str, ...]:
+        """Ops updating its state, run with every training update (none by default)."""
+        return ()
 
 
 class NumpySpelling(Spelling):
     """A layer written out: its forward pass and the chain rule back through it."""
 
     helpers: tuple[str, ...] = ()  # the templates of functions it calls (numpy/conv2d.py.j2)
+
+    def before(self, node: ir.LayerNode, x: str) -> tuple[str, ...]:
+        """Lines its `forward` needs first, computed from the array `x`; `training` says
+        whether forward is called for an update (none by default)."""
+        return ()
 
     def forward(self, node: ir.LayerNode, x: str) -> str:
         """The layer applied to the array `x`, before its activation."""
@@ -207,6 +225,7 @@ class LayerKind:
     word: ClassVar[Word]  # the vocabulary entry: name, doc, options, hints
     prefix: ClassVar[str]  # its layers' names: `fc` for fc1, fc2, ...
     activated: ClassVar[bool] = True  # it takes an activation (a pool or Flatten does not)
+    modes: ClassVar[bool] = False  # it computes otherwise in training than in inference
     node: ClassVar[type[ir.LayerNode]]  # its IR node
     # Each `init`-typed option: (the IR field it sets, the role of the weight it sets).
     inits: ClassVar[Mapping[str, tuple[str, str]]] = {}
