@@ -39,6 +39,7 @@ RESERVED_NAMES = frozenset(
         "pad", "windows", "conv2d", "conv2d_backward", "max_pool2d", "max_pool2d_backward",
         "conv1d", "conv1d_backward", "max_pool1d", "max_pool1d_backward", "avg_pool2d",
         "avg_pool2d_backward", "avg_pool1d", "avg_pool1d_backward", "window_counts", "share",
+        "BiasedBatchNorm1d", "BiasedBatchNorm2d", "running", "training",
     }
 )  # fmt: skip
 
