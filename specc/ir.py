@@ -44,14 +44,12 @@ RESERVED_NAMES = frozenset(
 )  # fmt: skip
 
 
-# Names the scripts derive from layers and weights (fc1, conv1_kernel, fc1_out, hidden1,
+# Names the scripts derive from layers and weights (fc1, conv1_kernel, fc1_out, bn1_mean, hidden1,
 # grad_w, ...; the layer kinds' prefixes) and the NumPy target's forward formula steps: v1, ...
 @functools.cache
 def _generated() -> re.Pattern[str]:
     prefixes = "|".join(kind.prefix for kind in _layers.KINDS.values())
-    return re.compile(
-        rf"(({prefixes})\d+(_kernel|_bias|_out)?|hidden\d*|v\d+|grad_\w+|new_\w+|\w+_value)"
-    )
+    return re.compile(rf"(({prefixes})\d+(_\w+)?|hidden\d*|v\d+|grad_\w+|new_\w+|\w+_value)")
 
 
 def python_name(name: str) -> str:
