@@ -28,9 +28,7 @@ h = tf.nn.max_pool2d(h, ksize=2, strides=2, padding="VALID")
 h = tf.nn.relu(tf.nn.conv2d(h, w2, strides=1, padding="SAME") + b2)
 h = tf.nn.max_pool2d(h, ksize=2, strides=2, padding="VALID")
 logits = tf.matmul(tf.reshape(h, [-1, 128]), w3) + b3
-loss = tf.reduce_mean(
-    tf.nn.sparse_softmax_cross_entropy_with_logits(labels=classes, logits=logits)
-)
+loss = tf.reduce_mean(tf.nn.sparse_softmax_cross_entropy_with_logits(labels=classes, logits=logits))
 correct = tf.reduce_sum(tf.cast(tf.equal(tf.argmax(logits, axis=1), classes), tf.int64))
 train_op = tf.compat.v1.train.AdamOptimizer(learning_rate=0.001).minimize(loss)
 

@@ -216,6 +216,8 @@ def _lead(spec: ir.Spec, count: int, ran: bool) -> str:
     held = "the exact answer" if banded(spec) else "the reference"
     if spec.native:
         held = "NumPy runs from draws of its framework's own initializer"
+    elif spec.draws:
+        held = "NumPy runs that drew other Dropout masks"
     proof = (
         f"Each script was run, and the results below hold every run to {held}."
         if ran

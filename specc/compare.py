@@ -10,8 +10,10 @@ checks the spec the way `specc build` does, and hands the scripts over.
 A float32 spec's runs are held to the band (`specc.agreement.judge`): the exact answer (the
 NumPy reference computed in float64 on the same float32 experiment) and, at every value, a
 multiple of the spread of float32 runs whose roundings differ. A float64 spec's runs are
-held to the NumPy reference's within `tolerance`, and with `init=native` weights, whose
-reference NumPy refuses, the runs are compared with the first that ran, and not held.
+held to the NumPy reference's within `tolerance`. Where each framework draws for itself
+(`init=native` weights, Dropout's masks), the runs are held to NumPy runs from draws of their
+own (`specc.agreement.statistical_band`), or without NumPy compared with the first that ran,
+and not held.
 """
 
 from __future__ import annotations
@@ -133,8 +135,9 @@ def band_runs() -> list[str]:
     return runner_band_runs(MEMBERS)
 
 
-# With `native` weights the runs are held to the draws: for each distribution the targets
-# draw from, NATIVE_MEMBERS NumPy runs from their own draws of it (`runner.native_scripts`).
+# With `native` weights or Dropout the runs are held to the draws: for each distribution the
+# targets draw from, NATIVE_MEMBERS NumPy runs from their own draws of it and of Dropout's
+# masks (`runner.native_scripts`).
 DRAWS = "draws"
 
 
@@ -142,7 +145,7 @@ def draw_runs(spec: ir.Spec, runs: Sequence[str]) -> list[str]:
     """The draws' runs for `runs`, as `runner.native_scripts` names them."""
     targets = dict.fromkeys(RUNS[run][0] for run in runs)
     return [
-        f"native {label} {member}"
+        f"draw {label} {member}"
         for label in native_groups(spec, targets)
         for member in range(1, NATIVE_MEMBERS + 1)
     ]
@@ -151,7 +154,7 @@ def draw_runs(spec: ir.Spec, runs: Sequence[str]) -> list[str]:
 def banded(spec: ir.Spec) -> bool:
     """Whether a spec's runs are held to the band: float32, with weights drawn by specc,
     and a NumPy reference that runs here and computes the spec."""
-    if spec.dtype != "float32" or spec.native or REFERENCE != "numpy":
+    if spec.dtype != "float32" or spec.statistical or REFERENCE != "numpy":
         return False
     return not missing_extras(REFERENCE, spec) and not list(backend(REFERENCE).unsupported(spec))
 
@@ -203,11 +206,12 @@ def plan(
     if band:  # the float32 reference first, then the runs as asked
         order = sorted(runnable, key=lambda name: name != REFERENCE)
         return Plan(EXACT, order, skipped, band=band_runs(), given=given)
-    if spec.native and not missing_extras(REFERENCE, spec):
-        if REFERENCE in skipped and REFERENCE not in requested:
+    if spec.statistical and not missing_extras(REFERENCE, spec):
+        if spec.native and REFERENCE in skipped and REFERENCE not in requested:
             del skipped[REFERENCE]  # it refuses `native` weights, and is not needed
-        runs = [n for n in requested if n not in skipped]
-        draws = draw_runs(spec, [n for n in runs if RUNS[n][0] != REFERENCE])
+        # With Dropout alone, NumPy's run draws masks of its own: it is held to the draws too.
+        runs = [n for n in (requested if spec.native else wanted) if n not in skipped]
+        draws = draw_runs(spec, runs)
         if draws:
             return Plan(DRAWS, runs, skipped, band=draws, given=given)
     reference, note = REFERENCE, ""
@@ -419,7 +423,7 @@ class Comparison:
     def statistical(self) -> bool:
         """Weights start from each framework's own initializer, and no draws could be run
         here: gaps are shown, not held."""
-        return self.spec.native and not self.drawn
+        return self.spec.statistical and not self.drawn
 
     @property
     def exit_status(self) -> int:
@@ -533,12 +537,12 @@ def _held_to_the_draws(
     reports: Mapping[str, Run],
     outcomes: dict[str, Outcome],
 ) -> Comparison:
-    """`native` weights: each run within STATISTICAL deviations of the mean of the NumPy runs
+    """`native` weights, Dropout: each run within STATISTICAL deviations of the mean of NumPy runs
     from draws of the distribution its framework draws from."""
     failed = _failed_rows(plan.band, executions)
     groups = native_groups(spec, dict.fromkeys(RUNS[run][0] for run in plan.runs))
     for label, targets in groups.items():
-        draws = [n for n in plan.band if n.rpartition(" ")[0] == f"native {label}"]
+        draws = [n for n in plan.band if n.rpartition(" ")[0] == f"draw {label}"]
         measured = None
         if not any(o.name in draws for o in failed):
             measured = statistical_band([parse_output(executions[n].stdout) for n in draws])
@@ -622,7 +626,7 @@ def _held_to_the_reference(
         outcome.weight_gap = param_gap(reference, report, spec)
         outcome.tolerance = known_gap(name, spec) or base
         outcome.known_gap = known_gap(name, spec) is not None
-        if spec.native:
+        if spec.statistical:
             continue  # agreement is statistical: the gaps are shown, not held
         outcome.problems = disagreements(plan.reference, reference, name, report, outcome.tolerance)
         outcome.status = "differs" if outcome.problems else "agrees"
@@ -729,14 +733,25 @@ def table(comparison: Comparison) -> str:
     return "\n".join([*lines, "", *summary(comparison)]) + "\n"
 
 
+def drawn(spec: ir.Spec) -> str:
+    """What each framework draws for itself, in a sentence's start."""
+    said = []
+    if spec.native:
+        said.append("weights start from each framework's own initializer (`native`)")
+    if spec.draws:
+        said.append("each framework draws its own Dropout masks")
+    text = " and ".join(said)
+    return text[0].upper() + text[1:]
+
+
 def band_description(comparison: Comparison) -> str:
     """What the band is, in one sentence."""
     if comparison.drawn:
         return (
-            "Weights start from each framework's own initializer (`native`): distances are to "
-            f"the mean of {NATIVE_MEMBERS} NumPy runs from their own draws of the distribution "
-            f"each framework draws from, and the band is {STATISTICAL:g} times their standard "
-            "deviation, in the losses, accuracies and predictions."
+            f"{drawn(comparison.spec)}: distances are to the mean of {NATIVE_MEMBERS} NumPy runs "
+            "from draws of their own, and the band is "
+            f"{STATISTICAL:g} times their standard deviation, in the losses, accuracies and "
+            "predictions."
         )
     members = comparison.band.members if comparison.band else MEMBERS
     return (
@@ -828,8 +843,8 @@ def summary(comparison: Comparison) -> list[str]:
     ran = [o for o in comparison.outcomes if o.status not in ("skipped", "reference")]
     if comparison.exit_status == 0 and comparison.statistical:
         lines.append(
-            "Weights start from each framework's own initializer (`native`): the runs agree "
-            "only statistically, so their gaps are shown and not held. Exit 0: every run ran."
+            f"{drawn(comparison.spec)}: the runs agree only statistically, so their gaps are "
+            "shown and not held. Exit 0: every run ran."
         )
     elif comparison.exit_status == 0 and not ran:
         lines.append("Exit 0: no run ran here to hold to it.")

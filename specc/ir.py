@@ -39,7 +39,7 @@ RESERVED_NAMES = frozenset(
         "pad", "windows", "conv2d", "conv2d_backward", "max_pool2d", "max_pool2d_backward",
         "conv1d", "conv1d_backward", "max_pool1d", "max_pool1d_backward", "avg_pool2d",
         "avg_pool2d_backward", "avg_pool1d", "avg_pool1d_backward", "window_counts", "share",
-        "BiasedBatchNorm1d", "BiasedBatchNorm2d", "running", "training",
+        "BiasedBatchNorm1d", "BiasedBatchNorm2d", "running", "training", "masks", "dropout_mask",
     }
 )  # fmt: skip
 
@@ -450,6 +450,9 @@ class Spec(Node):
     training: Training = Training.model_construct()
     logging: Logging
     predict: Prediction | None = None
+    # The seed of NumPy's Dropout masks: the spec's own unless set (the runs that hold the
+    # frameworks' to the reference draw other masks).
+    mask_seed: Annotated[int, Field(ge=0)] | None = None
 
     @model_validator(mode="after")
     def _consistent(self) -> Spec:
@@ -527,9 +530,27 @@ class Spec(Node):
     @property
     def modes(self) -> bool:
         """A layer computes otherwise in training than in inference (BatchNorm)."""
-        return isinstance(self.network, Sequential) and any(
-            _layers.kind_of(layer).modes for layer in self.network.layers
-        )
+        return bool(self.modal)
+
+    @property
+    def modal(self) -> list[_layers.LayerKind]:
+        """The kinds of layer that compute otherwise in training than in inference, each once,
+        in the order the model first has them."""
+        if not isinstance(self.network, Sequential):
+            return []
+        kinds = (_layers.kind_of(layer) for layer in self.network.layers)
+        return list(dict.fromkeys(kind for kind in kinds if kind.modes))
+
+    @property
+    def draws(self) -> bool:
+        """A layer draws random numbers in training (Dropout's masks), each framework its own."""
+        return any(kind.draws for kind in self.modal)
+
+    @property
+    def statistical(self) -> bool:
+        """Each framework draws what no other run draws (its own initial weights, Dropout's
+        masks): the runs agree in distribution, and are held to runs from other draws."""
+        return self.native or self.draws
 
     @property
     def shown(self) -> list[Weight]:

@@ -183,6 +183,13 @@ def comment_lines(text: str, indent: int = 0) -> tuple[str, ...]:
     return tuple(f"# {line}" for line in textwrap.wrap(text, LINE_LENGTH - indent - 2))
 
 
+def modes(spec: ir.Spec, mode: str) -> str:
+    """What the model's layers do in `mode` (`training`, `inference`), for comments:
+    "BatchNorm normalizes by its running statistics and Dropout keeps every value"."""
+    said = [getattr(kind, mode) for kind in spec.modal]
+    return said[0] if len(said) == 1 else ", ".join(said[:-1]) + " and " + said[-1]
+
+
 def _order(spec: ir.Spec) -> tuple[str, ...]:
     """The lines choosing the order of an epoch's samples, for mini-batches."""
     if not spec.training.shuffle:

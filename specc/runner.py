@@ -187,21 +187,23 @@ def ensemble_reports(outputs: Iterable[str]) -> list[str]:
     return reports
 
 
-# With `native` weights each framework draws its own: no run can be held to another value by
-# value. The band is then one over draws: for each distinct native distribution among the
-# targets, NATIVE_MEMBERS NumPy scripts that start from their own draws of it (fixed seeds),
-# written as array literals so that the data and the batches' order stay the spec's.
+# With `native` weights each framework draws its own, and with Dropout its own masks: no run
+# can be held to another value by value. The band is then one over draws: for each distinct
+# native distribution among the targets, NATIVE_MEMBERS NumPy scripts that start from their
+# own draws of it (fixed seeds), written as array literals so that the data and the batches'
+# order stay the spec's, and that draw their own Dropout masks.
 NATIVE_MEMBERS = 16
 
 
 def native_groups(spec: ir.Spec, targets: Iterable[str]) -> dict[str, list[str]]:
-    """The targets (NumPy aside) by the distribution they draw `native` weights from, each
-    group named by its targets: {"torch": ["torch"], "tfgraph+keras": ["tfgraph", "keras"]}."""
+    """The targets by the distribution they draw `native` weights from, each group named by
+    its targets: {"torch": ["torch"], "tfgraph+keras": ["tfgraph", "keras"]}. NumPy draws
+    none (it refuses `native`); with Dropout alone, every target is one group."""
     network = spec.network
     assert isinstance(network, ir.Sequential)
     by_draw: dict[str, list[str]] = {}
-    for target in targets:
-        if target == "numpy":
+    for target in dict.fromkeys(targets):
+        if target == "numpy" and spec.native:
             continue
         draws = repr([
             backend(target).native_init(layer, weight.role)
@@ -216,7 +218,7 @@ def native_groups(spec: ir.Spec, targets: Iterable[str]) -> dict[str, list[str]]
 def native_scripts(
     spec: ir.Spec, targets: Iterable[str], directory: Path, stem: str, members: int
 ) -> dict[str, Path]:
-    """Write each native group's member scripts: run name (`native torch 3`) -> script."""
+    """Write each native group's member scripts: run name (`draw torch 3`) -> script."""
     import numpy as np
 
     from .compiler import generate
@@ -238,10 +240,11 @@ def native_scripts(
                 layers.append(layer.model_copy(update=update))
             fields = {name: getattr(spec, name) for name in type(spec).model_fields}
             fields["network"] = network.model_copy(update={"layers": tuple(layers)})
+            fields["mask_seed"] = spec.seed + member  # masks no target run draws
             script = generate(ir.Spec.model_construct(**fields), "numpy")
-            path = directory / f"{stem}_native_{label.replace('+', '_')}_{member}.py"
+            path = directory / f"{stem}_draw_{label.replace('+', '_')}_{member}.py"
             path.write_text(script, encoding="utf-8")
-            paths[f"native {label} {member}"] = path
+            paths[f"draw {label} {member}"] = path
     return paths
 
 

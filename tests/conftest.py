@@ -40,7 +40,8 @@ SHARED = ("scripts", "executions")  # the fixtures the background makes
 def write_all(root: Path) -> dict[tuple[str, str], Path]:
     """Every case built for every target that computes it, written with its data files;
     keyed by (case, target). A float32 case's NumPy script has the band's runs beside it,
-    keyed by (case, run): `exact` and the ensemble's (`specc.runner.band_scripts`)."""
+    keyed by (case, run): `exact` and the ensemble's (`specc.runner.band_scripts`); a case
+    whose frameworks draw for themselves, the draws' (`specc.runner.native_scripts`)."""
     paths: dict[tuple[str, str], Path] = {}
     for case in build_cases():
         source = Source(case.spec.name, case.spec.read_text(encoding="utf-8"))
@@ -50,12 +51,12 @@ def write_all(root: Path) -> dict[tuple[str, str], Path]:
             result.scripts, directory, case.spec.stem, result.spec, case.spec.parent
         )
         paths |= {(case.name, target): path for target, path in written.items()}
-        if result.spec.dtype == "float32" and "numpy" in written:
-            band = band_scripts(written["numpy"], MEMBERS)
-            paths |= {(case.name, run): path for run, path in band.items()}
-        if result.spec.native:
+        if result.spec.statistical:
             draws = native_scripts(result.spec, written, directory, case.spec.stem, NATIVE_MEMBERS)
             paths |= {(case.name, run): path for run, path in draws.items()}
+        elif result.spec.dtype == "float32" and "numpy" in written:
+            band = band_scripts(written["numpy"], MEMBERS)
+            paths |= {(case.name, run): path for run, path in band.items()}
     for mutant in MUTANTS:  # tests/test_mutations.py says when one's `old` is not there
         script = paths[(mutant.case, RUNS[mutant.run][0])]
         text = script.read_text(encoding="utf-8")

@@ -45,4 +45,15 @@ MUTANTS = [
         "SparseCategoricalCrossentropy(from_logits=True)", "SparseCategoricalCrossentropy()",
         "epoch 5/50", "the logits taken for probabilities: `from_logits` left out",
     ),
+    # Held to the draws (Dropout: each framework's own masks), as the statistical verdict is.
+    Mutant(
+        "dropout_in_inference", "dropout", "torch",
+        "model.eval()  # Dropout keeps every value from here on\n", "",
+        "the trained model", "Dropout left on after training: `model.eval()` left out",
+    ),
+    Mutant(
+        "dropout_unscaled", "dropout", "numpy",
+        "kept.astype(x.dtype) / (1 - rate)", "kept.astype(x.dtype)",
+        "the trained model", "the kept values not scaled by 1 / (1 - rate) in training",
+    ),
 ]  # fmt: skip

@@ -644,9 +644,7 @@ def test_native_weights_are_held_to_the_draws_of_each_framework(tmp_path: Path) 
     plan = compare.plan(spec, ["torch", "keras", "keras[jax]"])
     assert plan.reference == compare.DRAWS and plan.runs == ["torch", "keras", "keras[jax]"]
     members = range(1, runner.NATIVE_MEMBERS + 1)
-    assert plan.band == [f"native torch {m}" for m in members] + [
-        f"native keras {m}" for m in members
-    ]
+    assert plan.band == [f"draw torch {m}" for m in members] + [f"draw keras {m}" for m in members]
     assert compare.generated_targets(plan) == ["torch", "keras"]  # no NumPy target
     written = runner.native_scripts(spec, ["torch", "keras"], tmp_path, "m", len(members))
     assert list(written) == plan.band
@@ -666,7 +664,7 @@ def test_native_weights_fall_back_to_the_first_run_without_numpy(
 def _draws(report: str, label: str) -> dict[str, Execution]:
     """A group's draws: each run's report a little off from `report`, as draws scatter."""
     return {
-        f"native {label} {m}": _execution(_perturbed(report, (m - 8.5) * 1e-2))
+        f"draw {label} {m}": _execution(_perturbed(report, (m - 8.5) * 1e-2))
         for m in range(1, runner.NATIVE_MEMBERS + 1)
     }
 

@@ -58,7 +58,7 @@ def test_targets_agree(case: Case, executions: dict) -> None:
         pytest.skip("a script failed; test_script_runs_quietly reports it")
     spec = specc.build(Source(case.spec.name, case.spec.read_text()), []).spec
     parsed = {t: parse_output(r.stdout) for t, r in runs.items()}
-    if spec.native:
+    if spec.statistical:
         problems = _outside_the_draws(case, spec, parsed, executions)
     elif spec.dtype == "float32":
         for (name, run), why in KNOWN_WRONG.items():  # as the build warns: it leaves the band
@@ -83,15 +83,15 @@ def test_targets_agree(case: Case, executions: dict) -> None:
 
 
 def _outside_the_draws(case: Case, spec, parsed: dict, executions: dict) -> list[str]:
-    """`native` weights: each run within STATISTICAL deviations of the mean of NumPy runs
-    from draws of the distribution its framework draws from."""
+    """`native` weights, Dropout: each run within STATISTICAL deviations of the mean of NumPy
+    runs from draws of the distribution its framework draws from, and of Dropout's masks."""
     problems = []
     targets_run = dict.fromkeys(RUNS[run][0] for run in parsed)
     for label, targets in native_groups(spec, targets_run).items():
         draws = [
             execution
             for (name, run), execution in executions.items()
-            if name == case.name and run.rpartition(" ")[0] == f"native {label}"
+            if name == case.name and run.rpartition(" ")[0] == f"draw {label}"
         ]
         assert len(draws) == NATIVE_MEMBERS and not any(d.returncode or d.stderr for d in draws)
         measured = statistical_band([parse_output(d.stdout) for d in draws])

@@ -36,7 +36,10 @@ def _script(text: str) -> dict:
 
 
 def _forward(ns: dict, x: np.ndarray) -> tuple:
-    """forward as an update calls it: BatchNorm by the batch's statistics."""
+    """forward as an update calls it: BatchNorm by the batch's statistics, Dropout with the
+    same masks at every call (an update draws them once)."""
+    if "masks" in ns:
+        ns["masks"] = np.random.default_rng(0)
     training = "training" in inspect.signature(ns["forward"]).parameters
     return ns["forward"](x, training=True) if training else ns["forward"](x)
 

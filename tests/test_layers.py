@@ -59,6 +59,9 @@ GRADIENT_SPECS = {
     "BatchNorm": "data x = reshape(randn(6, 32), 4, 4, 2)\nlayer Conv2D 2->3 kernel=2\n"
     "layer BatchNorm eps=0.01 tanh\nlayer Flatten\nlayer Dense 27->3\nlayer BatchNorm sigmoid\n"
     "layer Dense 1",
+    # In training, with its masks: after a row of values, and over images before a convolution.
+    "Dropout": "data x = reshape(randn(6, 32), 4, 4, 2)\nlayer Dropout 0.25\n"
+    "layer Conv2D 2->3 kernel=2 tanh\nlayer Flatten\nlayer Dropout 0.5\nlayer Dense 1",
 }
 
 

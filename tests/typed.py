@@ -137,7 +137,23 @@ def _layers(draw: st.DrawFn, cols: int, outputs: int, loss: str) -> list[str]:
                                      "bias=native"]))  # fmt: skip
         parts = [f"layer Dense {a}->{b}", activation, init, bias]
         lines.append(" ".join(p for p in parts if p))
+        if not last:
+            lines += draw(_shape_kept())
     return lines
+
+
+@st.composite
+def _shape_kept(draw: st.DrawFn) -> list[str]:
+    """Maybe a layer that keeps the shape of what it takes: BatchNorm (its options, maybe an
+    activation) or Dropout."""
+    kind = draw(st.sampled_from(["", "", "BatchNorm", "Dropout"]))
+    if kind == "BatchNorm":
+        activation = draw(st.sampled_from(["", *v.ACTIVATIONS.names]))
+        parts = ["layer BatchNorm", draw(_options(v.LAYERS["BatchNorm"])), activation]
+        return [" ".join(p for p in parts if p)]
+    if kind == "Dropout":
+        return [f"layer Dropout {draw(st.sampled_from(['0', '0.1', '0.25', '0.5', '0.9']))}"]
+    return []
 
 
 @st.composite
@@ -162,6 +178,7 @@ def _convnet(draw: st.DrawFn, sample: tuple[int, ...], outputs: int, loss: str) 
         init = draw(st.sampled_from(["", "init=uniform(-0.5, 0.5)", "bias=0.1", "init=native"]))
         parts = [f"layer Conv{dims}D {sizes}", *draw(st.permutations([*options, activation, init]))]
         lines.append(" ".join(p for p in parts if p))
+        lines += draw(_shape_kept())
         channels = filters
         if min(axes) >= 2 and draw(st.booleans()):
             pool = draw(st.sampled_from(["MaxPool", "AvgPool"]))

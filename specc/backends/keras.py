@@ -9,7 +9,7 @@ from dataclasses import dataclass
 
 from .. import ir
 from ..layers import KerasSpelling, kind_of, spelling
-from ..lower import Log, LogSite, log, trained_loss
+from ..lower import Log, LogSite, comment_lines, log, trained_loss
 from ..spell import formula, names, py, walk
 from .base import Backend, Optimizer, Unsupported
 
@@ -24,6 +24,7 @@ class KerasModel:
     weights: tuple[str, ...]  # a formula layer's add_weight lines
     call: str  # a formula layer's expression over `x`
     native: bool  # some weights keep Keras's own initial values
+    seed: tuple[str, ...]  # seeding Keras's generators, where a layer draws (Dropout)
     placeholders: bool  # some kernels are made as zeros, for the shared weights to replace
     sample: str  # the shape of a sample, for keras.Input: `(1,)`
     optimizer: Optimizer
@@ -194,6 +195,17 @@ class Keras(Backend):
                 else ""
             ),
             native=spec.native,
+            seed=(
+                (
+                    *comment_lines(
+                        "Dropout draws its masks with Keras's own generator, seeded so that a "
+                        "run repeats; no setting makes it draw the masks another framework draws."
+                    ),
+                    f"keras.utils.set_random_seed({spec.seed})",
+                )
+                if spec.draws
+                else ()
+            ),
             placeholders=isinstance(spec.network, ir.Sequential)
             and any(_placeholder(spec, layer) for layer in spec.network.layers),
             sample=str(spec.sample_in),

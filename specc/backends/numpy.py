@@ -3,11 +3,13 @@ as a small class, nothing imported but NumPy: the math that the frameworks are h
 
 from __future__ import annotations
 
+import textwrap
 from collections.abc import Iterator
 from dataclasses import dataclass
 
 from .. import ir
 from ..differentiate import DERIVATIVES, differentiate, used_names
+from ..format import LINE_LENGTH
 from ..layers import NumpySpelling, spelling
 from ..lower import Log, LogSite, log, trained_loss
 from ..spell import names, walk
@@ -21,7 +23,9 @@ class NumpyModel:
     helpers: tuple[str, ...]  # templates of the functions the script needs: relu, sigmoid, ...
     unpack: str  # `fc1_kernel, fc1_bias = weights.values()`
     state: tuple[str, ...]  # the layers' state (running statistics), by name, and unpacked
-    training: bool  # forward computes otherwise for an update: `forward(x, training=True)`
+    masks: tuple[str, ...]  # the generator Dropout's masks are drawn with
+    # forward computes otherwise for an update, `forward(x, training=True)`: its docstring
+    training: tuple[str, ...]
     forward: tuple[str, ...]  # forward's body, up to its outputs
     saved: str  # what forward keeps for backward: `(fc1_out, hidden1)`
     unpack_saved: str  # `fc1_out, hidden1 = saved`, or "" when backward needs nothing
@@ -143,7 +147,17 @@ class Numpy(Backend):
                 if spec.state
                 else ()
             ),
-            training=spec.modes,
+            masks=(
+                (
+                    "# Dropout's masks, drawn with a NumPy generator of their own so that the "
+                    "data's",
+                    "# stream stays every target's. Each framework draws its own masks.",
+                    f"masks = np.random.default_rng({_mask_seed(spec)})",
+                )
+                if spec.draws
+                else ()
+            ),
+            training=_training(spec),
             forward=forward,
             saved=f"({', '.join(saved)}{',' if len(saved) == 1 else ''})",
             unpack_saved=f"{names(list(saved))} = saved" if saved else "",
@@ -237,6 +251,22 @@ def _helpers(spec: ir.Spec) -> tuple[str, ...]:
         used.add("log_softmax")
     own = tuple(f"numpy/{h}.py.j2" for h in ("relu", "sigmoid", "log_softmax") if h in used)
     return (*own, *dict.fromkeys(layered))
+
+
+def _mask_seed(spec: ir.Spec) -> int:
+    return spec.seed if spec.mask_seed is None else spec.mask_seed
+
+
+def _training(spec: ir.Spec) -> tuple[str, ...]:
+    """forward's docstring where it computes otherwise for an update, saying what it does."""
+    if not spec.modes:
+        return ()
+    said = " and ".join(kind.spellings["numpy"].training for kind in spec.modal)  # type: ignore[attr-defined]
+    text = (
+        '"""The outputs, and the values of the forward pass that backward needs; `training`: '
+        f'{said}, for an update."""'
+    )
+    return tuple(textwrap.wrap(text, LINE_LENGTH - 4))
 
 
 def _correct(spec: ir.Spec, targets: str) -> str:

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 from .. import ir
 from ..layers import GraphSpelling, spelling
-from ..lower import Log, LogSite, log, trained_loss
+from ..lower import Log, LogSite, comment_lines, log, modes, trained_loss
 from ..spell import formula, names, py
 from .base import Backend, Optimizer
 
@@ -161,16 +161,7 @@ class TFGraph(Backend):
                 if kind == "crossentropy"
                 else f"{self.dtypes[spec.dtype]}, shape=(None, {spec.units_out})"
             ),
-            training=(
-                (
-                    "# BatchNorm normalizes by the batch's statistics where this is fed True, by",
-                    "# its running ones otherwise (the trained model's loss, predictions).",
-                    "training = tf.compat.v1.placeholder_with_default("
-                    'False, shape=(), name="training")',
-                )
-                if spec.modes
-                else ()
-            ),
+            training=self._training(spec),
             variables=tuple(self._variable(w, spec.dtype) for w in spec.weights),
             layers=self._layers(spec),
             loss=f"{reduce}({self.losses[kind]})",
@@ -203,6 +194,27 @@ class TFGraph(Backend):
                 (f"{values} = sess.run({tensors}, feed_dict={everything})",),
             ),
             predictions=self.probabilities.get(kind, "outputs"),
+        )
+
+    def _training(self, spec: ir.Spec) -> tuple[str, ...]:
+        """The placeholder saying which mode the model computes in, where a layer has two."""
+        if not spec.modes:
+            return ()
+        said = (
+            f"Where this is fed True (the updates), {modes(spec, 'training')}; otherwise (the "
+            f"trained model's loss, predictions), {modes(spec, 'inference')}."
+        )
+        seed = (
+            *comment_lines(
+                "Dropout draws its masks with TensorFlow's own generator, seeded so that a run "
+                "repeats; no setting makes it draw the masks another framework draws."
+            ),
+            f"tf.compat.v1.set_random_seed({spec.seed})",
+        )
+        return (
+            *comment_lines(said),
+            'training = tf.compat.v1.placeholder_with_default(False, shape=(), name="training")',
+            *(seed if spec.draws else ()),
         )
 
     def _variable(self, weight: ir.Weight, dtype: str) -> str:

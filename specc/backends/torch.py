@@ -8,8 +8,9 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 
 from .. import ir
+from ..format import LINE_LENGTH
 from ..layers import TorchSpelling, kind_of, spelling
-from ..lower import Log, LogSite, comment_lines, log, trained_loss
+from ..lower import Log, LogSite, comment_lines, log, modes, trained_loss
 from ..spell import formula, pow_text
 from .base import Backend, Optimizer, Unsupported
 
@@ -35,6 +36,7 @@ class TorchModel:
     correct: str  # with mini-batches and `show=accuracy`: the batch's samples classified right
     fetch: tuple[str, ...]  # with mini-batches, the shown weights read before an epoch
     log: Log
+    seed: tuple[str, ...]  # seeding torch's generator, where a layer draws (Dropout)
     evaluate: tuple[str, ...]  # switching the model to inference, where a layer has modes
     trained_loss: tuple[str, ...]  # the trained model's loss on all the data, under no_grad
     predictions: str
@@ -178,11 +180,18 @@ class Torch(Backend):
                 else ()
             ),
             log=log(spec, site, before),
-            evaluate=(
-                ("model.eval()  # BatchNorm normalizes by its running statistics from here on",)
-                if spec.modes
+            seed=(
+                (
+                    *comment_lines(
+                        "Dropout draws its masks with torch's own generator, seeded so that a "
+                        "run repeats; no setting makes it draw the masks another framework draws."
+                    ),
+                    f"torch.manual_seed({spec.seed})",
+                )
+                if spec.draws
                 else ()
             ),
+            evaluate=self._evaluate(spec),
             trained_loss=trained_loss(
                 spec,
                 "loss.item()",
@@ -191,6 +200,15 @@ class Torch(Backend):
             ),
             predictions=f"{predictions}.numpy()",
         )
+
+    def _evaluate(self, spec: ir.Spec) -> tuple[str, ...]:
+        """`model.eval()`, where a layer computes otherwise in inference, saying what changes."""
+        if not spec.modes:
+            return ()
+        line = f"model.eval()  # {modes(spec, 'inference')} from here on"
+        if len(line) <= LINE_LENGTH:
+            return (line,)
+        return (*comment_lines(f"From here on {modes(spec, 'inference')}."), "model.eval()")
 
     def _loss(self, model: str, inputs: str, targets: str, outputs: bool) -> tuple[str, ...]:
         """The lines computing the loss on `inputs`, keeping the `outputs` where asked."""

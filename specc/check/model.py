@@ -172,6 +172,9 @@ class _LayerCheck:
     def error(self, message: str, span: Span | None, help: str | None = None) -> None:
         self.scope.report.error(message, span, help)
 
+    def warning(self, message: str, span: Span | None, help: str | None = None) -> None:
+        self.scope.report.warning(message, span, help)
+
     def activation(self) -> dict[str, str]:
         """The activation as an IR field; none given (or a wrong one) leaves the IR's default."""
         given, report = self.stmt.activation, self.scope.report

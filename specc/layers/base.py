@@ -83,6 +83,9 @@ class LayerCheck(Protocol):
     def error(self, message: str, span: Span | None, help: str | None = None) -> None:
         """Report an error and go on checking the statement."""
 
+    def warning(self, message: str, span: Span | None, help: str | None = None) -> None:
+        """Report a warning."""
+
     def activation(self) -> dict[str, str]:
         """`{"activation": name}` for the activation given, if one is."""
 
@@ -202,6 +205,7 @@ class NumpySpelling(Spelling):
     """A layer written out: its forward pass and the chain rule back through it."""
 
     helpers: tuple[str, ...] = ()  # the templates of functions it calls (numpy/conv2d.py.j2)
+    training: str = ""  # what its forward does for an update, where it has modes
 
     def before(self, node: ir.LayerNode, x: str) -> tuple[str, ...]:
         """Lines its `forward` needs first, computed from the array `x`; `training` says
@@ -226,6 +230,10 @@ class LayerKind:
     prefix: ClassVar[str]  # its layers' names: `fc` for fc1, fc2, ...
     activated: ClassVar[bool] = True  # it takes an activation (a pool or Flatten does not)
     modes: ClassVar[bool] = False  # it computes otherwise in training than in inference
+    # What it does in each mode, for the scripts' comments: "BatchNorm normalizes by ...".
+    training: ClassVar[str] = ""
+    inference: ClassVar[str] = ""
+    draws: ClassVar[bool] = False  # training draws random numbers (Dropout's masks)
     node: ClassVar[type[ir.LayerNode]]  # its IR node
     # Each `init`-typed option: (the IR field it sets, the role of the weight it sets).
     inits: ClassVar[Mapping[str, tuple[str, str]]] = {}

@@ -16,6 +16,7 @@ from typing import Literal
 
 from .. import ir
 from ..diagnostics import shape_text
+from ..format import LINE_LENGTH
 from ..vocabulary import Option, Word
 from .base import (
     Declared,
@@ -183,18 +184,25 @@ class GraphBatchNorm(GraphSpelling):
 
 
 class NumpyBatchNorm(NumpySpelling):
+    training = "normalize by the batch's statistics (and move the running ones)"
+
     def before(self, node: ir.LayerNode, x: str) -> tuple[str, ...]:
         assert isinstance(node, BatchNorm)
         n, momentum, axis = node.name, py(node.momentum), _axes(node)
+        moved = (
+            f"    {line}"
+            for stat in ("mean", "variance")
+            for line in _assigned(
+                f"{n}_moving_{stat}[...]",
+                f"{momentum} * {n}_moving_{stat} + (1 - {momentum}) * {n}_{stat}",
+                indent=8,  # in forward, under `if training:`
+            )
+        )
         return (
             "if training:  # the batch's statistics, and the running ones moved toward them",
             f"    {n}_mean = {x}.mean({axis})",
             f"    {n}_variance = np.square({x} - {n}_mean).mean({axis})",
-            f"    {n}_moving_mean[...] = {momentum} * {n}_moving_mean "
-            f"+ (1 - {momentum}) * {n}_mean",
-            f"    {n}_moving_variance[...] = (",
-            f"        {momentum} * {n}_moving_variance + (1 - {momentum}) * {n}_variance",
-            "    )",
+            *moved,
             "else:",
             f"    {n}_mean, {n}_variance = {n}_moving_mean, {n}_moving_variance",
             f"{n}_scale = 1 / np.sqrt({n}_variance + {py(node.eps)})",
@@ -228,6 +236,15 @@ class NumpyBatchNorm(NumpySpelling):
         return _INITS[role]
 
 
+def _assigned(target: str, value: str, indent: int) -> tuple[str, ...]:
+    """`target = value` as black lays it out at `indent`: on one line, or else the value in
+    parentheses on a line of its own; wider still, on one line for black to break."""
+    line = f"{target} = {value}"
+    if indent + len(line) <= LINE_LENGTH or indent + 4 + len(value) > LINE_LENGTH:
+        return (line,)
+    return (f"{target} = (", f"    {value}", ")")
+
+
 class BatchNormKind(LayerKind):
     word = Word(
         "BatchNorm",
@@ -252,6 +269,8 @@ class BatchNormKind(LayerKind):
     node = BatchNorm
     prefix = "bn"
     modes = True
+    training = "BatchNorm normalizes by the batch's statistics"
+    inference = "BatchNorm normalizes by its running statistics"
     spellings = {
         "torch": TorchBatchNorm(),
         "tfgraph": GraphBatchNorm(),

@@ -63,8 +63,9 @@ init = {
 # The graph: placeholders for the data, Variables for the weights, then the model.
 inputs = tf.compat.v1.placeholder(tf.float32, shape=(None, 5, 5, 2), name="inputs")
 targets = tf.compat.v1.placeholder(tf.float32, shape=(None, 1), name="targets")
-# BatchNorm normalizes by the batch's statistics where this is fed True, by
-# its running ones otherwise (the trained model's loss, predictions).
+# Where this is fed True (the updates), BatchNorm normalizes by the batch's statistics;
+# otherwise (the trained model's loss, predictions), BatchNorm normalizes by its running
+# statistics.
 training = tf.compat.v1.placeholder_with_default(False, shape=(), name="training")
 conv1_kernel = tf.Variable(init["conv1.kernel"], name="conv1/kernel")
 conv1_bias = tf.Variable(init["conv1.bias"], name="conv1/bias")
