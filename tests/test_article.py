@@ -24,7 +24,8 @@ from specc.diagnostics import Source
 from specc.lower import SECTIONS
 from specc.runner import Execution
 
-ARTICLES = ["simplenet", "iris"]  # examples with a rendered article beside their scripts
+# Examples with a rendered article beside their scripts.
+ARTICLES = ["simplenet", "iris", "digits_convnet", "digits_batchnorm"]
 SIMPLENET = EXAMPLES / "simplenet.spec"
 
 

@@ -66,6 +66,7 @@ def check(
     logging = predict = None
     if network is not None:
         report.attempt(lambda: training.batches(scope))
+        training.bias_before_batchnorm(scope)
         report.attempt(lambda: training.classification(scope, network))
         logging = report.attempt(lambda: training.logging(scope, network))
         predict = report.attempt(lambda: training.prediction(scope, network))

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import itertools
+
 from .. import ir
 from .. import syntax as s
 from .. import vocabulary as v
@@ -65,6 +67,32 @@ def _option(stmt: s.TrainStmt, key: str) -> s.Option:
 
 
 # Checked once the model is known ----------------------------------------------------------
+
+
+# Optimizers that divide each gradient by its own running root mean square.
+_NORMALIZING = ("adam", "adamw", "rmsprop")
+
+
+def bias_before_batchnorm(scope: Scope) -> None:
+    """Warn at a bias that BatchNorm follows directly, under an optimizer that normalizes
+    gradients: BatchNorm takes the batch's mean away, so the bias's gradient is zero but for
+    rounding noise, which such an optimizer steps by the full learning rate."""
+    optimizer = scope.fields.get("optimizer")
+    kind = optimizer.kind if optimizer is not None else "sgd"
+    if kind not in _NORMALIZING:
+        return
+    for (layer, stmt), (after, _) in itertools.pairwise(scope.layers):
+        biased = any(w.role == "bias" for w in kind_of(layer).weights(layer))
+        if after.kind == "BatchNorm" and biased and layer.activation == "linear":
+            scope.report.warning(
+                f"`{layer.name}`'s bias comes just before BatchNorm, which takes the batch's "
+                f"mean away: its gradient is rounding noise, which `{kind}` steps by the full "
+                "learning rate, so the bias and BatchNorm's running mean drift at random, "
+                "differently in every target",
+                stmt.kind.span,
+                "train with `optim sgd`, whose steps keep such noise a rounding error, or put "
+                "the activation in the layer before BatchNorm",
+            )
 
 
 def batches(scope: Scope) -> None:
