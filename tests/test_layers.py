@@ -30,17 +30,19 @@ SPELLINGS: dict[str, type[Spelling]] = {
 GRADIENT_SPECS = {
     "Dense": "data x = randn(20, 3)\nlayer Dense 3->4 tanh\nlayer Dense 4->2 sigmoid\n"
     "layer Dense 2->1",
-    # An even window with `same` padding, stride 2 on an odd size, then one on an even size.
+    # An even window with `same` padding, stride 2 on an odd size, then one on an even size,
+    # then a dilated one.
     "Conv2D": "data x = reshape(randn(6, 98), 7, 7, 2)\n"
     "layer Conv2D 2->3 kernel=2 stride=2 padding=same tanh\n"
-    "layer Conv2D 3->2 kernel=3 stride=2 padding=same sigmoid\nlayer Flatten\nlayer Dense 1",
+    "layer Conv2D 3->2 kernel=3 stride=2 padding=same sigmoid\n"
+    "layer Conv2D 2->2 kernel=2 dilation=2 padding=same\nlayer Flatten\nlayer Dense 1",
     # Overlapping windows, and `same` padding on an odd size (its -inf border never wins).
     "MaxPool2D": "data x = reshape(randn(6, 50), 5, 5, 2)\nlayer Conv2D 2->3 kernel=2 tanh\n"
     "layer MaxPool2D 3 stride=2 padding=same\nlayer MaxPool2D 2\nlayer Flatten\nlayer Dense 1",
-    # An odd window with `same` padding, stride 2 on an odd length, then an even one.
+    # An odd window with `same` padding, stride 2 on an odd length, then an even one, dilated.
     "Conv1D": "data x = reshape(randn(6, 18), 9, 2)\n"
     "layer Conv1D 2->3 kernel=3 stride=2 padding=same tanh\n"
-    "layer Conv1D 3->2 kernel=2 padding=same sigmoid\nlayer Flatten\nlayer Dense 1",
+    "layer Conv1D 3->2 kernel=2 dilation=2 padding=same sigmoid\nlayer Flatten\nlayer Dense 1",
     "MaxPool1D": "data x = reshape(randn(6, 14), 7, 2)\nlayer Conv1D 2->3 kernel=2 tanh\n"
     "layer MaxPool1D 3 stride=2 padding=same\nlayer MaxPool1D 2\nlayer Flatten\nlayer Dense 1",
     # Uneven `same` padding: the windows at the end hold fewer real inputs.

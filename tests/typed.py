@@ -167,11 +167,18 @@ def _convnet(draw: st.DrawFn, sample: tuple[int, ...], outputs: int, loss: str) 
         stride = draw(st.integers(1, 2))
         padding = draw(st.sampled_from(["valid", "same"]))
         filters = draw(st.integers(1, 3))
-        axes = [_outputs(n, kernel, stride, padding) for n in axes]
+        # A dilation (never with a stride) whose span fits, or is padded to fit.
+        dilated = (kernel - 1) * 2 + 1
+        dilation = 1
+        if stride == 1 and kernel > 1 and (padding == "same" or dilated <= min(axes)):
+            dilation = draw(st.sampled_from([1, 1, 2]))
+        span = (kernel - 1) * dilation + 1
+        axes = [_outputs(n, span, stride, padding) for n in axes]
         sizes = draw(st.sampled_from([f"{channels}->{filters}", f"{filters}"]))
         options = [
             f"kernel={kernel}",
             f"stride={stride}" if stride > 1 else "",
+            f"dilation={dilation}" if dilation > 1 else "",
             f"padding={padding}",
         ]
         activation = draw(st.sampled_from(["", *v.ACTIVATIONS.names]))

@@ -251,10 +251,13 @@ class TFGraph(Backend):
         if isinstance(network, ir.Formula):
             return (f"outputs = {formula(network.expr, self.functions, 'inputs')}",)
         lines, previous = [], "inputs"
+        said: set[str] = set()  # the comments so far
         for i, layer in enumerate(network.layers, start=1):
             activation = self.activations[layer.activation]
             spelled = spelling(layer, "tfgraph", GraphSpelling)
-            lines += spelled.before(layer, previous)
+            # A comment explaining a kind's spelling is said at its first layer only.
+            lines += [line for line in spelled.before(layer, previous) if line not in said]
+            said |= {line for line in lines if line.startswith("#")}
             affine = spelled.call(layer, previous)
             if i == len(network.layers):
                 out = "outputs"

@@ -278,11 +278,18 @@ class Windowed(ir.LayerNode):
         raise NotImplementedError
 
     @property
+    def extent(self) -> tuple[int, ...]:
+        """The inputs the window spans along each axis: its size, or more where it is dilated."""
+        return self.size
+
+    @property
     def windows(self) -> tuple[tuple[int, int, int], ...]:
         """Along each axis but the channels: (outputs, padding before, padding after)."""
         return tuple(
-            window(length, size, stride, self.padding)
-            for length, size, stride in zip(self.sample[:-1], self.size, self.stride, strict=True)
+            window(length, extent, stride, self.padding)
+            for length, extent, stride in zip(
+                self.sample[:-1], self.extent, self.stride, strict=True
+            )
         )
 
     @property

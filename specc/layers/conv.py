@@ -43,12 +43,27 @@ class Conv(Windowed):
     dims: ClassVar[int]  # the axes it slides along: 1 for signals, 2 for images
     filters: ir.PositiveInt  # the channels it gives
     kernel: tuple[ir.PositiveInt, ...]
+    dilation: tuple[ir.PositiveInt, ...]  # the kernel's taps this far apart, along each axis
     kernel_init: ir.Init = ir.Init.model_construct(kind="glorot_uniform")
     bias_init: ir.Init = ir.Init.model_construct(kind="zeros")
 
     @property
     def size(self) -> tuple[int, ...]:
         return self.kernel
+
+    @property
+    def extent(self) -> tuple[int, ...]:
+        return tuple((k - 1) * d + 1 for k, d in zip(self.kernel, self.dilation, strict=True))
+
+    @property
+    def dilated(self) -> bool:
+        return any(d > 1 for d in self.dilation)
+
+    def numpy_options(self, stride: tuple[int, ...] | None) -> str:
+        text = super().numpy_options(stride)
+        if self.dilated:
+            text += f", dilation={self.dilation[0] if self.dims == 1 else self.dilation}"
+        return text
 
 
 class Conv1D(Conv):
@@ -59,6 +74,7 @@ class Conv1D(Conv):
     sample: tuple[ir.PositiveInt, ir.PositiveInt]
     kernel: tuple[ir.PositiveInt]
     stride: tuple[ir.PositiveInt] = (1,)
+    dilation: tuple[ir.PositiveInt] = (1,)
 
 
 class Conv2D(Conv):
@@ -69,6 +85,7 @@ class Conv2D(Conv):
     sample: tuple[ir.PositiveInt, ir.PositiveInt, ir.PositiveInt]
     kernel: tuple[ir.PositiveInt, ir.PositiveInt]
     stride: tuple[ir.PositiveInt, ir.PositiveInt] = (1, 1)
+    dilation: tuple[ir.PositiveInt, ir.PositiveInt] = (1, 1)
 
 
 _AXES = {1: "steps", 2: "height, width"}  # torch's kernel axes after (out, in)
@@ -90,6 +107,8 @@ class TorchConv(TorchSpelling):
         )
         if stride != ones:
             text += f", stride={square(stride)}"
+        if node.dilated:
+            text += f", dilation={square(node.dilation)}"
         padding = torch_padding(node.pads, stride)
         if padding and stride == ones:
             padding = ', padding="same"'  # as TensorFlow's, where the padding is even
@@ -130,6 +149,8 @@ class KerasConv(KerasSpelling):
         text = f"keras.layers.Conv{node.dims}D({node.filters}, {square(node.kernel)}"
         if node.stride != (1,) * node.dims:
             text += f", strides={square(node.stride)}"
+        if node.dilated:
+            text += f", dilation_rate={square(node.dilation)}"
         if node.padding != "valid":
             text += f', padding="{node.padding}"'
         if activation:
@@ -146,8 +167,19 @@ class GraphConv(GraphSpelling):
             return f"tf.compat.v1.glorot_uniform_initializer()({shape}, dtype={dtype})"
         return f"tf.zeros({shape}, dtype={dtype})"
 
+    def before(self, node: ir.LayerNode, x: str) -> tuple[str, ...]:
+        if not (isinstance(node, Conv) and node.dilated):
+            return ()
+        return ("# tf.nn.convolution: TensorFlow's CPU conv2d takes no dilation.",)
+
     def call(self, node: ir.LayerNode, x: str) -> str:
         assert isinstance(node, Conv)
+        if node.dilated:  # the checker holds the stride at 1
+            return (
+                f"tf.nn.convolution({x}, {node.name}_kernel, "
+                f'padding="{node.padding.upper()}", dilations={square(node.dilation)}) '
+                f"+ {node.name}_bias"
+            )
         stride = "stride" if node.dims == 1 else "strides"  # tf.nn.conv1d's is `stride`
         return (
             f"tf.nn.conv{node.dims}d({x}, {node.name}_kernel, {stride}={square(node.stride)}, "
@@ -191,6 +223,7 @@ class ConvKind(LayerKind):
             options=(
                 Option("kernel", "integer", "the window's size", low=1, high=1024),
                 Option("stride", "integer", "the stride", default=1, low=1, high=1024),
+                Option("dilation", "integer", "the kernel's dilation", default=1, low=1, high=1024),
                 Option("padding", "word", "the padding", default="valid", choices=PADDINGS),
                 Option("init", "init", "the kernel's initializer", default="glorot_uniform"),
                 Option("bias", "init", "the bias's initializer", default="zeros"),
@@ -198,6 +231,7 @@ class ConvKind(LayerKind):
             hints=(
                 ("kernel_size", "the window is `kernel=3`"),
                 ("strides", "the stride is `stride=2`"),
+                ("dilation_rate", "the dilation is `dilation=2`"),
                 (
                     "filters",
                     f"a {name} layer's channels are `in->out` after its name: `{name} 1->8`",
@@ -258,20 +292,33 @@ class ConvKind(LayerKind):
         if filters is None:
             return None
         kernel, stride = int(given["kernel"]), int(given.get("stride", 1))  # type: ignore[call-overload]
+        dilation = int(given.get("dilation", 1))  # type: ignore[call-overload]
+        if dilation > 1 and stride > 1:
+            layer.error(
+                "a convolution with both a stride and a dilation above 1: Keras and TensorFlow "
+                "compute one or the other",
+                next(o for o in stmt.options if o.key.text == "dilation").span,
+                "use `stride=1` with `dilation`, or leave the dilation out",
+            )
+            return None
         node = self.node.model_construct(
             name=layer.name,
             sample=sample,
             filters=filters,
             kernel=(kernel,) * dims,
             stride=(stride,) * dims,
+            dilation=(dilation,) * dims,
             padding=given.get("padding", "valid"),
             **fields,
         )
         if any(outputs < 1 for outputs in node.outputs):
+            dilated = f" (kernel={kernel} dilated by {dilation})" if dilation > 1 else ""
             layer.error(
-                does_not_fit(kernel, sample),
+                does_not_fit(node.extent[0], sample) + dilated,
                 next(o for o in stmt.options if o.key.text == "kernel").span,
-                "use a smaller `kernel`, or `padding=same`",
+                "use a smaller `kernel`"
+                + (" or `dilation`" if dilation > 1 else "")
+                + ", or `padding=same`",
             )
             return None
         kernel_shape = (*node.kernel, sample[-1], filters)

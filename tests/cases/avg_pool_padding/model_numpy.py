@@ -52,17 +52,19 @@ def pad(x, padding, fill=0.0):
     return padded
 
 
-def windows(padded, size, stride):
-    """Every window of `size` (rows, columns) over padded images, `stride` apart:
-    (samples, rows, columns, channels, window rows, window columns)."""
-    view = np.lib.stride_tricks.sliding_window_view(padded, size, (1, 2), subok=True)
-    return view[:, :: stride[0], :: stride[1]]
+def windows(padded, size, stride, dilation=(1, 1)):
+    """Every window of `size` (rows, columns) over padded images, `stride` apart, each
+    window's taps `dilation` apart: (samples, rows, columns, channels, window rows,
+    window columns)."""
+    span = [(n - 1) * d + 1 for n, d in zip(size, dilation, strict=True)]
+    view = np.lib.stride_tricks.sliding_window_view(padded, span, (1, 2), subok=True)
+    return view[:, :: stride[0], :: stride[1], :, :: dilation[0], :: dilation[1]]
 
 
-def conv2d(x, kernel, stride=(1, 1), padding=((0, 0), (0, 0))):
+def conv2d(x, kernel, stride=(1, 1), padding=((0, 0), (0, 0)), dilation=(1, 1)):
     """The convolution (a cross-correlation, as every framework computes it) of images x
     with a kernel (window rows, window columns, in, out): one matrix product."""
-    patches = windows(pad(x, padding), kernel.shape[:2], stride)
+    patches = windows(pad(x, padding), kernel.shape[:2], stride, dilation)
     patches = patches.transpose(0, 1, 2, 4, 5, 3)  # each window in the kernel's order
     n, rows, columns = patches.shape[:3]
     inputs = patches.reshape(n * rows * columns, -1)
@@ -70,10 +72,13 @@ def conv2d(x, kernel, stride=(1, 1), padding=((0, 0), (0, 0))):
     return outputs.reshape(n, rows, columns, kernel.shape[3])
 
 
-def conv2d_backward(x, kernel, grad, stride=(1, 1), padding=((0, 0), (0, 0))):
+def conv2d_backward(
+    x, kernel, grad, stride=(1, 1), padding=((0, 0), (0, 0)), dilation=(1, 1)
+):
     """The gradients of the kernel and of x, from the gradient of conv2d's outputs."""
     padded = pad(x, padding)
-    patches = windows(padded, kernel.shape[:2], stride).transpose(0, 1, 2, 4, 5, 3)
+    patches = windows(padded, kernel.shape[:2], stride, dilation)
+    patches = patches.transpose(0, 1, 2, 4, 5, 3)
     n, rows, columns, out = grad.shape
     grad_rows = grad.reshape(n * rows * columns, out)
     grad_kernel = patches.reshape(len(grad_rows), -1).T @ grad_rows
@@ -81,8 +86,9 @@ def conv2d_backward(x, kernel, grad, stride=(1, 1), padding=((0, 0), (0, 0))):
     grad_padded = np.zeros_like(padded)
     for i in range(kernel.shape[0]):
         for j in range(kernel.shape[1]):
-            rows_i = slice(i, i + stride[0] * rows, stride[0])
-            columns_j = slice(j, j + stride[1] * columns, stride[1])
+            row, column = i * dilation[0], j * dilation[1]  # this tap's first input
+            rows_i = slice(row, row + stride[0] * rows, stride[0])
+            columns_j = slice(column, column + stride[1] * columns, stride[1])
             grad_padded[:, rows_i, columns_j] += grad @ kernel[i, j].T
     (top, _), (left, _) = padding
     grad_x = grad_padded[:, top : top + x.shape[1], left : left + x.shape[2]]

@@ -106,7 +106,6 @@ hidden2 = tf.nn.relu(
 hidden3 = tf.reshape(hidden2, [-1, 36])
 hidden4 = tf.matmul(hidden3, fc1_kernel) + fc1_bias
 bn2_batch_mean, bn2_batch_variance = tf.nn.moments(hidden4, axes=[0])
-# In training the batch's statistics, in inference the running ones.
 bn2_mean, bn2_variance = tf.cond(
     training,
     lambda: (bn2_batch_mean, bn2_batch_variance),
