@@ -23,7 +23,7 @@ from . import vocabulary as v
 RESERVED_NAMES = frozenset(
     {
         "np", "os", "torch", "nn", "tf", "keras",
-        "rng", "init", "fmt", "glorot_uniform",
+        "rng", "init", "fmt", "glorot_uniform", "orthogonal",
         "model", "criterion", "optimizer", "loss", "loss_value", "train_op",
         "epochs", "epoch", "inputs", "targets", "outputs", "hidden",
         "x_new", "predictions", "prediction", "features", "sess", "name", "value",
@@ -40,6 +40,7 @@ RESERVED_NAMES = frozenset(
         "conv1d", "conv1d_backward", "max_pool1d", "max_pool1d_backward", "avg_pool2d",
         "avg_pool2d_backward", "avg_pool1d", "avg_pool1d_backward", "window_counts", "share",
         "BiasedBatchNorm1d", "BiasedBatchNorm2d", "running", "training", "masks", "dropout_mask",
+        "simple_rnn", "simple_rnn_backward",
     }
 )  # fmt: skip
 

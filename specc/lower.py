@@ -74,6 +74,7 @@ class Plan:
     imports: tuple[str, ...]  # import lines, standard library first
     csv: bool  # the script reads a CSV file: the read_csv helper
     glorot: str  # the glorot_uniform helper: "" (none), for "matrix" kernels, or any ("window")
+    orthogonal: bool  # some weight is drawn orthogonal: the script defines its helper
     numbers: str  # "shortest" or "python": how fmt prints values
     dtype: str  # NumPy's name of the model's dtype
     seed: int
@@ -123,6 +124,7 @@ def lower(spec: ir.Spec, backend: Backend, marked: bool = False) -> Plan:
         imports=(*(("import csv", "") if csv else ()), *_imports(spec, backend)),
         csv=csv,
         glorot=glorot,
+        orthogonal=any(w.init.kind == "orthogonal" for w in spec.weights),
         numbers=spec.logging.numbers,
         dtype=spec.dtype,
         seed=spec.seed,

@@ -256,6 +256,11 @@ def _drawn(init: ir.Init, shape: tuple[int, ...], rng: object) -> ir.Init:
     if init.kind == "glorot_uniform":
         limit = (6 / sum(fans(shape))) ** 0.5
         values = generator.uniform(-limit, limit, size=shape)
+    elif init.kind == "orthogonal":  # as Keras draws it
+        rows, columns = shape
+        q, r = np.linalg.qr(generator.normal(size=(max(rows, columns), min(rows, columns))))
+        values = q * np.sign(np.diag(r))
+        values = values if rows >= columns else values.T
     elif init.kind == "uniform":
         values = generator.uniform(*init.args, size=shape)  # type: ignore[arg-type]
     else:

@@ -175,6 +175,8 @@ def numpy_init(weight: ir.Weight, dtype: str, windowed: bool = False) -> str:
         return f"glorot_uniform(rng, {size}).astype(np.{dtype})"
     if init.kind == "glorot_uniform":
         return f"glorot_uniform(rng, {shape[0]}, {shape[1]}).astype(np.{dtype})"
+    if init.kind == "orthogonal":
+        return f"orthogonal(rng, {shape[0]}, {shape[1]}).astype(np.{dtype})"
     if init.kind in ("uniform", "normal"):
         low, high = (py(a) for a in init.args)
         return f"rng.{init.kind}({low}, {high}, size={size}).astype(np.{dtype})"

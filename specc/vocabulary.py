@@ -176,6 +176,10 @@ INITIALIZERS = Words(
     "initializers",
     (
         Word("glorot_uniform", "Keras's default kernel initializer, drawn with NumPy"),
+        Word(
+            "orthogonal",
+            "an orthogonal matrix, as Keras draws its recurrent kernels: drawn with NumPy",
+        ),
         Word("zeros", "all zeros"),
         Word("ones", "all ones"),
         Word("uniform", "uniform(low, high), drawn with NumPy", usage="uniform(-1, 1)"),

@@ -45,6 +45,12 @@ MUTANTS = [
         "SparseCategoricalCrossentropy(from_logits=True)", "SparseCategoricalCrossentropy()",
         "epoch 5/50", "the logits taken for probabilities: `from_logits` left out",
     ),
+    Mutant(
+        "rnn_two_biases", "simple_rnn", "torch",
+        "nn.init.zeros_(self.rnn1.bias_hh_l0).requires_grad_(False)",
+        "nn.init.zeros_(self.rnn1.bias_hh_l0)",
+        "epoch 1/10", "nn.RNN's second bias trained too: the sum of both moves twice as far",
+    ),
     # Held to the draws (Dropout: each framework's own masks), as the statistical verdict is.
     Mutant(
         "dropout_in_inference", "dropout", "torch",

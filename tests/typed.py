@@ -201,6 +201,30 @@ def _convnet(draw: st.DrawFn, sample: tuple[int, ...], outputs: int, loss: str) 
     return lines
 
 
+@st.composite
+def _recurrent(draw: st.DrawFn, sample: tuple[int, ...], outputs: int, loss: str) -> list[str]:
+    """SimpleRNN layers over sequences (steps, features), every step's output into the next
+    (`sequences=true`), the last one's last step into a Dense layer."""
+    features, lines = sample[-1], []
+    count = draw(st.integers(1, 2))
+    for n in range(count):
+        units = draw(st.integers(1, 4))
+        sizes = draw(st.sampled_from([f"{features}->{units}", f"{units}"]))
+        options = [
+            "sequences=true" if n < count - 1 else draw(st.sampled_from(["", "sequences=false"]))
+        ]
+        options.append(draw(st.sampled_from(["", "recurrent=orthogonal", "recurrent=zeros",
+                                             "init=uniform(-0.5, 0.5)", "bias=0.1",
+                                             "init=native recurrent=native"])))  # fmt: skip
+        options.append(draw(st.sampled_from(["", "", *v.ACTIVATIONS.names])))
+        parts = [f"layer SimpleRNN {sizes}", *draw(st.permutations(options))]
+        lines.append(" ".join(p for p in parts if p))
+        features = units
+    last = "" if loss in v.CLASSIFICATION_LOSSES else draw(st.sampled_from(["", "tanh"]))
+    lines.append(f"layer Dense {outputs} {last}".rstrip())
+    return lines
+
+
 def _outputs(size: int, window: int, stride: int, padding: str) -> int:
     """A sliding window's outputs along one axis (TensorFlow's `same`)."""
     return -(-size // stride) if padding == "same" else (size - window) // stride + 1
@@ -263,7 +287,15 @@ def specs(draw: st.DrawFn) -> str:
         lines += draw(_inputs(rows, cols))
         lines.append(draw(_targets(loss, cols, outputs)))
     images = any(line.startswith("data x = reshape") for line in lines)
-    if images:
+    if images and len(sample) == 2 and draw(st.booleans()):  # signals read as sequences
+        layers = draw(_recurrent(sample, outputs, loss))
+        lines += layers
+        weights = [
+            f"rnn{n}_{role}"
+            for n in range(1, len(layers))
+            for role in ("kernel", "recurrent_kernel", "bias")
+        ] + ["fc1_kernel", "fc1_bias"]
+    elif images:
         layers = draw(_convnet(sample, outputs, loss))
         lines += layers
         weights = [

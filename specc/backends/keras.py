@@ -113,7 +113,8 @@ class Keras(Backend):
     def read(self, weight: ir.Weight) -> str:
         if weight.role == "param":
             return f"layer.{weight.var}.numpy()"
-        return f'model.get_layer("{weight.layer}").{weight.role}.numpy()'
+        attribute = spelling(weight, "keras", KerasSpelling).attribute(weight)
+        return f'model.get_layer("{weight.layer}").{attribute}.numpy()'
 
     def optim_sgd(self, spec: ir.Spec, params: str) -> Optimizer:
         options = f"learning_rate={self.hyper(spec, 'lr')}"

@@ -235,11 +235,14 @@ class Torch(Backend):
     def _layers(self, spec: ir.Spec) -> tuple[str, ...]:
         if not isinstance(spec.network, ir.Sequential):
             return ()
-        return tuple(
-            f"self.{layer.name} = {module}"
-            for layer in spec.network.layers
-            if (module := spelling(layer, "torch", TorchSpelling).module(layer)) is not None
-        )
+        lines = []
+        for layer in spec.network.layers:
+            spelled = spelling(layer, "torch", TorchSpelling)
+            if (module := spelled.module(layer)) is not None:
+                lines.append(f"self.{layer.name} = {module}")
+            # A comment explaining a kind's spelling is said at its first layer only.
+            lines += [line for line in spelled.setup(layer) if line not in lines]
+        return tuple(lines)
 
     def _calls(self, spec: ir.Spec) -> tuple[str, ...]:
         if not isinstance(spec.network, ir.Sequential):

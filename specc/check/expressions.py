@@ -516,6 +516,13 @@ def _named_init(report: Reporter, expr: s.Name, shape: tuple[int, ...], role: st
             expr.span,
             "use `zeros`, a number or `uniform(low, high)`",
         )
+    if kind == "orthogonal" and len(shape) != 2:
+        raise report.error(
+            f"`orthogonal` is for matrices; this weight has shape {shape_text(shape)}",
+            expr.span,
+            ("use `glorot_uniform`, " if len(shape) > 2 else "use ")
+            + "`zeros`, a number or `uniform(low, high)`",
+        )
     if kind == "native" and role == "param":
         raise report.error(
             "`native` is for layers: a param's framework has no default for it",

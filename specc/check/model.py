@@ -150,6 +150,12 @@ class _LayerCheck:
         return not self.scope.layers and not self.scope.layers_failed
 
     @property
+    def before(self) -> ir.LayerNode | None:
+        if self.scope.layers_failed or not self.scope.layers:
+            return None
+        return self.scope.layers[-1][0]
+
+    @property
     def inputs_failed(self) -> bool:
         return "x" in self.scope.failed
 

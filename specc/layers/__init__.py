@@ -10,7 +10,17 @@ from __future__ import annotations
 # The kinds' modules, in the order help texts list them; each declares its `KINDS` (Conv1D
 # and Conv2D are one module's: they differ only in their axes). Named before anything is
 # imported: the IR makes its union of their nodes while this package may still import it.
-MODULES = ("dense", "conv", "maxpool", "avgpool", "globalpool", "flatten", "batchnorm", "dropout")
+MODULES = (
+    "dense",
+    "conv",
+    "maxpool",
+    "avgpool",
+    "globalpool",
+    "flatten",
+    "batchnorm",
+    "dropout",
+    "recurrent",
+)
 
 import importlib  # noqa: E402
 from typing import TypeVar  # noqa: E402

@@ -68,6 +68,10 @@ class LayerCheck(Protocol):
         """It is the first layer: the data are its inputs."""
 
     @property
+    def before(self) -> ir.LayerNode | None:
+        """The layer before it, where that one checked out; None for the first."""
+
+    @property
     def inputs_failed(self) -> bool:
         """`x`'s own statement failed: what the first layer takes is unknown, and said."""
 
@@ -153,6 +157,10 @@ class TorchSpelling(Spelling):
         """Classes the script defines for its `module` (none by default)."""
         return ()
 
+    def setup(self, node: ir.LayerNode) -> tuple[str, ...]:
+        """Lines in the model's `__init__` after the layer is made (none by default)."""
+        return ()
+
     def call(self, node: ir.LayerNode, x: str, channels_first: bool) -> str:
         """The layer applied to `x`, before its activation: `self.fc1(x)`; `channels_first`
         says how `x` is laid out."""
@@ -174,6 +182,10 @@ class TorchSpelling(Spelling):
 
 class KerasSpelling(Spelling):
     """A layer as an entry of a `keras.Sequential` list."""
+
+    def attribute(self, weight: ir.Weight) -> str:
+        """The layer's attribute holding a weight: `kernel`, or `cell.kernel` for an RNN."""
+        return weight.role
 
     def layer(self, node: ir.LayerNode, activation: str | None, placeholder: bool) -> str:
         """`keras.layers.Dense(32, activation="relu", name="fc1"),`; `placeholder`: its

@@ -182,11 +182,18 @@ class DenseKind(LayerKind):
         return self._node(layer, sample[0], size_out, fields)
 
     def _flat(self, layer: LayerCheck, sample: tuple[int, ...]) -> None:
+        before = layer.before
+        help = "put `layer Flatten` before it"
+        if getattr(before, "sequences", False):  # a recurrent layer's every step
+            help = (
+                f"`{before.kind}` gives every step's output (`sequences=true`): leave that out "
+                "for its last step's, or put `layer Flatten` before this layer"
+            )
         layer.error(
             f"a Dense layer takes a row of numbers per sample, and these have shape "
             f"{shape_text(sample)}",
             layer.stmt.kind.span,
-            "put `layer Flatten` before it",
+            help,
         )
 
     def _node(
