@@ -114,6 +114,16 @@ class Draw(Node):
     params: tuple[Scalar, ...] = ()
     shape: tuple[PositiveInt, ...] = Field(min_length=2)
 
+    @model_validator(mode="after")
+    def _params(self) -> Draw:
+        if len(self.params) != v.PARAMETERS[self.fn]:
+            raise ValueError(f"`{self.fn}` takes {v.PARAMETERS[self.fn]} parameter(s)")
+        if self.fn == "randint":
+            low, high = self.params
+            if not all(isinstance(n, int) for n in self.params) or low >= high:
+                raise ValueError("`randint` needs whole numbers low < high")
+        return self
+
 
 class Linspace(Node):
     kind: Literal["linspace"] = "linspace"
@@ -189,6 +199,24 @@ class Reshape(Node):
     sample: tuple[PositiveInt, ...] = Field(min_length=1)
 
 
+class Windows(Node):
+    """`data x, y = windows(series, n)`: each run of `steps` rows of a series as one sample
+    of `steps` steps (the inputs), or the row after each run (the targets)."""
+
+    kind: Literal["windows"] = "windows"
+    arg: Ref
+    steps: PositiveInt
+    part: Literal["inputs", "targets"]
+
+    def shape_from(self, series: tuple[int, int]) -> tuple[int, ...]:
+        """Its shape, from the series' (rows, columns): (windows, steps, columns) for the
+        inputs, channels last; (windows, columns) for the targets."""
+        rows, columns = series
+        if self.part == "inputs":
+            return (rows - self.steps, self.steps, columns)
+        return (rows - self.steps, columns)
+
+
 class Rows(Node):
     """`x[:3]` in data and `predict`: rows of earlier data, as Python slices them."""
 
@@ -223,6 +251,7 @@ Expr = Annotated[
     | Neg
     | Call
     | Reshape
+    | Windows
     | Rows,
     Field(discriminator="kind"),
 ]
@@ -459,6 +488,14 @@ class Spec(Node):
     def _consistent(self) -> Spec:
         """What the checker guarantees, for IRs that programs build by hand."""
         data = {d.name: d for d in self.data}
+        for item in self.data:
+            if isinstance(item.expr, Windows):
+                series = data.get(item.expr.arg.name)
+                shape = series.shape if series else ()
+                if len(shape) != 2 or shape[0] is None or shape[0] <= item.expr.steps:
+                    raise ValueError(f"`{item.name}`: no windows of `{item.expr.arg.name}`")
+                if item.shape != item.expr.shape_from(shape):  # type: ignore[arg-type]
+                    raise ValueError(f"`{item.name}` has shape {item.shape}, not its windows'")
         y_sample = (1,) if self.loss.kind == "crossentropy" else (self.units_out,)
         for name, sample in ((self.inputs, self.sample_in), (self.targets, y_sample)):
             if name not in data:

@@ -85,7 +85,7 @@ VOCABULARY = (
     v.DATA_FUNCTIONS,
     v.FORMULA_FUNCTIONS,
 )
-_FUNCTIONS = (v.ARGMAX, v.RESHAPE, v.DATASET)
+_FUNCTIONS = (v.ARGMAX, v.RESHAPE, v.DATASET, v.WINDOWS)
 _OPTIONS = [
     option
     for word in (*(w for words in VOCABULARY for w in words), v.TRAIN_OPTIONS, v.LOG_OPTIONS)

@@ -219,17 +219,20 @@ def _data(spec: ir.Spec) -> tuple[str, ...]:
     x, y, dtype = spec.inputs, spec.targets, spec.dtype
     if spec.loss.kind == "crossentropy":
         lines.append("# The losses on logits take one integer class index per sample.")
-        if dtype == "float64":
+        if dtype == "float64" and not _integers(spec, x):
             lines.append(f"{y} = {y}.ravel().astype(np.int64)")
         else:
             lines.append(f"{x}, {y} = {x}.astype(np.{dtype}), {y}.ravel().astype(np.int64)")
-    elif dtype != "float64" or _labels(spec):  # integer labels become numbers of the dtype
+    elif dtype != "float64" or _integers(spec, x) or _integers(spec, y):
+        # integers (labels, drawn or listed whole numbers) become numbers of the dtype
         lines.append(f"{x}, {y} = {x}.astype(np.{dtype}), {y}.astype(np.{dtype})")
     inputs = spec.predict.inputs if spec.predict else None
     if isinstance(inputs, ir.ArrayLiteral):
         lines.append(f"x_new = {array_literal(inputs, dtype)}")
     elif isinstance(inputs, ir.Rows):  # of `x`, cast by now; or of other data, in float64
-        cast = "" if inputs.arg.name == x or dtype == "float64" else f".astype(np.{dtype})"
+        given = inputs.arg.name
+        uncast = given != x and (dtype != "float64" or _integers(spec, given))
+        cast = f".astype(np.{dtype})" if uncast else ""
         lines.append(f"x_new = {numpy_expr(inputs)}{cast}")
     return tuple(lines)
 
@@ -247,6 +250,11 @@ def _computed(spec: ir.Spec) -> list[str]:
             if spec.loss.kind != "crossentropy" or labels.name != spec.targets:
                 lines.append(f"{labels.name} = {labels.name}.reshape(-1, 1)  # one column")
             continue
+        if isinstance(expr, ir.Windows) and expr.part == "inputs":
+            lines += comment_lines(
+                f"Each sample is {expr.steps} consecutive rows of {expr.arg.name} (its steps); "
+                "its target is the row after them."
+            )
         lines.append(f"{data.name} = {numpy_expr(expr)}")
     return lines
 
@@ -266,10 +274,32 @@ def _pair(spec: ir.Spec, data: ir.Data) -> ir.Data | None:
     return None
 
 
-def _labels(spec: ir.Spec) -> bool:
-    """`y` holds integers (labels not made by a comparison), which a float model casts."""
-    y = next(d for d in spec.data if d.name == spec.targets)
-    return y.labels is not None and not isinstance(y.expr, ir.Compare)
+def _integers(spec: ir.Spec, name: str) -> bool:
+    """NumPy computes the data `name` as integers: whole numbers drawn, listed or picked
+    (`randint`, `[1, 2]`, `argmax`, a data set's labels), and what `+ - * ** @`, `abs` and
+    slicing make of them alone."""
+    data = {d.name: d.expr for d in spec.data}
+
+    def integral(expr: ir.Expr) -> bool:
+        if isinstance(expr, ir.Const):
+            return isinstance(expr.value, int)
+        if isinstance(expr, ir.Ref):
+            return integral(data[expr.name])
+        if isinstance(expr, ir.ArrayLiteral):
+            return all(isinstance(n, int) for row in expr.rows for n in row)
+        if isinstance(expr, ir.BinOp):
+            return expr.op != "/" and integral(expr.left) and integral(expr.right)
+        if isinstance(expr, ir.Neg):
+            return integral(expr.operand)
+        if isinstance(expr, ir.Reshape | ir.Rows | ir.Windows):
+            return integral(expr.arg)
+        if isinstance(expr, ir.Call):
+            return expr.fn == "abs" and integral(expr.arg)
+        if isinstance(expr, ir.Dataset):
+            return expr.part == "labels"
+        return isinstance(expr, ir.Argmax) or (isinstance(expr, ir.Draw) and expr.fn == "randint")
+
+    return integral(data[name])
 
 
 def _predicted(spec: ir.Spec) -> str:

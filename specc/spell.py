@@ -117,6 +117,12 @@ def _numpy_leaf(expr: ir.Expr) -> str:
         if isinstance(expr.arg, ir.BinOp | ir.Neg | ir.Const):  # the rest read as one value
             inner = f"({inner})"
         return f"{inner}.reshape(-1, {sizes})"
+    if isinstance(expr, ir.Windows):
+        series, n = expr.arg.name, expr.steps
+        if expr.part == "targets":
+            return f"{series}[{n}:]"
+        # `start`, a name of the scripts' own, cannot be the series' name
+        return f"np.stack([{series}[start : start + {n}] for start in range(len({series}) - {n})])"
     if isinstance(expr, ir.Rows):
         if expr.start is None and expr.stop is None:  # `predict first`: all its rows
             return expr.arg.name
@@ -191,7 +197,7 @@ def walk(expr: ir.Expr) -> Iterator[ir.Expr]:
         yield from walk(expr.right)
     elif isinstance(expr, ir.Neg):
         yield from walk(expr.operand)
-    elif isinstance(expr, ir.Call | ir.Argmax):
+    elif isinstance(expr, ir.Call | ir.Argmax | ir.Reshape | ir.Rows | ir.Windows):
         yield from walk(expr.arg)
 
 

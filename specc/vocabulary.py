@@ -313,6 +313,11 @@ GENERATORS = Words(
         Word("uniform", "uniform samples", usage="uniform(low, high, rows[, columns])"),
         Word("normal", "normal samples", usage="normal(mean, std, rows[, columns])"),
         Word(
+            "randint",
+            "whole numbers in [low, high): labels, or token ids",
+            usage="randint(low, high, rows[, columns])",
+        ),
+        Word(
             "linspace", "evenly spaced numbers, as a column", usage="linspace(start, stop, count)"
         ),
         Word(
@@ -320,7 +325,8 @@ GENERATORS = Words(
         ),
     ),
 )
-PARAMETERS = {"randn": 0, "rand": 0, "uniform": 2, "normal": 2, "linspace": 3}  # before sizes
+# The leading parameters, before the sizes.
+PARAMETERS = {"randn": 0, "rand": 0, "uniform": 2, "normal": 2, "randint": 2, "linspace": 3}
 
 _MATH = (
     Word("exp", "e to the power"),
@@ -338,7 +344,8 @@ FORMULA_FUNCTIONS = Words(
     (*_MATH, Word("relu", "max(0, x)"), Word("sigmoid", "1 / (1 + exp(-x))")),
 )
 
-# What a data expression may call besides them: labels, and the bundled data sets.
+# What a data expression may call besides them: labels, samples of a shape, the bundled data
+# sets, and windows of a series.
 RESHAPE = Word(
     "reshape",
     "each row as a sample of a shape of its own, channels last: an image is height, width, "
@@ -354,6 +361,12 @@ DATASET = Word(
     "dataset",
     "one of scikit-learn's bundled data sets, features and labels",
     usage='data x, y = dataset("iris")',
+)
+WINDOWS = Word(
+    "windows",
+    "each run of n rows of a series as one sample of n steps, and the row after it as its "
+    "target",
+    usage="data x, y = windows(series, 10)",
 )
 DATASETS = Words(
     "data set",

@@ -265,7 +265,7 @@ WORDS = (
     "mae", "gd", "steps", "step", "show", "format", "numbers", "shortest", "python", "native",
     "csv", "exp", "sin", "cos", "abs", "sqrt", "W", "learning_rate", "read_csv", "table", "path",
     "columns", "Conv2D", "MaxPool2D", "Flatten", "reshape", "kernel", "stride", "padding",
-    "same", "valid", "conv1", "pool1", "flatten1",
+    "same", "valid", "conv1", "pool1", "flatten1", "windows", "randint", "Conv1D",
 )  # fmt: skip
 # The words a valid spec uses, drawn more often so that more sentences get past the checker.
 CORE_WORDS = (

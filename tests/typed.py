@@ -73,6 +73,9 @@ def _draw(rows: int, cols: int) -> st.SearchStrategy[str]:
         st.builds(
             lambda m, s: f"normal({m}, {s}, {rows}, {cols})", _number(-1, 1), _number(0.1, 2)
         ),
+        st.builds(
+            lambda a, b: f"randint({a}, {b}, {rows}, {cols})", st.integers(-2, 0), st.integers(1, 3)
+        ),
         *([st.just(f"linspace(-1, 1, {rows})")] if cols == 1 else []),
         st.lists(
             st.lists(_number(-2, 2), min_size=cols, max_size=cols), min_size=rows, max_size=rows
@@ -104,8 +107,10 @@ def _inputs(draw: st.DrawFn, rows: int, cols: int) -> list[str]:
 
 
 @st.composite
-def _targets(draw: st.DrawFn, loss: str, cols: int, outputs: int) -> str:
+def _targets(draw: st.DrawFn, loss: str, rows: int, cols: int, outputs: int) -> str:
     """The `data y` line a loss trains on: class labels, 0/1, or a table of `outputs`."""
+    if loss in v.CLASSIFICATION_LOSSES and draw(st.integers(0, 3)) == 0:  # drawn labels
+        return f"data y = randint(0, {outputs if loss == 'crossentropy' else 2}, {rows})"
     if loss == "crossentropy":
         return f"data y = argmax(x @ {draw(_matrix(cols, outputs))})"
     if loss == "bce":
@@ -275,18 +280,30 @@ def specs(draw: st.DrawFn) -> str:
         # read when the script runs: without the file, a one-line error there
         rows, cols, outputs = 2, 1, 1
         lines += ['data x = csv("data.csv", "a")', 'data y = csv("data.csv", "b")']
-    elif not formula and draw(st.integers(0, 3)) == 0:  # signals or images, and a convnet
+    elif not formula and draw(st.integers(0, 7)) == 0:  # windows of a series, and a convnet
+        # The targets are the row after each window: labels for a loss on logits.
+        steps = draw(st.integers(1, 8))
+        length = rows + steps
+        if loss in v.CLASSIFICATION_LOSSES:
+            classes = outputs if loss == "crossentropy" else 2
+            lines.append(f"data s = randint(0, {classes}, {length})")
+            sample = (steps, 1)
+        else:
+            lines.append(f"data s = {draw(_draw(length, outputs))}")
+            sample = (steps, outputs)
+        lines.append(f"data x, y = windows(s, {steps})")
+    elif not formula and draw(st.integers(0, 2)) == 0:  # signals or images, and a convnet
         dims = draw(st.integers(1, 2))
         longest = 8 if dims == 1 else 5
         sample = (*[draw(st.integers(2, longest)) for _ in range(dims)], draw(st.integers(1, 2)))
         cols = math.prod(sample)
         lines.append(f"data flat = {draw(_draw(rows, cols))}")
         lines.append(f"data x = reshape(flat, {', '.join(map(str, sample))})")
-        lines.append(draw(_targets(loss, cols, outputs)).replace("x @", "flat @"))
+        lines.append(draw(_targets(loss, rows, cols, outputs)).replace("x @", "flat @"))
     else:
         lines += draw(_inputs(rows, cols))
-        lines.append(draw(_targets(loss, cols, outputs)))
-    images = any(line.startswith("data x = reshape") for line in lines)
+        lines.append(draw(_targets(loss, rows, cols, outputs)))
+    images = any(line.startswith(("data x = reshape", "data x, y = windows")) for line in lines)
     if images and len(sample) == 2 and draw(st.booleans()):  # signals read as sequences
         layers = draw(_recurrent(sample, outputs, loss))
         lines += layers

@@ -16,11 +16,14 @@ Shape = tuple[int | None, ...]  # () a number; None rows: read from a file at ru
 
 _SIZE = v.Option("size", "integer", "a size", low=1, high=v.MAX_ELEMENTS)
 _COUNT = v.Option("count", "integer", "the count", low=1, high=v.MAX_ELEMENTS)
+_BOUND = v.Option(
+    "bound", "integer", "a bound of `randint`", low=-v.MAX_INTEGER, high=v.MAX_INTEGER
+)
 # What a data expression may call: the generators, the element-wise functions, labels.
 _DATA_CALLS = v.Words(
     "data function",
     "data functions",
-    (*v.GENERATORS.words, *v.DATA_FUNCTIONS.words, v.ARGMAX, v.RESHAPE, v.DATASET),
+    (*v.GENERATORS.words, *v.DATA_FUNCTIONS.words, v.ARGMAX, v.RESHAPE, v.DATASET, v.WINDOWS),
 )
 
 
@@ -32,7 +35,7 @@ def refs(expr: ir.Expr) -> set[str]:
         return refs(expr.left) | refs(expr.right)
     if isinstance(expr, ir.Neg):
         return refs(expr.operand)
-    if isinstance(expr, ir.Call | ir.Argmax):
+    if isinstance(expr, ir.Call | ir.Argmax | ir.Reshape | ir.Rows | ir.Windows):
         return refs(expr.arg)
     return set()
 
@@ -45,6 +48,11 @@ def labels(expr: ir.Expr, data: dict[str, ir.Data]) -> int | None:
         return expr.classes
     if isinstance(expr, ir.Dataset) and expr.part == "labels":
         return v.DATASET_SHAPES[expr.name][2]
+    if isinstance(expr, ir.Draw) and expr.fn == "randint" and expr.shape[1] == 1:
+        low, high = expr.params
+        return max(int(high) - 1, 1) + 1 if low >= 0 else None  # as a list of them would
+    if isinstance(expr, ir.Windows) and expr.part == "targets":  # the label after each window
+        return labels(expr.arg, data)
     if isinstance(expr, ir.Ref):
         return data[expr.name].labels if expr.name in data else None
     if isinstance(expr, ir.ArrayLiteral) and len(expr.rows[0]) == 1:
@@ -238,6 +246,13 @@ class DataLowering(Lowering):
                 node.span,
                 f"name both: `data x, y = {_call_text(node)}`",
             )
+        if name == "windows":
+            self.scope.mentioned |= {a.id for a in node.args if isinstance(a, s.Name)}
+            raise self.report.error(
+                f"`windows` gives two tables, {_WINDOWS_PARTS}",
+                node.span,
+                f"name both on a `data` line of its own: `data x, y = {_call_text(node)}`",
+            )
         if name not in v.PARAMETERS:
             raise self.report.error(
                 f"unknown function `{name}`",
@@ -320,10 +335,75 @@ class DataLowering(Lowering):
         return reshaped, (shape[0], *sample)
 
 
+_WINDOWS_PARTS = "the windows and the row after each"
+_STEPS = v.Option("steps", "integer", "the steps of a window", low=1, high=v.MAX_ELEMENTS)
+
+
+def windows(lowering: DataLowering, call: s.Call) -> tuple[ir.Ref, int, tuple[int, int]]:
+    """`windows(series, n)`: the series, a table of known rows, its windows' steps, and its
+    shape."""
+    report = lowering.report
+    usage = f"write `{v.WINDOWS.usage}`"
+    lowering.scope.mentioned |= {a.id for a in call.args if isinstance(a, s.Name)}
+    if len(call.args) != 2 or call.kwargs:
+        raise report.error(
+            "`windows` takes a series and the steps of each window", call.span, usage
+        )
+    given, steps_expr = call.args
+    if not isinstance(given, s.Name):
+        report.attempt(lambda: lowering.lower(given))  # its own errors first
+        raise report.error(
+            "`windows` takes the name of earlier data",
+            given.span,
+            "name the series on a `data` line first, then take its windows",
+        )
+    ref, shape = lowering.name(given)
+    assert isinstance(ref, ir.Ref)
+    steps = whole(report, steps_expr, _STEPS)
+    if len(shape) != 2:
+        raise report.error(
+            f"`windows` slides down the rows of a table; `{given.id}` holds samples of shape "
+            f"{shape_text(shape[1:])}",
+            given.span,
+            "take the windows of a series, one row per step",
+        )
+    rows, columns = shape
+    if rows is None:  # a CSV file's rows are known when the script runs
+        raise report.error(
+            f"`{given.id}`'s rows are known only when the script runs",
+            given.span,
+            "take windows of data whose size the spec gives",
+        )
+    assert columns is not None
+    if steps >= rows:
+        raise report.error(
+            f"`{given.id}` has {rows} row(s): a window of {steps} step(s) leaves no row after "
+            "it for its target",
+            steps_expr.span,
+            (
+                f"take at most {rows - 1} step(s): `windows({given.id}, {rows - 1})`"
+                if rows > 1
+                else f"give `{given.id}` more rows than a window has steps"
+            ),
+        )
+    if (elements := (rows - steps) * steps * columns) > v.MAX_ELEMENTS:
+        raise report.error(f"{elements:,} values is too much data", call.span)
+    return ref, steps, (rows, columns)
+
+
 def _call_text(node: s.Call) -> str:
-    """`dataset("iris")` as written, for help texts."""
-    args = ", ".join(f'"{a.value}"' if isinstance(a, s.String) else "..." for a in node.args)
-    return f"{node.func.text}({args})"
+    """`dataset("iris")` or `windows(s, 10)` as written, for help texts: strings, names and
+    numbers as they are, anything else as `...`."""
+    return f"{node.func.text}({', '.join(_arg_text(a) for a in node.args)})"
+
+
+def _arg_text(arg: s.Expr) -> str:
+    if isinstance(arg, s.String):
+        return f'"{arg.value}"'
+    if isinstance(arg, s.Name):
+        return arg.id
+    literal = literal_number(arg)
+    return "..." if literal is None else str(literal)
 
 
 def dataset(report: Reporter, call: s.Call) -> str:
@@ -405,7 +485,10 @@ def generator(report: Reporter, call: s.Call) -> tuple[ir.Expr, Shape]:
             call.span,
             f"write {v.GENERATORS[name].usage}",
         )
-    params = tuple(number(report, a, f"an argument of `{name}`") for a in call.args[:n_params])
+    if name == "randint":
+        params: tuple[int | float, ...] = tuple(whole(report, a, _BOUND) for a in call.args[:2])
+    else:
+        params = tuple(number(report, a, f"an argument of `{name}`") for a in call.args[:n_params])
     if name == "linspace":
         num = whole(report, call.args[2], _COUNT)
         return ir.Linspace.model_construct(start=params[0], stop=params[1], num=num), (num, 1)
@@ -416,6 +499,12 @@ def generator(report: Reporter, call: s.Call) -> tuple[ir.Expr, Shape]:
         raise report.error(f"{elements:,} values is too much data", call.span)
     if name == "uniform" and params[0] >= params[1]:
         raise report.error("`uniform(low, high, ...)` needs low < high", call.span)
+    if name == "randint" and params[0] >= params[1]:
+        raise report.error(
+            "`randint(low, high, ...)` needs low < high",
+            call.span,
+            "it draws whole numbers from low up to high - 1: `randint(0, 50, ...)` draws 0 to 49",
+        )
     if name == "normal" and params[1] < 0:
         raise report.error("the standard deviation cannot be negative", call.args[1].span)
     return ir.Draw.model_construct(fn=name, params=params, shape=shape), shape

@@ -19,6 +19,7 @@ from .expressions import (
     init,
     labels,
     refs,
+    windows,
 )
 from .report import Invalid
 from .scope import Scope
@@ -58,19 +59,20 @@ def data_stmt(scope: Scope, stmt: s.DataStmt) -> None:
         _defined_once(scope, name, word)
     if len(set(names)) != len(names):
         raise report.error("a name is given twice", stmt.names[-1].span)
-    if isinstance(stmt.value, s.Call) and stmt.value.func.text == "dataset":
-        _dataset(scope, stmt, names)
+    pairs = {"dataset": _dataset, "windows": _windows}
+    if isinstance(stmt.value, s.Call) and stmt.value.func.text in pairs:
+        pairs[stmt.value.func.text](scope, stmt, names)
         scope.failed -= set(names)
         return
+    expr, shape = DataLowering(scope).lower(stmt.value)  # a misspelt `windows` says so first
     if len(names) > 1:
         raise report.error(
             f"{len(names)} names, but this gives one table",
             stmt.names[1].span,
-            f"only `dataset(...)` gives two: write one `data` line for each name "
-            f"(`data {names[0]} = ...`)",
+            f"only `dataset(...)` and `windows(...)` give two: write one `data` line for each "
+            f"name (`data {names[0]} = ...`)",
         )
     name = names[0]
-    expr, shape = DataLowering(scope).lower(stmt.value)
     if shape == ():
         raise report.error(
             f"data `{name}` is a single number, not a table of samples",
@@ -100,6 +102,29 @@ def _dataset(scope: Scope, stmt: s.DataStmt, names: list[str]) -> None:
         count = labels(expr, {})
         scope.data[name] = (
             ir.Data.model_construct(name=name, expr=expr, shape=expr.shape, labels=count),
+            stmt,
+        )
+
+
+def _windows(scope: Scope, stmt: s.DataStmt, names: list[str]) -> None:
+    """`data x, y = windows(series, n)`: each run of n rows as a sample of n steps, then the
+    row after each run."""
+    assert isinstance(stmt.value, s.Call)
+    ref, steps, series = windows(DataLowering(scope), stmt.value)
+    if len(names) != 2:
+        raise scope.report.error(
+            f"`windows` gives two tables, the windows and the row after each; this names "
+            f"{len(names)}",
+            stmt.names[0].span,
+            f"write `data x, y = windows({ref.name}, {steps})`",
+        )
+    known = {n: d for n, (d, _) in scope.data.items()}
+    for name, part in zip(names, ("inputs", "targets"), strict=True):
+        expr = ir.Windows.model_construct(arg=ref, steps=steps, part=part)
+        shape = expr.shape_from(series)
+        count = labels(expr, known)
+        scope.data[name] = (
+            ir.Data.model_construct(name=name, expr=expr, shape=shape, labels=count),
             stmt,
         )
 
