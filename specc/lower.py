@@ -171,12 +171,10 @@ def _init_comment(spec: ir.Spec) -> tuple[str, ...]:
     """The comment over the initial weights: their layout, where the model has layers."""
     if not isinstance(spec.network, ir.Sequential):
         return ("# Initial weights.",)
-    windowed = any(len(w.shape) > 2 for w in spec.weights if w.role == "kernel")
-    layout = "(inputs, outputs), a convolution's (height, width, inputs, outputs)"
-    text = (
-        f"Initial weights; kernels are {layout if windowed else '(inputs, outputs)'}, as "
-        "Keras and TensorFlow store them."
-    )
+    axes = {len(w.shape) for w in spec.weights if w.role == "kernel"}
+    window = "(height, width, inputs, outputs)" if 4 in axes else "(window, inputs, outputs)"
+    layout = f"(inputs, outputs), a convolution's {window}" if axes - {2} else "(inputs, outputs)"
+    text = f"Initial weights; kernels are {layout}, as Keras and TensorFlow store them."
     return comment_lines(text)
 
 

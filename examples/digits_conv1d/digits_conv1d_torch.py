@@ -36,8 +36,8 @@ y = labels
 # The losses on logits take one integer class index per sample.
 x, y = x.astype(np.float32), y.ravel().astype(np.int64)
 
-# Initial weights; kernels are (inputs, outputs), a convolution's (height, width,
-# inputs, outputs), as Keras and TensorFlow store them.
+# Initial weights; kernels are (inputs, outputs), a convolution's (window, inputs,
+# outputs), as Keras and TensorFlow store them.
 init = {
     "conv1.kernel": glorot_uniform(rng, (3, 8, 16)).astype(np.float32),
     "conv1.bias": np.zeros(16, dtype=np.float32),

@@ -30,8 +30,8 @@ y = s[10:]
 x, y = x.astype(np.float32), y.astype(np.float32)
 x_new = x[:3]
 
-# Initial weights; kernels are (inputs, outputs), a convolution's (height, width,
-# inputs, outputs), as Keras and TensorFlow store them.
+# Initial weights; kernels are (inputs, outputs), a convolution's (window, inputs,
+# outputs), as Keras and TensorFlow store them.
 init = {
     "conv1.kernel": glorot_uniform(rng, (3, 1, 4)).astype(np.float32),
     "conv1.bias": np.zeros(4, dtype=np.float32),
