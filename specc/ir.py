@@ -567,7 +567,7 @@ class Spec(Node):
 
     @property
     def modes(self) -> bool:
-        """A layer computes otherwise in training than in inference (BatchNorm)."""
+        """A layer computes otherwise in training than in inference (BatchNorm, Dropout)."""
         return bool(self.modal)
 
     @property
