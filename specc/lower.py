@@ -190,6 +190,17 @@ def modes(spec: ir.Spec, mode: str) -> str:
     return said[0] if len(said) == 1 else ", ".join(said[:-1]) + " and " + said[-1]
 
 
+def seeded(whose: str, call: str) -> tuple[str, ...]:
+    """The lines seeding a framework's generator (`call`), where Dropout draws its masks."""
+    return (
+        *comment_lines(
+            f"Dropout draws its masks with {whose} own generator, seeded so that a run repeats; "
+            "no setting makes it draw the masks another framework draws."
+        ),
+        call,
+    )
+
+
 def _order(spec: ir.Spec) -> tuple[str, ...]:
     """The lines choosing the order of an epoch's samples, for mini-batches."""
     if not spec.training.shuffle:

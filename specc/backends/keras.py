@@ -9,7 +9,7 @@ from dataclasses import dataclass
 
 from .. import ir
 from ..layers import KerasSpelling, kind_of, spelling
-from ..lower import Log, LogSite, comment_lines, log, trained_loss
+from ..lower import Log, LogSite, log, seeded, trained_loss
 from ..spell import formula, names, py, walk
 from .base import Backend, Optimizer, Unsupported
 
@@ -197,15 +197,7 @@ class Keras(Backend):
             ),
             native=spec.native,
             seed=(
-                (
-                    *comment_lines(
-                        "Dropout draws its masks with Keras's own generator, seeded so that a "
-                        "run repeats; no setting makes it draw the masks another framework draws."
-                    ),
-                    f"keras.utils.set_random_seed({spec.seed})",
-                )
-                if spec.draws
-                else ()
+                seeded("Keras's", f"keras.utils.set_random_seed({spec.seed})") if spec.draws else ()
             ),
             placeholders=isinstance(spec.network, ir.Sequential)
             and any(_placeholder(spec, layer) for layer in spec.network.layers),

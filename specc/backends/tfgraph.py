@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 from .. import ir
 from ..layers import GraphSpelling, spelling
-from ..lower import Log, LogSite, comment_lines, log, modes, trained_loss
+from ..lower import Log, LogSite, comment_lines, log, modes, seeded, trained_loss
 from ..spell import formula, names, py
 from .base import Backend, Optimizer
 
@@ -204,13 +204,7 @@ class TFGraph(Backend):
             f"Where this is fed True (the updates), {modes(spec, 'training')}; otherwise (the "
             f"trained model's loss, predictions), {modes(spec, 'inference')}."
         )
-        seed = (
-            *comment_lines(
-                "Dropout draws its masks with TensorFlow's own generator, seeded so that a run "
-                "repeats; no setting makes it draw the masks another framework draws."
-            ),
-            f"tf.compat.v1.set_random_seed({spec.seed})",
-        )
+        seed = seeded("TensorFlow's", f"tf.compat.v1.set_random_seed({spec.seed})")
         return (
             *comment_lines(said),
             'training = tf.compat.v1.placeholder_with_default(False, shape=(), name="training")',

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from .. import ir
 from ..format import LINE_LENGTH
 from ..layers import TorchSpelling, kind_of, spelling
-from ..lower import Log, LogSite, comment_lines, log, modes, trained_loss
+from ..lower import Log, LogSite, comment_lines, log, modes, seeded, trained_loss
 from ..spell import formula, pow_text
 from .base import Backend, Optimizer, Unsupported
 
@@ -180,17 +180,7 @@ class Torch(Backend):
                 else ()
             ),
             log=log(spec, site, before),
-            seed=(
-                (
-                    *comment_lines(
-                        "Dropout draws its masks with torch's own generator, seeded so that a "
-                        "run repeats; no setting makes it draw the masks another framework draws."
-                    ),
-                    f"torch.manual_seed({spec.seed})",
-                )
-                if spec.draws
-                else ()
-            ),
+            seed=seeded("torch's", f"torch.manual_seed({spec.seed})") if spec.draws else (),
             evaluate=self._evaluate(spec),
             trained_loss=trained_loss(
                 spec,
