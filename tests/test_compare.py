@@ -650,6 +650,28 @@ def test_native_weights_are_held_to_the_draws_of_each_framework(tmp_path: Path) 
     assert list(written) == plan.band
 
 
+def test_dropout_holds_every_run_numpy_s_own_included_to_other_masks(tmp_path: Path) -> None:
+    """With Dropout each framework draws its own masks, and so does the NumPy reference: one
+    group of draws for every run, from NumPy runs whose masks come from other seeds."""
+    spec = _spec(DROPOUT)
+    plan = compare.plan(spec, ["torch", "keras"])
+    assert plan.reference == compare.DRAWS and plan.runs == [REFERENCE, "torch", "keras"]
+    members = range(1, runner.NATIVE_MEMBERS + 1)
+    assert plan.band == [f"draw numpy+torch+keras {m}" for m in members]
+    written = runner.native_scripts(spec, ["numpy", "torch", "keras"], tmp_path, "m", 2)
+    first, second = (path.read_text(encoding="utf-8") for path in written.values())
+    assert f"masks = np.random.default_rng({spec.seed + 1})" in first
+    assert f"masks = np.random.default_rng({spec.seed + 2})" in second
+    # Nothing else differs: the data, the initial weights and the batches are the spec's.
+    seeds = (f"default_rng({spec.seed + 1})", f"default_rng({spec.seed + 2})")
+    assert first.replace(seeds[0], "") == second.replace(seeds[1], "")
+
+
+DROPOUT = TINY.replace(
+    "layer Dense 4->1", "layer Dense 4->4 relu\nlayer Dropout 0.5\nlayer Dense 1"
+)
+
+
 def test_native_weights_fall_back_to_the_first_run_without_numpy(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
