@@ -316,6 +316,9 @@ def _break_names(node: ast.stmt, line: str) -> list[str] | None:
             value = value.func
         if names is None or not _dotted(value):
             return None
+        head, rhs = text[: node.value.col_offset] + "(", text[node.value.col_offset :]
+        if width(head) <= LINE_LENGTH and width(indent + INDENT + rhs) <= LINE_LENGTH:
+            return [head, indent + INDENT + rhs, indent + ")"]  # the names fit: the value moves
         lines = [
             indent + "(",
             *_one_per_line(names, indent),
@@ -351,8 +354,8 @@ def _dotted(node: ast.expr) -> bool:
 def break_call(head: str, args: list[str]) -> list[str] | None:
     """A call too wide for one line, as black lays it out: its arguments on one line under
     `head` when they fit, else one per line with a trailing comma; None if neither fits."""
-    if width(head) > LINE_LENGTH:  # black breaks the left-hand side first
-        return None
+    if width(head) > LINE_LENGTH or not args:  # black breaks the left-hand side first,
+        return None  # and moves a call without arguments whole (`_break_names`)
     outer = head[: len(head) - len(head.lstrip())]
     body = outer + INDENT + ", ".join(args)
     if width(body) <= LINE_LENGTH:

@@ -40,7 +40,7 @@ RESERVED_NAMES = frozenset(
         "conv1d", "conv1d_backward", "max_pool1d", "max_pool1d_backward", "avg_pool2d",
         "avg_pool2d_backward", "avg_pool1d", "avg_pool1d_backward", "window_counts", "share",
         "BiasedBatchNorm1d", "BiasedBatchNorm2d", "running", "training", "masks", "dropout_mask",
-        "simple_rnn", "simple_rnn_backward",
+        "simple_rnn", "simple_rnn_backward", "lstm", "lstm_backward", "lstm_step",
     }
 )  # fmt: skip
 

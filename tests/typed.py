@@ -208,11 +208,12 @@ def _convnet(draw: st.DrawFn, sample: tuple[int, ...], outputs: int, loss: str) 
 
 @st.composite
 def _recurrent(draw: st.DrawFn, sample: tuple[int, ...], outputs: int, loss: str) -> list[str]:
-    """SimpleRNN layers over sequences (steps, features), every step's output into the next
+    """SimpleRNN and LSTM layers over sequences (steps, features), every step's output into the next
     (`sequences=true`), the last one's last step into a Dense layer."""
     features, lines = sample[-1], []
     count = draw(st.integers(1, 2))
     for n in range(count):
+        kind = draw(st.sampled_from(["SimpleRNN", "LSTM"]))
         units = draw(st.integers(1, 4))
         sizes = draw(st.sampled_from([f"{features}->{units}", f"{units}"]))
         options = [
@@ -222,7 +223,7 @@ def _recurrent(draw: st.DrawFn, sample: tuple[int, ...], outputs: int, loss: str
                                              "init=uniform(-0.5, 0.5)", "bias=0.1",
                                              "init=native recurrent=native"])))  # fmt: skip
         options.append(draw(st.sampled_from(["", "", *v.ACTIVATIONS.names])))
-        parts = [f"layer SimpleRNN {sizes}", *draw(st.permutations(options))]
+        parts = [f"layer {kind} {sizes}", *draw(st.permutations(options))]
         lines.append(" ".join(p for p in parts if p))
         features = units
     last = "" if loss in v.CLASSIFICATION_LOSSES else draw(st.sampled_from(["", "tanh"]))
@@ -308,8 +309,9 @@ def specs(draw: st.DrawFn) -> str:
         layers = draw(_recurrent(sample, outputs, loss))
         lines += layers
         weights = [
-            f"rnn{n}_{role}"
-            for n in range(1, len(layers))
+            f"{prefix}{n}_{role}"
+            for prefix, kind in (("rnn", "SimpleRNN "), ("lstm", "LSTM "))
+            for n in range(1, sum(kind in layer for layer in layers) + 1)
             for role in ("kernel", "recurrent_kernel", "bias")
         ] + ["fc1_kernel", "fc1_bias"]
     elif images:

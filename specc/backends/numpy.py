@@ -230,7 +230,7 @@ def _layers(
             layer, before, grad, f"grad_{before}" if i > 1 else None
         )
     read = used_names(backward)
-    saved = tuple(n for line in forward if (n := line.split(" = ")[0]) in read)
+    saved = tuple(n for line in forward for n in line.split(" = ")[0].split(", ") if n in read)
     return tuple(forward), saved, tuple(backward)
 
 
@@ -250,7 +250,7 @@ def _helpers(spec: ir.Spec) -> tuple[str, ...]:
     if spec.loss.kind == "crossentropy":
         used.add("log_softmax")
     own = tuple(f"numpy/{h}.py.j2" for h in ("relu", "sigmoid", "log_softmax") if h in used)
-    return (*own, *dict.fromkeys(layered))
+    return tuple(dict.fromkeys((*own, *layered)))
 
 
 def _mask_seed(spec: ir.Spec) -> int:

@@ -19,6 +19,7 @@ class GraphModel:
     dtype: str  # `tf.float32`
     shape: str  # the inputs' placeholder shape: `(None, 1)`
     targets: str  # the targets' placeholder: `tf.float32, shape=(None, 1)`, or labels'
+    definitions: tuple[str, ...]  # functions of the script's own that its layers call
     training: tuple[str, ...]  # where a layer has modes: the placeholder saying which
     variables: tuple[str, ...]  # `fc1_kernel = tf.Variable(...)`
     layers: tuple[str, ...]  # the forward pass, one tensor a line, ending in `outputs`
@@ -161,6 +162,7 @@ class TFGraph(Backend):
                 if kind == "crossentropy"
                 else f"{self.dtypes[spec.dtype]}, shape=(None, {spec.units_out})"
             ),
+            definitions=self._definitions(spec),
             training=self._training(spec),
             variables=tuple(self._variable(w, spec.dtype) for w in spec.weights),
             layers=self._layers(spec),
@@ -195,6 +197,16 @@ class TFGraph(Backend):
             ),
             predictions=self.probabilities.get(kind, "outputs"),
         )
+
+    def _definitions(self, spec: ir.Spec) -> tuple[str, ...]:
+        if not isinstance(spec.network, ir.Sequential):
+            return ()
+        found = {
+            definition: None
+            for layer in spec.network.layers
+            for definition in spelling(layer, "tfgraph", GraphSpelling).definitions(layer)
+        }
+        return tuple(found)
 
     def _training(self, spec: ir.Spec) -> tuple[str, ...]:
         """The placeholder saying which mode the model computes in, where a layer has two."""

@@ -204,6 +204,10 @@ class GraphSpelling(Spelling):
         """Lines its `call` needs first, computed from the tensor `x` (none by default)."""
         return ()
 
+    def definitions(self, node: ir.LayerNode) -> tuple[str, ...]:
+        """Functions the script defines for its `call` (none by default)."""
+        return ()
+
     def call(self, node: ir.LayerNode, x: str) -> str:
         """The layer applied to the tensor `x`, before its activation."""
         raise NotImplementedError

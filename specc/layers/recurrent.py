@@ -1,18 +1,22 @@
-"""SimpleRNN: a recurrence over sequences (steps, features), h[t] = tanh(x[t] @ kernel +
-h[t - 1] @ recurrent_kernel + bias) from h = 0, giving the last step's state (or, with
-`sequences=true`, every step's).
+"""SimpleRNN and LSTM: recurrences over sequences (steps, features) from zero states, giving
+the last step's output (or, with `sequences=true`, every step's).
 
-The weights are Keras's: kernel (features, units), recurrent_kernel (units, units), one bias.
-torch's `nn.RNN` stores both kernels transposed and has two biases, added alike (`b_ih` and
-`b_hh`): loaded with the spec's bias and zero, both would get the same gradient and their sum
-would move twice as far each step, so its script keeps the second at zero, untrained.
-TensorFlow's graph has no RNN cell under Keras 3 (`tf.compat.v1.nn.rnn_cell` is gone), so its
-script writes the step out and runs it with `tf.scan`.
+SimpleRNN: h[t] = tanh(x[t] @ kernel + h[t - 1] @ recurrent_kernel + bias). LSTM: the same sum,
+4 units wide, split into Keras's gates in Keras's order (input, forget, cell, output), then
+c[t] = sigmoid(f) * c[t - 1] + sigmoid(i) * tanh(g) and h[t] = sigmoid(o) * tanh(c[t]).
+
+The weights are Keras's: kernel (features, gates x units), recurrent_kernel (units, gates x
+units), one bias. torch's `nn.RNN` and `nn.LSTM` store both kernels transposed (in the same gate
+order, torch's i, f, g, o) and have two biases, added alike (`b_ih` and `b_hh`): loaded with the
+spec's bias and zero, both would get the same gradient and their sum would move twice as far
+each step, so their scripts keep the second at zero, untrained. TensorFlow's graph has no RNN
+cell under Keras 3 (`tf.compat.v1.nn.rnn_cell` is gone), so its script writes the step out and
+runs it with `tf.scan`.
 """
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import ClassVar, Literal
 
 from .. import ir
 from ..diagnostics import shape_text
@@ -30,10 +34,10 @@ from .base import (
 _SEQUENCES = "`data x, y = windows(series, 10)`, or `data x = reshape(rows, 10, 1)`"
 
 
-class SimpleRNN(ir.LayerNode):
-    """A tanh recurrence over sequences of `steps` steps of `units_in` features."""
+class Recurrent(ir.LayerNode):
+    """A recurrence over sequences of `steps` steps of `units_in` features."""
 
-    kind: Literal["SimpleRNN"] = "SimpleRNN"
+    gates: ClassVar[int]  # the blocks of `units_out` its kernels' columns hold
     steps: ir.PositiveInt
     units_in: ir.PositiveInt
     units_out: ir.PositiveInt
@@ -43,34 +47,52 @@ class SimpleRNN(ir.LayerNode):
     bias_init: ir.Init = ir.Init.model_construct(kind="zeros")
 
 
+class SimpleRNN(Recurrent):
+    """A tanh recurrence: h[t] = tanh(x[t] @ kernel + h[t - 1] @ recurrent_kernel + bias)."""
+
+    gates = 1
+    kind: Literal["SimpleRNN"] = "SimpleRNN"
+
+
+class LSTM(Recurrent):
+    """A long short-term memory: Keras's four gates, in Keras's order (i, f, c, o)."""
+
+    gates = 4
+    kind: Literal["LSTM"] = "LSTM"
+
+
 # torch's attribute for each weight, and how its layout turns into the canonical one.
 _TORCH = {
     "kernel": ("weight_ih_l0", ".T"),
     "recurrent_kernel": ("weight_hh_l0", ".T"),
     "bias": ("bias_ih_l0", ""),
 }
+_TORCH_CLASS = {"SimpleRNN": "RNN", "LSTM": "LSTM"}
 
 
-class TorchRNN(TorchSpelling):
-    layout = "nn.RNN stores its kernels as (out, in)"
+class TorchRecurrent(TorchSpelling):
+    def __init__(self, kind: str) -> None:
+        self.cls = f"nn.{_TORCH_CLASS[kind]}"
+        self.layout = f"{self.cls} stores its kernels as (out, in)"
 
     def module(self, node: ir.LayerNode) -> str:
-        assert isinstance(node, SimpleRNN)
-        return f"nn.RNN({node.units_in}, {node.units_out}, batch_first=True)"
+        assert isinstance(node, Recurrent)
+        return f"{self.cls}({node.units_in}, {node.units_out}, batch_first=True)"
 
     def setup(self, node: ir.LayerNode) -> tuple[str, ...]:
         return (
-            "# One bias, as Keras's: nn.RNN adds a second alike, kept at zero and untrained.",
+            f"# One bias, as Keras's: {self.cls} adds a second alike, kept at zero and untrained.",
             f"nn.init.zeros_(self.{node.name}.bias_hh_l0).requires_grad_(False)",
         )
 
     def comment(self, node: ir.LayerNode, channels_first: bool) -> tuple[str, ...]:
-        assert isinstance(node, SimpleRNN)
+        assert isinstance(node, Recurrent)
         which = "the outputs" if node.sequences else "the last step's output"
-        return (f"# nn.RNN gives (every step's output, the last state): {which}.",)
+        last = "its last states" if node.gates > 1 else "the last state"
+        return (f"# {self.cls} gives (every step's output, {last}): {which}.",)
 
     def call(self, node: ir.LayerNode, x: str, channels_first: bool) -> str:
-        assert isinstance(node, SimpleRNN)
+        assert isinstance(node, Recurrent)
         return f"self.{node.name}({x})[0]" + ("" if node.sequences else "[:, -1]")
 
     def load(self, weight: ir.Weight) -> str:
@@ -85,22 +107,24 @@ class TorchRNN(TorchSpelling):
         return f"model.{weight.layer}.{attribute}.detach().numpy(){transpose}"
 
     def native_init(self, node: ir.LayerNode, role: str) -> ir.Init:
-        # nn.RNN: every weight uniform in +-1/sqrt(units); its second bias is kept at zero.
-        assert isinstance(node, SimpleRNN)
+        # nn.RNN and nn.LSTM: every weight uniform in +-1/sqrt(units); the second bias is zero.
+        assert isinstance(node, Recurrent)
         bound = 1 / node.units_out**0.5
         return ir.Init.model_construct(kind="uniform", args=(-bound, bound))
 
 
-class KerasRNN(KerasSpelling):
+class KerasRecurrent(KerasSpelling):
     def attribute(self, weight: ir.Weight) -> str:
         return f"cell.{weight.role}"
 
     def layer(self, node: ir.LayerNode, activation: str | None, placeholder: bool) -> str:
-        assert isinstance(node, SimpleRNN)
+        assert isinstance(node, Recurrent)
         options = ", return_sequences=True" if node.sequences else ""
+        if node.gates == 4 and node.bias_init.kind == "native":
+            options += ", unit_forget_bias=False"  # Keras's own bias: zeros, as the spec's
         if placeholder:  # Keras's own orthogonal draw would compile a QR on JAX
             options += ', kernel_initializer="zeros", recurrent_initializer="zeros"'
-        layer = f'keras.layers.SimpleRNN({node.units_out}{options}, name="{node.name}"),'
+        layer = f'keras.layers.{node.kind}({node.units_out}{options}, name="{node.name}"),'
         if activation is None:
             return layer
         return (
@@ -118,7 +142,19 @@ _INITS = {
 }
 
 
-class GraphRNN(GraphSpelling):
+# TensorFlow's graph has no LSTM cell under Keras 3: one step, written out for tf.scan.
+_LSTM_STEP = '''\
+def lstm_step(state, step, kernel, recurrent_kernel, bias):
+    """One LSTM step, Keras's gates in Keras's order (input, forget, cell, output): the
+    next (output, cell), from the state before and the step's inputs."""
+    output, cell = state
+    gates = tf.matmul(step, kernel) + tf.matmul(output, recurrent_kernel) + bias
+    i, f, c, o = tf.split(gates, 4, axis=1)
+    cell = tf.sigmoid(f) * cell + tf.sigmoid(i) * tf.tanh(c)
+    return tf.sigmoid(o) * tf.tanh(cell), cell'''
+
+
+class GraphRecurrent(GraphSpelling):
     def native(self, weight: ir.Weight, dtype: str) -> str:
         shape = list(weight.shape)
         if weight.role == "kernel":
@@ -128,23 +164,41 @@ class GraphRNN(GraphSpelling):
         return f"tf.zeros({shape}, dtype={dtype})"
 
     def before(self, node: ir.LayerNode, x: str) -> tuple[str, ...]:
-        assert isinstance(node, SimpleRNN)
+        assert isinstance(node, Recurrent)
         n = node.name
+        zeros = f"tf.zeros([tf.shape({x})[0], {node.units_out}], dtype={x}.dtype)"
+        if node.gates == 1:
+            return (
+                "# SimpleRNN, its step written out (no RNN cell under Keras 3), run by tf.scan",
+                "# over the steps, from a zero state.",
+                f"{n}_states = tf.scan(",
+                "    lambda state, step: tf.tanh(",
+                f"        tf.matmul(step, {n}_kernel) + tf.matmul(state, {n}_recurrent_kernel) "
+                f"+ {n}_bias",
+                "    ),",
+                f"    tf.transpose({x}, [1, 0, 2]),  # steps first",
+                f"    initializer={zeros},",
+                ")",
+            )
+        weights = f"{n}_kernel, {n}_recurrent_kernel, {n}_bias"
         return (
-            "# SimpleRNN, its step written out (no RNN cell under Keras 3), run by tf.scan",
-            "# over the steps, from a zero state.",
-            f"{n}_states = tf.scan(",
-            "    lambda state, step: tf.tanh(",
-            f"        tf.matmul(step, {n}_kernel) + tf.matmul(state, {n}_recurrent_kernel) "
-            f"+ {n}_bias",
-            "    ),",
+            "# LSTM, its step written out (no RNN cell under Keras 3), run by tf.scan over the",
+            "# steps, from zero states: every step's (output, cell).",
+            f"{n}_states, _ = tf.scan(",
+            f"    lambda state, step: lstm_step(state, step, {weights}),",
             f"    tf.transpose({x}, [1, 0, 2]),  # steps first",
-            f"    initializer=tf.zeros([tf.shape({x})[0], {node.units_out}], dtype={x}.dtype),",
+            f"    initializer=({zeros}, {zeros}),",
             ")",
         )
 
+    def definitions(self, node: ir.LayerNode) -> tuple[str, ...]:
+        assert isinstance(node, Recurrent)
+        if node.gates == 1:
+            return ()
+        return (_LSTM_STEP,)
+
     def call(self, node: ir.LayerNode, x: str) -> str:
-        assert isinstance(node, SimpleRNN)
+        assert isinstance(node, Recurrent)
         if node.sequences:
             return f"tf.transpose({node.name}_states, [1, 0, 2])"
         return f"{node.name}_states[-1]"
@@ -153,19 +207,33 @@ class GraphRNN(GraphSpelling):
         return _INITS[role]
 
 
-class NumpyRNN(NumpySpelling):
-    helpers = ("numpy/simple_rnn.py.j2",)
+class NumpyRecurrent(NumpySpelling):
+    def __init__(self, kind: str) -> None:
+        self.helper = "simple_rnn" if kind == "SimpleRNN" else "lstm"
+        self.helpers = (
+            ("numpy/simple_rnn.py.j2",)
+            if kind == "SimpleRNN"
+            else ("numpy/sigmoid.py.j2", "numpy/lstm.py.j2")
+        )
+
+    def _saved(self, node: Recurrent) -> str:
+        """What the forward helper gives, by name: every step's states (and an LSTM's cells
+        and gates), for the backward one."""
+        n = node.name
+        return f"{n}_states" if node.gates == 1 else f"{n}_states, {n}_cells, {n}_gates"
 
     def before(self, node: ir.LayerNode, x: str) -> tuple[str, ...]:
+        assert isinstance(node, Recurrent)
         n = node.name
-        return (f"{n}_states = simple_rnn({x}, {n}_kernel, {n}_recurrent_kernel, {n}_bias)",)
+        call = f"{self.helper}({x}, {n}_kernel, {n}_recurrent_kernel, {n}_bias)"
+        return (f"{self._saved(node)} = {call}",)
 
     def forward(self, node: ir.LayerNode, x: str) -> str:
-        assert isinstance(node, SimpleRNN)
+        assert isinstance(node, Recurrent)
         return f"{node.name}_states[:, 1:]" if node.sequences else f"{node.name}_states[:, -1]"
 
     def backward(self, node: ir.LayerNode, x: str, grad: str, grad_x: str | None) -> list[str]:
-        assert isinstance(node, SimpleRNN)
+        assert isinstance(node, Recurrent)
         n = node.name
         lines = []
         steps = grad
@@ -175,46 +243,56 @@ class NumpyRNN(NumpySpelling):
                 f"{steps} = np.zeros_like({n}_states[:, 1:])  # the last step's output alone",
                 f"{steps}[:, -1] = {grad}",
             ]
-        call = f"simple_rnn_backward({x}, {n}_states, {n}_kernel, {n}_recurrent_kernel, {steps})"
+        saved = self._saved(node)
+        call = f"{self.helper}_backward({x}, {saved}, {n}_kernel, {n}_recurrent_kernel, {steps})"
         names = f"grad_{n}_kernel, grad_{n}_recurrent_kernel, grad_{n}_bias, {grad_x or '_'}"
         return [*lines, f"{names} = {call}"]
 
 
-class SimpleRNNKind(LayerKind):
-    word = Word(
-        "SimpleRNN",
-        "a tanh recurrence over sequences: `SimpleRNN 16->32` gives the last step's state",
-        options=(
-            Option("sequences", "bool", "every step's output", default=False),
-            Option("init", "init", "the kernel's initializer", default="glorot_uniform"),
-            Option("recurrent", "init", "the recurrent kernel's initializer", default="orthogonal"),
-            Option("bias", "init", "the bias's initializer", default="zeros"),
-        ),
-        hints=(
-            ("units", "a SimpleRNN's sizes follow its name: `layer SimpleRNN 16->32`"),
-            ("return_sequences", "every step's output is `sequences=true`"),
-            ("recurrent_initializer", "the recurrent kernel's initializer is `recurrent=`"),
-            (
-                "activation",
-                "SimpleRNN's step is tanh; an activation after the sizes applies to its output",
-            ),
-        ),
-    )
-    node = SimpleRNN
+class RecurrentKind(LayerKind):
     prefix = "rnn"
     inits = {
         "init": ("kernel_init", "kernel"),
         "recurrent": ("recurrent_init", "recurrent_kernel"),
         "bias": ("bias_init", "bias"),
     }
-    spellings = {
-        "torch": TorchRNN(),
-        "tfgraph": GraphRNN(),
-        "keras": KerasRNN(),
-        "numpy": NumpyRNN(),
-    }
 
-    def check(self, layer: LayerCheck) -> SimpleRNN | None:
+    def __init__(self, node: type[Recurrent], prefix: str, doc: str) -> None:
+        name = node.__name__
+        self.node, self.prefix = node, prefix
+        self.word = Word(
+            name,
+            doc,
+            options=(
+                Option("sequences", "bool", "every step's output", default=False),
+                Option("init", "init", "the kernel's initializer", default="glorot_uniform"),
+                Option(
+                    "recurrent",
+                    "init",
+                    "the recurrent kernel's initializer",
+                    default="orthogonal",
+                ),
+                Option("bias", "init", "the bias's initializer", default="zeros"),
+            ),
+            hints=(
+                ("units", f"a {name}'s sizes follow its name: `layer {name} 16->32`"),
+                ("return_sequences", "every step's output is `sequences=true`"),
+                ("recurrent_initializer", "the recurrent kernel's initializer is `recurrent=`"),
+                (
+                    "activation",
+                    f"{name}'s step is Keras's; an activation after the sizes applies to its "
+                    "output",
+                ),
+            ),
+        )
+        self.spellings = {
+            "torch": TorchRecurrent(name),
+            "tfgraph": GraphRecurrent(),
+            "keras": KerasRecurrent(),
+            "numpy": NumpyRecurrent(name),
+        }
+
+    def check(self, layer: LayerCheck) -> Recurrent | None:
         stmt, name = layer.stmt, self.word.name
         fields: dict[str, object] = dict(layer.activation())
         units_word = stmt.number or stmt.size_out
@@ -264,14 +342,15 @@ class SimpleRNNKind(LayerKind):
         if units is None:
             layer.options()
             return None
+        width = self.node.gates * units  # the gates side by side
         shapes = {
-            "kernel": (features, units),
-            "recurrent_kernel": (units, units),
-            "bias": (units,),
+            "kernel": (features, width),
+            "recurrent_kernel": (units, width),
+            "bias": (width,),
         }
         fields |= layer.inits(shapes)
         given_options = layer.options()
-        return SimpleRNN.model_construct(
+        return self.node.model_construct(
             name=layer.name,
             steps=steps,
             units_in=features,
@@ -281,21 +360,32 @@ class SimpleRNNKind(LayerKind):
         )
 
     def weights(self, node: ir.LayerNode) -> tuple[Declared, ...]:
-        assert isinstance(node, SimpleRNN)
-        units = node.units_out
+        assert isinstance(node, Recurrent)
+        units, width = node.units_out, node.gates * node.units_out
         return (
-            Declared("kernel", (node.units_in, units), node.kernel_init),
-            Declared("recurrent_kernel", (units, units), node.recurrent_init),
-            Declared("bias", (units,), node.bias_init),
+            Declared("kernel", (node.units_in, width), node.kernel_init),
+            Declared("recurrent_kernel", (units, width), node.recurrent_init),
+            Declared("bias", (width,), node.bias_init),
         )
 
     def sample_in(self, node: ir.LayerNode) -> tuple[int, ...]:
-        assert isinstance(node, SimpleRNN)
+        assert isinstance(node, Recurrent)
         return (node.steps, node.units_in)
 
     def sample_out(self, node: ir.LayerNode) -> tuple[int, ...]:
-        assert isinstance(node, SimpleRNN)
+        assert isinstance(node, Recurrent)
         return (node.steps, node.units_out) if node.sequences else (node.units_out,)
 
 
-KINDS = (SimpleRNNKind(),)
+KINDS = (
+    RecurrentKind(
+        SimpleRNN,
+        "rnn",
+        "a tanh recurrence over sequences: `SimpleRNN 16->32` gives the last step's state",
+    ),
+    RecurrentKind(
+        LSTM,
+        "lstm",
+        "a long short-term memory over sequences: `LSTM 16->32` gives the last step's output",
+    ),
+)
