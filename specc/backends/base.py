@@ -91,6 +91,18 @@ class Backend:
                 if found is not None and (caveat := found.caveat(layer)):
                     yield caveat
 
+    def definitions(self, spec: ir.Spec) -> tuple[str, ...]:
+        """The classes and functions the script defines for its layers, each once, in the
+        order the layers first need them (torch's BiasedBatchNorm2d, TF's lstm_step)."""
+        if not isinstance(spec.network, ir.Sequential):
+            return ()
+        found = {
+            definition: None
+            for layer in spec.network.layers
+            for definition in spelling(layer, self.name).definitions(layer)  # type: ignore[attr-defined]
+        }
+        return tuple(found)
+
     def native_init(self, layer: ir.LayerNode, role: str) -> ir.Init:
         """The distribution this framework draws a layer's `native` weight from, as specc
         would draw it (its layer kind's spelling says)."""

@@ -162,7 +162,7 @@ class TFGraph(Backend):
                 if kind == "crossentropy"
                 else f"{self.dtypes[spec.dtype]}, shape=(None, {spec.units_out})"
             ),
-            definitions=self._definitions(spec),
+            definitions=self.definitions(spec),
             training=self._training(spec),
             variables=tuple(self._variable(w, spec.dtype) for w in spec.weights),
             layers=self._layers(spec),
@@ -197,16 +197,6 @@ class TFGraph(Backend):
             ),
             predictions=self.probabilities.get(kind, "outputs"),
         )
-
-    def _definitions(self, spec: ir.Spec) -> tuple[str, ...]:
-        if not isinstance(spec.network, ir.Sequential):
-            return ()
-        found = {
-            definition: None
-            for layer in spec.network.layers
-            for definition in spelling(layer, "tfgraph", GraphSpelling).definitions(layer)
-        }
-        return tuple(found)
 
     def _training(self, spec: ir.Spec) -> tuple[str, ...]:
         """The placeholder saying which mode the model computes in, where a layer has two."""

@@ -157,7 +157,7 @@ class Torch(Backend):
                 else ()
             ),
             forward=formula(network.expr, self.functions, "x") if formula_model else "",
-            definitions=self._definitions(spec),
+            definitions=self.definitions(spec),
             layers=self._layers(spec),
             calls=self._calls(spec),
             construct=f"model = {spec.name}()" + (".double()" if spec.dtype == "float64" else ""),
@@ -211,16 +211,6 @@ class Torch(Backend):
         if spec.loss.kind == "crossentropy":
             return f"(outputs.argmax(dim=1) == {targets}).sum().item()"
         return f"((outputs > 0) == ({targets} > 0.5)).sum().item()"
-
-    def _definitions(self, spec: ir.Spec) -> tuple[str, ...]:
-        if not isinstance(spec.network, ir.Sequential):
-            return ()
-        found = {
-            definition: None
-            for layer in spec.network.layers
-            for definition in spelling(layer, "torch", TorchSpelling).definitions(layer)
-        }
-        return tuple(found)
 
     def _layers(self, spec: ir.Spec) -> tuple[str, ...]:
         if not isinstance(spec.network, ir.Sequential):
