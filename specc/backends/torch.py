@@ -221,7 +221,7 @@ class Torch(Backend):
             if (module := spelled.module(layer)) is not None:
                 lines.append(f"self.{layer.name} = {module}")
             # A comment explaining a kind's spelling is said at its first layer only.
-            lines += [line for line in spelled.setup(layer) if line not in lines]
+            lines += [s for s in spelled.setup(layer) if not (s.startswith("#") and s in lines)]
         return tuple(lines)
 
     def _calls(self, spec: ir.Spec) -> tuple[str, ...]:

@@ -187,6 +187,14 @@ class KerasSpelling(Spelling):
         """The layer's attribute holding a weight: `kernel`, or `cell.kernel` for an RNN."""
         return weight.role
 
+    def activated(self, layer: str, node: ir.LayerNode, activation: str | None) -> str:
+        """`layer`, then an `Activation` layer of its own where one is given: for the layers
+        whose own `activation` is not the spec's (BatchNorm has none; an RNN's is its step's)."""
+        if activation is None:
+            return layer
+        name = f"{node.name}_{node.activation}"
+        return f'{layer}\nkeras.layers.Activation({activation}, name="{name}"),'
+
     def layer(self, node: ir.LayerNode, activation: str | None, placeholder: bool) -> str:
         """`keras.layers.Dense(32, activation="relu", name="fc1"),`; `placeholder`: its
         kernel starts as zeros, for the shared initial weights to replace."""

@@ -134,11 +134,7 @@ class KerasBatchNorm(KerasSpelling):
         assert isinstance(node, BatchNorm)
         options = f"momentum={py(node.momentum)}, epsilon={py(node.eps)}"
         layer = f'keras.layers.BatchNormalization({options}, name="{node.name}"),'
-        if activation is None:
-            return layer
-        return (
-            f'{layer}\nkeras.layers.Activation({activation}, name="{node.name}_{node.activation}"),'
-        )
+        return self.activated(layer, node, activation)
 
     def native_init(self, node: ir.LayerNode, role: str) -> ir.Init:
         return _INITS[role]

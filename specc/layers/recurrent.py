@@ -125,11 +125,7 @@ class KerasRecurrent(KerasSpelling):
         if placeholder:  # Keras's own orthogonal draw would compile a QR on JAX
             options += ', kernel_initializer="zeros", recurrent_initializer="zeros"'
         layer = f'keras.layers.{node.kind}({node.units_out}{options}, name="{node.name}"),'
-        if activation is None:
-            return layer
-        return (
-            f'{layer}\nkeras.layers.Activation({activation}, name="{node.name}_{node.activation}"),'
-        )
+        return self.activated(layer, node, activation)
 
     def native_init(self, node: ir.LayerNode, role: str) -> ir.Init:
         return _INITS[role]
