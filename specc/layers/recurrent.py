@@ -34,6 +34,11 @@ from .base import (
 _SEQUENCES = "`data x, y = windows(series, 10)`, or `data x = reshape(rows, 10, 1)`"
 
 
+def _a(name: str) -> str:
+    """The article before a kind's name, as it is said: an LSTM, a SimpleRNN."""
+    return "an" if name == "LSTM" else "a"
+
+
 class Recurrent(ir.LayerNode):
     """A recurrence over sequences of `steps` steps of `units_in` features."""
 
@@ -271,7 +276,7 @@ class RecurrentKind(LayerKind):
                 Option("bias", "init", "the bias's initializer", default="zeros"),
             ),
             hints=(
-                ("units", f"a {name}'s sizes follow its name: `layer {name} 16->32`"),
+                ("units", f"{_a(name)} {name}'s sizes follow its name: `layer {name} 16->32`"),
                 ("return_sequences", "every step's output is `sequences=true`"),
                 ("recurrent_initializer", "the recurrent kernel's initializer is `recurrent=`"),
                 (
@@ -294,7 +299,7 @@ class RecurrentKind(LayerKind):
         units_word = stmt.number or stmt.size_out
         if units_word is None:
             layer.error(
-                f"a {name} layer needs its size: its units, or features and units",
+                f"{_a(name)} {name} layer needs its size: its units, or features and units",
                 stmt.kind.span,
                 f"write `layer {name} 32`, or `layer {name} 1->32`",
             )
