@@ -51,6 +51,19 @@ MUTANTS = [
         "nn.init.zeros_(self.rnn1.bias_hh_l0)",
         "epoch 1/10", "nn.RNN's second bias trained too: the sum of both moves twice as far",
     ),
+    Mutant(
+        "gru_gates_unswapped", "gru", "torch",
+        "return np.concatenate([reset, update, candidate], axis=-1)",
+        "return np.concatenate([update, reset, candidate], axis=-1)",
+        "epoch 1/10", "Keras's GRU gates loaded into nn.GRU in Keras's order, not swapped",
+    ),
+    Mutant(
+        "gru_reset_before", "gru", "numpy",
+        "c = np.tanh(c_x + r * c_h)",
+        "c = np.tanh(c_x + (r * outputs[:, t]) @ recurrent_kernel[:, 2 * units :]"
+        " + bias[1, 2 * units :])",
+        "epoch 1/10", "the reset applied before the recurrent matmul, as TF1's GRUCell applies it",
+    ),
     # Held to the draws (Dropout: each framework's own masks), as the statistical verdict is.
     Mutant(
         "dropout_in_inference", "dropout", "torch",

@@ -67,6 +67,9 @@ GRADIENT_SPECS = {
     # Every step's output into a second one, then its last step's (through relu).
     "LSTM": "data x = reshape(randn(6, 12), 4, 3)\nlayer LSTM 3->5 sequences=true\n"
     "layer LSTM 5->4 relu\nlayer Dense 4->1",
+    # Every step's output into a second one, then its last step's (through relu); both biases.
+    "GRU": "data x = reshape(randn(6, 12), 4, 3)\nlayer GRU 3->5 sequences=true bias=0.1\n"
+    "layer GRU 5->4 relu bias=uniform(-0.5, 0.5)\nlayer Dense 4->1",
     # In training, with its masks: after a row of values, and over images before a convolution.
     "Dropout": "data x = reshape(randn(6, 32), 4, 4, 2)\nlayer Dropout 0.25\n"
     "layer Conv2D 2->3 kernel=2 tanh\nlayer Flatten\nlayer Dropout 0.5\nlayer Dense 1",

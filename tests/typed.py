@@ -208,12 +208,12 @@ def _convnet(draw: st.DrawFn, sample: tuple[int, ...], outputs: int, loss: str) 
 
 @st.composite
 def _recurrent(draw: st.DrawFn, sample: tuple[int, ...], outputs: int, loss: str) -> list[str]:
-    """SimpleRNN and LSTM layers over sequences (steps, features), every step's output into the next
-    (`sequences=true`), the last one's last step into a Dense layer."""
+    """SimpleRNN, LSTM and GRU layers over sequences (steps, features), every step's output
+    into the next (`sequences=true`), the last one's last step into a Dense layer."""
     features, lines = sample[-1], []
     count = draw(st.integers(1, 2))
     for n in range(count):
-        kind = draw(st.sampled_from(["SimpleRNN", "LSTM"]))
+        kind = draw(st.sampled_from(["SimpleRNN", "LSTM", "GRU"]))
         units = draw(st.integers(1, 4))
         sizes = draw(st.sampled_from([f"{features}->{units}", f"{units}"]))
         options = [
@@ -310,7 +310,7 @@ def specs(draw: st.DrawFn) -> str:
         lines += layers
         weights = [
             f"{prefix}{n}_{role}"
-            for prefix, kind in (("rnn", "SimpleRNN "), ("lstm", "LSTM "))
+            for prefix, kind in (("rnn", "SimpleRNN "), ("lstm", "LSTM "), ("gru", "GRU "))
             for n in range(1, sum(kind in layer for layer in layers) + 1)
             for role in ("kernel", "recurrent_kernel", "bias")
         ] + ["fc1_kernel", "fc1_bias"]

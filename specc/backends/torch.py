@@ -262,9 +262,10 @@ class Torch(Backend):
         if not isinstance(spec.network, ir.Sequential):
             return ()
         return tuple(
-            spelling(w, "torch", TorchSpelling).load(w)
+            line
             for w in spec.weights
             if w.init.kind != "native"
+            for line in spelling(w, "torch", TorchSpelling).loads(w)
         )
 
 

@@ -175,6 +175,11 @@ class TorchSpelling(Spelling):
         """The line copying a weight's canonical initial value (`init[name]`) in."""
         raise NotImplementedError
 
+    def loads(self, weight: ir.Weight) -> tuple[str, ...]:
+        """The lines copying it in: `load`'s, or more where torch holds it in parts (a
+        GRU's two biases)."""
+        return (self.load(weight),)
+
     def read(self, weight: ir.Weight) -> str:
         """Code for a weight's current value as a NumPy array in the canonical layout."""
         raise NotImplementedError

@@ -12,6 +12,13 @@ spec's bias and zero, both would get the same gradient and their sum would move 
 each step, so their scripts keep the second at zero, untrained. TensorFlow's graph has no RNN
 cell under Keras 3 (`tf.compat.v1.nn.rnn_cell` is gone), so its script writes the step out and
 runs it with `tf.scan`.
+
+GRU: Keras's gates in Keras's order (update z, reset r, candidate), the reset applied after the
+recurrent matmul (Keras's `reset_after=True`, the only form torch's `nn.GRU` computes):
+c[t] = tanh(x[t] @ kernel_c + bias[0]_c + r * (h[t - 1] @ recurrent_kernel_c + bias[1]_c)) and
+h[t] = z * h[t - 1] + (1 - z) * c[t]. Its two biases are both Keras's and both torch's (`b_ih`,
+`b_hh`), both trained in every target: the reset makes the candidate's two differ. torch orders
+its gates reset, update, new: its script swaps the first two blocks at load and read time.
 """
 
 from __future__ import annotations
@@ -35,7 +42,7 @@ _SEQUENCES = "`data x, y = windows(series, 10)`, or `data x = reshape(rows, 10, 
 
 
 def _a(name: str) -> str:
-    """The article before a kind's name, as it is said: an LSTM, a SimpleRNN."""
+    """The article before a kind's name, as it is said: an LSTM, a SimpleRNN, a GRU."""
     return "an" if name == "LSTM" else "a"
 
 
@@ -43,6 +50,7 @@ class Recurrent(ir.LayerNode):
     """A recurrence over sequences of `steps` steps of `units_in` features."""
 
     gates: ClassVar[int]  # the blocks of `units_out` its kernels' columns hold
+    biases: ClassVar[int] = 1  # a GRU's two: the inputs' and the recurrent one
     steps: ir.PositiveInt
     units_in: ir.PositiveInt
     units_out: ir.PositiveInt
@@ -50,6 +58,11 @@ class Recurrent(ir.LayerNode):
     kernel_init: ir.Init = ir.Init.model_construct(kind="glorot_uniform")
     recurrent_init: ir.Init = ir.Init.model_construct(kind="orthogonal")
     bias_init: ir.Init = ir.Init.model_construct(kind="zeros")
+
+    @classmethod
+    def bias_shape(cls, width: int) -> tuple[int, ...]:
+        """Its bias's shape, for kernels `width` columns wide: Keras's, a GRU's two rows."""
+        return (width,) if cls.biases == 1 else (cls.biases, width)
 
 
 class SimpleRNN(Recurrent):
@@ -66,25 +79,48 @@ class LSTM(Recurrent):
     kind: Literal["LSTM"] = "LSTM"
 
 
+class GRU(Recurrent):
+    """A gated recurrent unit: Keras's gates in Keras's order (z, r, candidate), the reset
+    after the recurrent matmul, two biases (inputs' and recurrent, Keras's (2, 3 x units))."""
+
+    gates = 3
+    biases = 2
+    kind: Literal["GRU"] = "GRU"
+
+
 # torch's attribute for each weight, and how its layout turns into the canonical one.
 _TORCH = {
     "kernel": ("weight_ih_l0", ".T"),
     "recurrent_kernel": ("weight_hh_l0", ".T"),
     "bias": ("bias_ih_l0", ""),
 }
-_TORCH_CLASS = {"SimpleRNN": "RNN", "LSTM": "LSTM"}
+_TORCH_CLASS = {"SimpleRNN": "RNN", "LSTM": "LSTM", "GRU": "GRU"}
+
+# torch's GRU orders its gates (reset, update, new), Keras's (update, reset, candidate).
+_SWAP_GATES = '''\
+def swap_gates(weight):
+    """A GRU weight's gates, side by side along its last axis, in the other framework's
+    order: Keras's (update, reset, candidate) as torch's (reset, update, new), and back."""
+    update, reset, candidate = np.split(weight, 3, axis=-1)
+    return np.concatenate([reset, update, candidate], axis=-1)'''
 
 
 class TorchRecurrent(TorchSpelling):
     def __init__(self, kind: str) -> None:
         self.cls = f"nn.{_TORCH_CLASS[kind]}"
         self.layout = f"{self.cls} stores its kernels as (out, in)"
+        self.swapped = kind == "GRU"  # its gates in another order than Keras's
 
     def module(self, node: ir.LayerNode) -> str:
         assert isinstance(node, Recurrent)
         return f"{self.cls}({node.units_in}, {node.units_out}, batch_first=True)"
 
+    def definitions(self, node: ir.LayerNode) -> tuple[str, ...]:
+        return (_SWAP_GATES,) if self.swapped else ()
+
     def setup(self, node: ir.LayerNode) -> tuple[str, ...]:
+        if self.swapped:  # two biases, as Keras's GRU has
+            return ()
         return (
             f"# One bias, as Keras's: {self.cls} adds a second alike, kept at zero and untrained.",
             f"nn.init.zeros_(self.{node.name}.bias_hh_l0).requires_grad_(False)",
@@ -93,26 +129,37 @@ class TorchRecurrent(TorchSpelling):
     def comment(self, node: ir.LayerNode, channels_first: bool) -> tuple[str, ...]:
         assert isinstance(node, Recurrent)
         which = "the outputs" if node.sequences else "the last step's output"
-        last = "its last states" if node.gates > 1 else "the last state"
+        last = "its last states" if isinstance(node, LSTM) else "the last state"
         return (f"# {self.cls} gives (every step's output, {last}): {which}.",)
 
     def call(self, node: ir.LayerNode, x: str, channels_first: bool) -> str:
         assert isinstance(node, Recurrent)
         return f"self.{node.name}({x})[0]" + ("" if node.sequences else "[:, -1]")
 
-    def load(self, weight: ir.Weight) -> str:
+    def _ordered(self, value: str) -> str:
+        """A weight's value with its gates in the other framework's order, where they differ."""
+        return f"swap_gates({value})" if self.swapped else value
+
+    def loads(self, weight: ir.Weight) -> tuple[str, ...]:
         attribute, transpose = _TORCH[weight.role]
-        return (
-            f"model.{weight.layer}.{attribute}.copy_("
-            f'torch.from_numpy(init["{weight.name}"]{transpose}))'
-        )
+        model, value = f"model.{weight.layer}", f'init["{weight.name}"]'
+        if weight.role == "bias" and self.swapped:  # the inputs' bias, then the recurrent one
+            return tuple(
+                f"{model}.bias_{which}_l0.copy_(torch.from_numpy({self._ordered(f'{value}[{i}]')}))"
+                for i, which in enumerate(("ih", "hh"))
+            )
+        return (f"{model}.{attribute}.copy_(torch.from_numpy({self._ordered(value)}{transpose}))",)
 
     def read(self, weight: ir.Weight) -> str:
         attribute, transpose = _TORCH[weight.role]
-        return f"model.{weight.layer}.{attribute}.detach().numpy(){transpose}"
+        model = f"model.{weight.layer}"
+        if weight.role == "bias" and self.swapped:
+            biases = f"torch.stack([{model}.bias_ih_l0, {model}.bias_hh_l0])"
+            return self._ordered(f"{biases}.detach().numpy()")
+        return self._ordered(f"{model}.{attribute}.detach().numpy(){transpose}")
 
     def native_init(self, node: ir.LayerNode, role: str) -> ir.Init:
-        # nn.RNN and nn.LSTM: every weight uniform in +-1/sqrt(units); the second bias is zero.
+        # nn.RNN, nn.LSTM and nn.GRU: every weight uniform in +-1/sqrt(units), both biases.
         assert isinstance(node, Recurrent)
         bound = 1 / node.units_out**0.5
         return ir.Init.model_construct(kind="uniform", args=(-bound, bound))
@@ -125,7 +172,9 @@ class KerasRecurrent(KerasSpelling):
     def layer(self, node: ir.LayerNode, activation: str | None, placeholder: bool) -> str:
         assert isinstance(node, Recurrent)
         options = ", return_sequences=True" if node.sequences else ""
-        if node.gates == 4 and node.bias_init.kind == "native":
+        if isinstance(node, GRU):
+            options += ", reset_after=True"  # Keras's default and torch's GRU, said aloud
+        if isinstance(node, LSTM) and node.bias_init.kind == "native":
             options += ", unit_forget_bias=False"  # Keras's own bias: zeros, as the spec's
         if placeholder:  # Keras's own orthogonal draw would compile a QR on JAX
             options += ', kernel_initializer="zeros", recurrent_initializer="zeros"'
@@ -143,7 +192,7 @@ _INITS = {
 }
 
 
-# TensorFlow's graph has no LSTM cell under Keras 3: one step, written out for tf.scan.
+# TensorFlow's graph has no LSTM or GRU cell under Keras 3: one step, written out for tf.scan.
 _LSTM_STEP = '''\
 def lstm_step(state, step, kernel, recurrent_kernel, bias):
     """One LSTM step, Keras's gates in Keras's order (input, forget, cell, output): the
@@ -153,6 +202,16 @@ def lstm_step(state, step, kernel, recurrent_kernel, bias):
     i, f, c, o = tf.split(gates, 4, axis=1)
     cell = tf.sigmoid(f) * cell + tf.sigmoid(i) * tf.tanh(c)
     return tf.sigmoid(o) * tf.tanh(cell), cell'''
+
+_GRU_STEP = '''\
+def gru_step(output, step, kernel, recurrent_kernel, bias):
+    """One GRU step, Keras's gates in Keras's order (update, reset, candidate), the
+    reset applied after the recurrent matmul (Keras's reset_after=True, torch's GRU):
+    the next output, from the one before and the step's inputs."""
+    z_x, r_x, c_x = tf.split(tf.matmul(step, kernel) + bias[0], 3, axis=1)
+    z_h, r_h, c_h = tf.split(tf.matmul(output, recurrent_kernel) + bias[1], 3, axis=1)
+    z, r = tf.sigmoid(z_x + z_h), tf.sigmoid(r_x + r_h)
+    return z * output + (1 - z) * tf.tanh(c_x + r * c_h)'''
 
 
 class GraphRecurrent(GraphSpelling):
@@ -168,7 +227,9 @@ class GraphRecurrent(GraphSpelling):
         assert isinstance(node, Recurrent)
         n = node.name
         zeros = f"tf.zeros([tf.shape({x})[0], {node.units_out}], dtype={x}.dtype)"
-        if node.gates == 1:
+        weights = f"{n}_kernel, {n}_recurrent_kernel, {n}_bias"
+        steps = f"    tf.transpose({x}, [1, 0, 2]),  # steps first"
+        if isinstance(node, SimpleRNN):
             return (
                 "# SimpleRNN, its step written out (no RNN cell under Keras 3), run by tf.scan",
                 "# over the steps, from a zero state.",
@@ -177,26 +238,32 @@ class GraphRecurrent(GraphSpelling):
                 f"        tf.matmul(step, {n}_kernel) + tf.matmul(state, {n}_recurrent_kernel) "
                 f"+ {n}_bias",
                 "    ),",
-                f"    tf.transpose({x}, [1, 0, 2]),  # steps first",
+                steps,
                 f"    initializer={zeros},",
                 ")",
             )
-        weights = f"{n}_kernel, {n}_recurrent_kernel, {n}_bias"
+        if isinstance(node, GRU):
+            return (
+                "# GRU, its step written out (no GRU cell under Keras 3), run by tf.scan over the",
+                "# steps, from a zero state.",
+                f"{n}_states = tf.scan(",
+                f"    lambda output, step: gru_step(output, step, {weights}),",
+                steps,
+                f"    initializer={zeros},",
+                ")",
+            )
         return (
             "# LSTM, its step written out (no RNN cell under Keras 3), run by tf.scan over the",
             "# steps, from zero states: every step's (output, cell).",
             f"{n}_states, _ = tf.scan(",
             f"    lambda state, step: lstm_step(state, step, {weights}),",
-            f"    tf.transpose({x}, [1, 0, 2]),  # steps first",
+            steps,
             f"    initializer=({zeros}, {zeros}),",
             ")",
         )
 
     def definitions(self, node: ir.LayerNode) -> tuple[str, ...]:
-        assert isinstance(node, Recurrent)
-        if node.gates == 1:
-            return ()
-        return (_LSTM_STEP,)
+        return {LSTM: (_LSTM_STEP,), GRU: (_GRU_STEP,)}.get(type(node), ())
 
     def call(self, node: ir.LayerNode, x: str) -> str:
         assert isinstance(node, Recurrent)
@@ -208,20 +275,25 @@ class GraphRecurrent(GraphSpelling):
         return _INITS[role]
 
 
+_NUMPY_HELPERS = {
+    "SimpleRNN": ("numpy/simple_rnn.py.j2",),
+    "LSTM": ("numpy/sigmoid.py.j2", "numpy/lstm.py.j2"),
+    "GRU": ("numpy/sigmoid.py.j2", "numpy/gru.py.j2"),
+}
+# What each forward helper gives, after every step's output, for the backward one.
+_SAVED = {"SimpleRNN": (), "LSTM": ("cells", "gates"), "GRU": ("gates", "recurrent")}
+
+
 class NumpyRecurrent(NumpySpelling):
     def __init__(self, kind: str) -> None:
-        self.helper = "simple_rnn" if kind == "SimpleRNN" else "lstm"
-        self.helpers = (
-            ("numpy/simple_rnn.py.j2",)
-            if kind == "SimpleRNN"
-            else ("numpy/sigmoid.py.j2", "numpy/lstm.py.j2")
-        )
+        self.helper = {"SimpleRNN": "simple_rnn", "LSTM": "lstm", "GRU": "gru"}[kind]
+        self.helpers = _NUMPY_HELPERS[kind]
+        self.saved = ("states", *_SAVED[kind])
 
     def _saved(self, node: Recurrent) -> str:
         """What the forward helper gives, by name: every step's states (and an LSTM's cells
-        and gates), for the backward one."""
-        n = node.name
-        return f"{n}_states" if node.gates == 1 else f"{n}_states, {n}_cells, {n}_gates"
+        and gates, a GRU's gates and reset parts), for the backward one."""
+        return ", ".join(f"{node.name}_{name}" for name in self.saved)
 
     def before(self, node: ir.LayerNode, x: str) -> tuple[str, ...]:
         assert isinstance(node, Recurrent)
@@ -248,6 +320,15 @@ class NumpyRecurrent(NumpySpelling):
         call = f"{self.helper}_backward({x}, {saved}, {n}_kernel, {n}_recurrent_kernel, {steps})"
         names = f"grad_{n}_kernel, grad_{n}_recurrent_kernel, grad_{n}_bias, {grad_x or '_'}"
         return [*lines, f"{names} = {call}"]
+
+
+_GRU_HINTS = (
+    (
+        "reset_after",
+        "a GRU applies its reset after the recurrent matmul, as Keras's `reset_after=True` "
+        "and torch's GRU do; torch has no other form",
+    ),
+)
 
 
 class RecurrentKind(LayerKind):
@@ -284,6 +365,7 @@ class RecurrentKind(LayerKind):
                     f"{name}'s step is Keras's; an activation after the sizes applies to its "
                     "output",
                 ),
+                *(_GRU_HINTS if node is GRU else ()),
             ),
         )
         self.spellings = {
@@ -347,7 +429,7 @@ class RecurrentKind(LayerKind):
         shapes = {
             "kernel": (features, width),
             "recurrent_kernel": (units, width),
-            "bias": (width,),
+            "bias": self.node.bias_shape(width),
         }
         fields |= layer.inits(shapes)
         given_options = layer.options()
@@ -366,7 +448,7 @@ class RecurrentKind(LayerKind):
         return (
             Declared("kernel", (node.units_in, width), node.kernel_init),
             Declared("recurrent_kernel", (units, width), node.recurrent_init),
-            Declared("bias", (width,), node.bias_init),
+            Declared("bias", node.bias_shape(width), node.bias_init),
         )
 
     def sample_in(self, node: ir.LayerNode) -> tuple[int, ...]:
@@ -388,5 +470,11 @@ KINDS = (
         LSTM,
         "lstm",
         "a long short-term memory over sequences: `LSTM 16->32` gives the last step's output",
+    ),
+    RecurrentKind(
+        GRU,
+        "gru",
+        "a gated recurrent unit over sequences, Keras's and torch's (the reset after the "
+        "recurrent matmul): `GRU 16->32` gives the last step's output",
     ),
 )
