@@ -41,7 +41,7 @@ RESERVED_NAMES = frozenset(
         "avg_pool2d_backward", "avg_pool1d", "avg_pool1d_backward", "window_counts", "share",
         "BiasedBatchNorm1d", "BiasedBatchNorm2d", "running", "training", "masks", "dropout_mask",
         "simple_rnn", "simple_rnn_backward", "lstm", "lstm_backward", "lstm_step",
-        "gru", "gru_backward", "gru_step", "swap_gates",
+        "gru", "gru_backward", "gru_step", "swap_gates", "tanh_in_dtype",
     }
 )  # fmt: skip
 

@@ -19,6 +19,7 @@ class KerasModel:
     """The Keras half of a plan."""
 
     floatx: str | None  # `keras.config.set_floatx(...)` for a dtype other than float32
+    definitions: tuple[str, ...]  # functions of the script's own that its layers call
     layers: tuple[str, ...]  # Sequential's layers after its Input
     loads: tuple[str, ...]  # copying the shared initial weights in
     weights: tuple[str, ...]  # a formula layer's add_weight lines
@@ -182,6 +183,7 @@ class Keras(Backend):
             predictions = f"keras.ops.convert_to_numpy({probabilities})"
         return KerasModel(
             floatx=None if spec.dtype == "float32" else self.dtypes[spec.dtype],
+            definitions=self.definitions(spec),
             layers=self._layers(spec),
             loads=self._loads(spec),
             weights=tuple(
@@ -239,6 +241,18 @@ class Keras(Backend):
             predictions=predictions,
         )
 
+    def definitions(self, spec: ir.Spec) -> tuple[str, ...]:
+        if not isinstance(spec.network, ir.Sequential):
+            return ()
+        found = {
+            definition: None
+            for layer in spec.network.layers
+            for definition in spelling(layer, "keras", KerasSpelling).definitions(
+                layer, spec.dtype
+            )
+        }
+        return tuple(found)
+
     def _layers(self, spec: ir.Spec) -> tuple[str, ...]:
         if not isinstance(spec.network, ir.Sequential):
             return ()
@@ -246,7 +260,9 @@ class Keras(Backend):
             line
             for layer in spec.network.layers
             for line in spelling(layer, "keras", KerasSpelling)
-            .layer(layer, self.activations[layer.activation], _placeholder(spec, layer))
+            .layer(
+                layer, self.activations[layer.activation], _placeholder(spec, layer), spec.dtype
+            )
             .splitlines()
         )
 

@@ -100,7 +100,9 @@ class TorchAvgPool(TorchSpelling):
 
 
 class KerasAvgPool(KerasSpelling):
-    def layer(self, node: ir.LayerNode, activation: str | None, placeholder: bool) -> str:
+    def layer(
+        self, node: ir.LayerNode, activation: str | None, placeholder: bool, dtype: str
+    ) -> str:
         assert isinstance(node, Pool)
         text = f"keras.layers.AveragePooling{node.dims}D({square(node.size)}"
         if node.stride != node.size:

@@ -200,10 +200,18 @@ class KerasSpelling(Spelling):
         name = f"{node.name}_{node.activation}"
         return f'{layer}\nkeras.layers.Activation({activation}, name="{name}"),'
 
-    def layer(self, node: ir.LayerNode, activation: str | None, placeholder: bool) -> str:
+    def layer(
+        self, node: ir.LayerNode, activation: str | None, placeholder: bool, dtype: str
+    ) -> str:
         """`keras.layers.Dense(32, activation="relu", name="fc1"),`; `placeholder`: its
-        kernel starts as zeros, for the shared initial weights to replace."""
+        kernel starts as zeros, for the shared initial weights to replace; `dtype`: the
+        model's, `float32` or `float64`."""
         raise NotImplementedError
+
+    def definitions(self, node: ir.LayerNode, dtype: str) -> tuple[str, ...]:
+        """Functions the script defines for its `layer`, in a model of `dtype` (none by
+        default)."""
+        return ()
 
 
 class GraphSpelling(Spelling):

@@ -130,7 +130,9 @@ _INITS = {"gamma": _ONES, "beta": _ZEROS, "moving_mean": _ZEROS, "moving_varianc
 
 
 class KerasBatchNorm(KerasSpelling):
-    def layer(self, node: ir.LayerNode, activation: str | None, placeholder: bool) -> str:
+    def layer(
+        self, node: ir.LayerNode, activation: str | None, placeholder: bool, dtype: str
+    ) -> str:
         assert isinstance(node, BatchNorm)
         options = f"momentum={py(node.momentum)}, epsilon={py(node.eps)}"
         layer = f'keras.layers.BatchNormalization({options}, name="{node.name}"),'

@@ -144,7 +144,9 @@ class TorchConv(TorchSpelling):
 
 
 class KerasConv(KerasSpelling):
-    def layer(self, node: ir.LayerNode, activation: str | None, placeholder: bool) -> str:
+    def layer(
+        self, node: ir.LayerNode, activation: str | None, placeholder: bool, dtype: str
+    ) -> str:
         assert isinstance(node, Conv)
         text = f"keras.layers.Conv{node.dims}D({node.filters}, {square(node.kernel)}"
         if node.stride != (1,) * node.dims:

@@ -75,7 +75,9 @@ _TORCH = {"kernel": ("weight", ".T"), "bias": ("bias", "")}
 
 
 class KerasDense(KerasSpelling):
-    def layer(self, node: ir.LayerNode, activation: str | None, placeholder: bool) -> str:
+    def layer(
+        self, node: ir.LayerNode, activation: str | None, placeholder: bool, dtype: str
+    ) -> str:
         assert isinstance(node, Dense)
         argument = f", activation={activation}" if activation else ""
         if placeholder:

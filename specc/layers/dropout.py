@@ -54,7 +54,9 @@ class TorchDropout(TorchSpelling):
 
 
 class KerasDropout(KerasSpelling):
-    def layer(self, node: ir.LayerNode, activation: str | None, placeholder: bool) -> str:
+    def layer(
+        self, node: ir.LayerNode, activation: str | None, placeholder: bool, dtype: str
+    ) -> str:
         return f'keras.layers.Dropout({_rate(node)}, name="{node.name}"),'
 
 

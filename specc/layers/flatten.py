@@ -50,7 +50,9 @@ class TorchFlatten(TorchSpelling):
 
 
 class KerasFlatten(KerasSpelling):
-    def layer(self, node: ir.LayerNode, activation: str | None, placeholder: bool) -> str:
+    def layer(
+        self, node: ir.LayerNode, activation: str | None, placeholder: bool, dtype: str
+    ) -> str:
         return f'keras.layers.Flatten(name="{node.name}"),'
 
 

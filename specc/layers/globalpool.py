@@ -67,7 +67,9 @@ class TorchGlobalAvgPool(TorchSpelling):
 
 
 class KerasGlobalAvgPool(KerasSpelling):
-    def layer(self, node: ir.LayerNode, activation: str | None, placeholder: bool) -> str:
+    def layer(
+        self, node: ir.LayerNode, activation: str | None, placeholder: bool, dtype: str
+    ) -> str:
         assert isinstance(node, GlobalPool)
         return f'keras.layers.GlobalAveragePooling{node.dims}D(name="{node.name}"),'
 

@@ -60,7 +60,9 @@ class TorchMaxPool(TorchSpelling):
 
 
 class KerasMaxPool(KerasSpelling):
-    def layer(self, node: ir.LayerNode, activation: str | None, placeholder: bool) -> str:
+    def layer(
+        self, node: ir.LayerNode, activation: str | None, placeholder: bool, dtype: str
+    ) -> str:
         assert isinstance(node, Pool)
         text = f"keras.layers.MaxPooling{node.dims}D({square(node.size)}"
         if node.stride != node.size:

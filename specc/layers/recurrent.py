@@ -165,13 +165,31 @@ class TorchRecurrent(TorchSpelling):
         return ir.Init.model_construct(kind="uniform", args=(-bound, bound))
 
 
+# Keras 3.15's JAX backend computes tanh in float32 whatever its input's dtype (its ops round
+# 64-bit result types to 32 bits, as JAX does without x64): a float64 SimpleRNN's scan then
+# stops, its state's dtype changed by a step. LSTM and GRU multiply the tanh by a float64 gate,
+# which promotes it back (to float32 precision, as the float64 warning says).
+_TANH_IN_DTYPE = '''\
+def tanh_in_dtype(x):
+    """tanh in x's own dtype: on JAX, Keras 3.15 gives float32 for float64 inputs, which
+    SimpleRNN's scan refuses (its state would change dtype)."""
+    return keras.ops.cast(keras.ops.tanh(x), x.dtype)'''
+
+
 class KerasRecurrent(KerasSpelling):
     def attribute(self, weight: ir.Weight) -> str:
         return f"cell.{weight.role}"
 
-    def layer(self, node: ir.LayerNode, activation: str | None, placeholder: bool) -> str:
+    def definitions(self, node: ir.LayerNode, dtype: str) -> tuple[str, ...]:
+        return (_TANH_IN_DTYPE,) if isinstance(node, SimpleRNN) and dtype == "float64" else ()
+
+    def layer(
+        self, node: ir.LayerNode, activation: str | None, placeholder: bool, dtype: str
+    ) -> str:
         assert isinstance(node, Recurrent)
         options = ", return_sequences=True" if node.sequences else ""
+        if self.definitions(node, dtype):
+            options += ", activation=tanh_in_dtype"
         if isinstance(node, GRU):
             options += ", reset_after=True"  # Keras's default and torch's GRU, said aloud
         if isinstance(node, LSTM) and node.bias_init.kind == "native":
