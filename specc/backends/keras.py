@@ -247,9 +247,7 @@ class Keras(Backend):
         found = {
             definition: None
             for layer in spec.network.layers
-            for definition in spelling(layer, "keras", KerasSpelling).definitions(
-                layer, spec.dtype
-            )
+            for definition in spelling(layer, "keras", KerasSpelling).definitions(layer, spec.dtype)
         }
         return tuple(found)
 
@@ -260,9 +258,7 @@ class Keras(Backend):
             line
             for layer in spec.network.layers
             for line in spelling(layer, "keras", KerasSpelling)
-            .layer(
-                layer, self.activations[layer.activation], _placeholder(spec, layer), spec.dtype
-            )
+            .layer(layer, self.activations[layer.activation], _placeholder(spec, layer), spec.dtype)
             .splitlines()
         )
 
