@@ -61,6 +61,11 @@ GRADIENT_SPECS = {
     "BatchNorm": "data x = reshape(randn(6, 32), 4, 4, 2)\nlayer Conv2D 2->3 kernel=2\n"
     "layer BatchNorm eps=0.01 tanh\nlayer Flatten\nlayer Dense 27->3\nlayer BatchNorm sigmoid\n"
     "layer Dense 1",
+    # Each sample alone over its last axis: each pixel's channels after a convolution, then
+    # the rows after Flatten and Dense, with an activation after each.
+    "LayerNorm": "data x = reshape(randn(6, 32), 4, 4, 2)\nlayer Conv2D 2->3 kernel=2\n"
+    "layer LayerNorm eps=0.01 tanh\nlayer Flatten\nlayer Dense 27->3\nlayer LayerNorm sigmoid\n"
+    "layer Dense 1",
     # Every step's output into a second one, then its last step's (through relu).
     "SimpleRNN": "data x = reshape(randn(6, 12), 4, 3)\nlayer SimpleRNN 3->5 sequences=true\n"
     "layer SimpleRNN 5->4 relu\nlayer Dense 4->1",

@@ -149,12 +149,12 @@ def _layers(draw: st.DrawFn, cols: int, outputs: int, loss: str) -> list[str]:
 
 @st.composite
 def _shape_kept(draw: st.DrawFn) -> list[str]:
-    """Maybe a layer that keeps the shape of what it takes: BatchNorm (its options, maybe an
-    activation) or Dropout."""
-    kind = draw(st.sampled_from(["", "", "BatchNorm", "Dropout"]))
-    if kind == "BatchNorm":
+    """Maybe a layer that keeps the shape of what it takes: BatchNorm or LayerNorm (its
+    options, maybe an activation) or Dropout."""
+    kind = draw(st.sampled_from(["", "", "BatchNorm", "LayerNorm", "Dropout"]))
+    if kind in ("BatchNorm", "LayerNorm"):
         activation = draw(st.sampled_from(["", *v.ACTIVATIONS.names]))
-        parts = ["layer BatchNorm", draw(_options(v.LAYERS["BatchNorm"])), activation]
+        parts = [f"layer {kind}", draw(_options(v.LAYERS[kind])), activation]
         return [" ".join(p for p in parts if p)]
     if kind == "Dropout":
         return [f"layer Dropout {draw(st.sampled_from(['0', '0.1', '0.25', '0.5', '0.9']))}"]

@@ -18,6 +18,7 @@ MODULES = (
     "globalpool",
     "flatten",
     "batchnorm",
+    "layernorm",
     "dropout",
     "recurrent",
 )
