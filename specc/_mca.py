@@ -73,6 +73,8 @@ class Tracked(np.ndarray):
     def __array_ufunc__(self, ufunc, method, *inputs, **kwargs):
         if _STATE["mode"] == "random" and method == "__call__" and ufunc not in _SPECIAL:
             return _as_is(ufunc, inputs, kwargs)  # stored as float32: NumPy computes it so
+        if _STATE["mode"] == "random" and ufunc is np.add and method == "at":
+            return _add_at(*(_plain(x) for x in inputs))
         out = kwargs.pop("out", None)
         plain = [_plain(x) for x in inputs]
         if not _float32_result(ufunc, method, inputs, kwargs):
@@ -235,6 +237,15 @@ def _matmul(a, b):
     a32, b32 = np.asarray(a, dtype=np.float32)[..., order], np.asarray(b, dtype=np.float32)
     b32 = b32[order] if b.ndim == 1 else b32[..., order, :]
     return _nudge(np.matmul(a32, b32))
+
+
+def _add_at(table, ids, values):
+    """np.add.at(table, ids, values) in float32, a scatter-add (an embedding's gradient) whose
+    additions come in a random order, as another scatter kernel's would."""
+    ids, row = np.asarray(ids), table.shape[1:]
+    values = np.broadcast_to(values, (*ids.shape, *row)).reshape(ids.size, *row)
+    order = _STATE["rng"].permutation(ids.size)
+    np.add.at(table, ids.reshape(-1)[order], values[order])
 
 
 def _sum(x, axis, keepdims):

@@ -12,6 +12,7 @@ import importlib
 import keyword
 import math
 import re
+from collections.abc import Mapping
 from typing import Annotated, Literal, Union
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
@@ -42,6 +43,7 @@ RESERVED_NAMES = frozenset(
         "BiasedBatchNorm1d", "BiasedBatchNorm2d", "running", "training", "masks", "dropout_mask",
         "simple_rnn", "simple_rnn_backward", "lstm", "lstm_backward", "lstm_step",
         "gru", "gru_backward", "gru_step", "swap_gates", "tanh_in_dtype",
+        "DenseAdam", "DenseAdamW", "DenseRMSprop",
     }
 )  # fmt: skip
 
@@ -271,6 +273,29 @@ class Data(Node):
     labels: PositiveInt | None = None
 
 
+def integral(expr: Expr, data: Mapping[str, Expr]) -> bool:
+    """NumPy computes `expr` as integers: whole numbers drawn, listed or picked (`randint`,
+    `[1, 2]`, `argmax`, a data set's labels), and what `+ - * ** @`, `abs` and slicing make
+    of them alone; `data` holds the expressions of the names it reads."""
+    if isinstance(expr, Const):
+        return isinstance(expr.value, int)
+    if isinstance(expr, Ref):
+        return expr.name in data and integral(data[expr.name], data)
+    if isinstance(expr, ArrayLiteral):
+        return all(isinstance(n, int) for row in expr.rows for n in row)
+    if isinstance(expr, BinOp):
+        return expr.op != "/" and integral(expr.left, data) and integral(expr.right, data)
+    if isinstance(expr, Neg):
+        return integral(expr.operand, data)
+    if isinstance(expr, Reshape | Rows | Windows):
+        return integral(expr.arg, data)
+    if isinstance(expr, Call):
+        return expr.fn == "abs" and integral(expr.arg, data)
+    if isinstance(expr, Dataset):
+        return expr.part == "labels"
+    return isinstance(expr, Argmax) or (isinstance(expr, Draw) and expr.fn == "randint")
+
+
 # The model --------------------------------------------------------------------------
 
 
@@ -346,7 +371,14 @@ class Weight(Node):
     layer: LayerName | None = None  # the layer it belongs to, if any
     layer_kind: str | None = None  # that layer's kind: "Dense"
     role: Literal[  # a layer's weights are named as Keras names them
-        "kernel", "bias", "gamma", "beta", "moving_mean", "moving_variance", "param"
+        "kernel",
+        "bias",
+        "gamma",
+        "beta",
+        "moving_mean",
+        "moving_variance",
+        "embeddings",
+        "param",
     ] = "param"
     trainable: bool = True  # else a layer's state: BatchNorm's running statistics
 
@@ -606,6 +638,15 @@ class Spec(Node):
     def sample_in(self) -> tuple[int, ...]:
         """The shape of each sample of `x`: (features,), or (height, width, channels)."""
         return self.network.sample_in
+
+    @property
+    def integer_inputs(self) -> bool:
+        """`x` holds integer ids that the first layer looks up (an Embedding's): it stays
+        integer in every script."""
+        if not isinstance(self.network, Sequential):
+            return False
+        first = self.network.layers[0]
+        return _layers.kind_of(first).ids(first) is not None
 
     @property
     def units_in(self) -> int:

@@ -82,7 +82,7 @@ class Plan:
     targets: str
     data: tuple[str, ...]  # lines making the data: `x = rng.randn(100, 1)`, casts, x_new
     x_new: bool  # the spec has inputs to `predict`
-    predicted: str  # the line printing one input and its prediction
+    predicted: tuple[str, ...]  # the lines printing one input and its prediction
     init_comment: tuple[str, ...]  # over the initial weights (unused when all are native)
     init: tuple[str, ...]  # the initial weights' dict entries: `"w": np.zeros(1, ...),`
     count: str  # `epochs = 100`
@@ -174,6 +174,8 @@ def _init_comment(spec: ir.Spec) -> tuple[str, ...]:
     axes = {len(w.shape) for w in spec.weights if w.role == "kernel"}
     window = "(height, width, inputs, outputs)" if 4 in axes else "(window, inputs, outputs)"
     layout = f"(inputs, outputs), a convolution's {window}" if axes - {2} else "(inputs, outputs)"
+    if any(w.role == "embeddings" for w in spec.weights):
+        layout += ", embeddings (ids, numbers)"
     text = f"Initial weights; kernels are {layout}, as Keras and TensorFlow store them."
     return comment_lines(text)
 
@@ -226,7 +228,14 @@ def _data(spec: ir.Spec) -> tuple[str, ...]:
         lines.append(f"# The spec gives {given}: random values of the model's shape.")
     lines += _computed(spec)
     x, y, dtype = spec.inputs, spec.targets, spec.dtype
-    if spec.loss.kind == "crossentropy":
+    if spec.integer_inputs:
+        lines.append(f"# {x} holds token ids, which the Embedding looks up: they stay integers.")
+        if spec.loss.kind == "crossentropy":
+            lines.append("# The losses on logits take one integer class index per sample.")
+            lines.append(f"{x}, {y} = {x}.astype(np.int64), {y}.ravel().astype(np.int64)")
+        else:
+            lines.append(f"{x}, {y} = {x}.astype(np.int64), {y}.astype(np.{dtype})")
+    elif spec.loss.kind == "crossentropy":
         lines.append("# The losses on logits take one integer class index per sample.")
         if dtype == "float64" and not _integers(spec, x):
             lines.append(f"{y} = {y}.ravel().astype(np.int64)")
@@ -236,12 +245,15 @@ def _data(spec: ir.Spec) -> tuple[str, ...]:
         # integers (labels, drawn or listed whole numbers) become numbers of the dtype
         lines.append(f"{x}, {y} = {x}.astype(np.{dtype}), {y}.astype(np.{dtype})")
     inputs = spec.predict.inputs if spec.predict else None
+    kept = "int64" if spec.integer_inputs else dtype  # what x holds by now
     if isinstance(inputs, ir.ArrayLiteral):
-        lines.append(f"x_new = {array_literal(inputs, dtype)}")
+        lines.append(f"x_new = {array_literal(inputs, kept)}")
     elif isinstance(inputs, ir.Rows):  # of `x`, cast by now; or of other data, in float64
         given = inputs.arg.name
-        uncast = given != x and (dtype != "float64" or _integers(spec, given))
-        cast = f".astype(np.{dtype})" if uncast else ""
+        uncast = given != x and (
+            spec.integer_inputs or dtype != "float64" or _integers(spec, given)
+        )
+        cast = f".astype(np.{kept})" if uncast else ""
         lines.append(f"x_new = {numpy_expr(inputs)}{cast}")
     return tuple(lines)
 
@@ -284,44 +296,25 @@ def _pair(spec: ir.Spec, data: ir.Data) -> ir.Data | None:
 
 
 def _integers(spec: ir.Spec, name: str) -> bool:
-    """NumPy computes the data `name` as integers: whole numbers drawn, listed or picked
-    (`randint`, `[1, 2]`, `argmax`, a data set's labels), and what `+ - * ** @`, `abs` and
-    slicing make of them alone."""
+    """NumPy computes the data `name` as integers (`ir.integral`)."""
     data = {d.name: d.expr for d in spec.data}
-
-    def integral(expr: ir.Expr) -> bool:
-        if isinstance(expr, ir.Const):
-            return isinstance(expr.value, int)
-        if isinstance(expr, ir.Ref):
-            return integral(data[expr.name])
-        if isinstance(expr, ir.ArrayLiteral):
-            return all(isinstance(n, int) for row in expr.rows for n in row)
-        if isinstance(expr, ir.BinOp):
-            return expr.op != "/" and integral(expr.left) and integral(expr.right)
-        if isinstance(expr, ir.Neg):
-            return integral(expr.operand)
-        if isinstance(expr, ir.Reshape | ir.Rows | ir.Windows):
-            return integral(expr.arg)
-        if isinstance(expr, ir.Call):
-            return expr.fn == "abs" and integral(expr.arg)
-        if isinstance(expr, ir.Dataset):
-            return expr.part == "labels"
-        return isinstance(expr, ir.Argmax) or (isinstance(expr, ir.Draw) and expr.fn == "randint")
-
-    return integral(data[name])
+    return ir.integral(data[name], data)
 
 
-def _predicted(spec: ir.Spec) -> str:
-    """The line printing an input's prediction: a class and its probabilities, or values."""
-    head = 'print(f"predict {fmt(features)} -> '
+def _predicted(spec: ir.Spec) -> tuple[str, ...]:
+    """The lines printing an input's prediction: a class and its probabilities, or values;
+    token ids as the whole numbers they are."""
+    ids = ('features = " ".join(map(str, features))  # the ids',) if spec.integer_inputs else ()
+    features = "{features}" if ids else "{fmt(features)}"
+    head = f'print(f"predict {features} -> '
     if spec.loss.kind == "crossentropy":
         label, probabilities = "{prediction.argmax()}", "probabilities"
     elif spec.loss.kind == "bce":
         label, probabilities = "{int(prediction[0] > 0.5)}", "probability"
     else:
-        return head + '{fmt(prediction)}")'
+        return (*ids, head + '{fmt(prediction)}")')
     # Two strings, so that a line too long breaks between the class and its probabilities.
-    return head + f'class {label}", f"{probabilities} {{fmt(prediction)}}", sep="  ")'
+    return (*ids, head + f'class {label}", f"{probabilities} {{fmt(prediction)}}", sep="  ")')
 
 
 def log(spec: ir.Spec, site: LogSite, before: tuple[str, ...] = ()) -> Log:

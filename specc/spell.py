@@ -220,7 +220,7 @@ def architecture(spec: ir.Spec) -> str:
         return "y = " + formula(network.expr, {f: f for f in ir.FORMULA_FUNCTIONS}, "x")
     # A stack of Dense layers reads as its widths; others name each layer's kind too.
     named = any(layer.kind != "Dense" for layer in network.layers)
-    parts = ["x".join(str(n) for n in spec.sample_in)]
+    parts = ["x".join(str(n) for n in spec.sample_in) + (" ids" if spec.integer_inputs else "")]
     for layer in network.layers:
         act = "" if layer.activation == "linear" else f" {layer.activation}"
         sample = "x".join(str(n) for n in kind_of(layer).sample_out(layer))

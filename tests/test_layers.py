@@ -75,6 +75,10 @@ GRADIENT_SPECS = {
     # Every step's output into a second one, then its last step's (through relu); both biases.
     "GRU": "data x = reshape(randn(6, 12), 4, 3)\nlayer GRU 3->5 sequences=true bias=0.1\n"
     "layer GRU 5->4 relu bias=uniform(-0.5, 0.5)\nlayer Dense 4->1",
+    # Repeated ids (8 of them over 24 lookups) gather their rows' gradients; then every
+    # step's numbers into a recurrent layer, and flattened.
+    "Embedding": "data x = randint(0, 8, 6, 4)\nlayer Embedding 8->3\n"
+    "layer SimpleRNN 3->4 sequences=true tanh\nlayer Flatten\nlayer Dense 1",
     # In training, with its masks: after a row of values, and over images before a convolution.
     "Dropout": "data x = reshape(randn(6, 32), 4, 4, 2)\nlayer Dropout 0.25\n"
     "layer Conv2D 2->3 kernel=2 tanh\nlayer Flatten\nlayer Dropout 0.5\nlayer Dense 1",

@@ -207,6 +207,21 @@ def _convnet(draw: st.DrawFn, sample: tuple[int, ...], outputs: int, loss: str) 
 
 
 @st.composite
+def _embedded(draw: st.DrawFn, tokens: tuple[int, int], outputs: int, loss: str) -> list[str]:
+    """An Embedding over rows of token ids (ids, steps), its rows flattened, averaged or read
+    as a sequence by a SimpleRNN, then a Dense layer."""
+    ids, _ = tokens
+    units = draw(st.integers(1, 4))
+    init = draw(st.sampled_from(["", "", "init=uniform(-0.5, 0.5)", "init=native", "init=zeros"]))
+    lines = [f"layer Embedding {ids}->{units} {init}".rstrip()]
+    after = ["layer Flatten", "layer GlobalAvgPool1D", f"layer SimpleRNN {units}"]
+    lines.append(draw(st.sampled_from(after)))
+    last = "" if loss in v.CLASSIFICATION_LOSSES else draw(st.sampled_from(["", "tanh"]))
+    lines.append(f"layer Dense {outputs} {last}".rstrip())
+    return lines
+
+
+@st.composite
 def _recurrent(draw: st.DrawFn, sample: tuple[int, ...], outputs: int, loss: str) -> list[str]:
     """SimpleRNN, LSTM and GRU layers over sequences (steps, features), every step's output
     into the next (`sequences=true`), the last one's last step into a Dense layer."""
@@ -271,6 +286,7 @@ def specs(draw: st.DrawFn) -> str:
     if formula and outputs > 1 and loss != "crossentropy":
         outputs = 1
     source = draw(st.sampled_from(["drawn"] * 8 + ["dataset", "csv"]))
+    tokens: tuple[int, int] | None = None  # (ids, steps) of rows of token ids
     if source == "dataset" and loss in v.CLASSIFICATION_LOSSES:
         # a bundled data set's features and labels (bce: breast_cancer's two classes)
         name = "breast_cancer" if loss == "bce" else draw(st.sampled_from(sorted(v.DATASET_SHAPES)))
@@ -293,6 +309,11 @@ def specs(draw: st.DrawFn) -> str:
             lines.append(f"data s = {draw(_draw(length, outputs))}")
             sample = (steps, outputs)
         lines.append(f"data x, y = windows(s, {steps})")
+    elif not formula and draw(st.integers(0, 7)) == 0:  # token ids, and an Embedding first
+        ids, cols = draw(st.integers(1, 12)), draw(st.integers(1, 5))
+        lines.append(f"data x = randint(0, {ids}, {rows}, {cols})")
+        lines.append(draw(_targets(loss, rows, cols, outputs)))
+        tokens = (ids, cols)
     elif not formula and draw(st.integers(0, 2)) == 0:  # signals or images, and a convnet
         dims = draw(st.integers(1, 2))
         longest = 8 if dims == 1 else 5
@@ -305,7 +326,13 @@ def specs(draw: st.DrawFn) -> str:
         lines += draw(_inputs(rows, cols))
         lines.append(draw(_targets(loss, rows, cols, outputs)))
     images = any(line.startswith(("data x = reshape", "data x, y = windows")) for line in lines)
-    if images and len(sample) == 2 and draw(st.booleans()):  # signals read as sequences
+    if tokens is not None:
+        layers = draw(_embedded(tokens, outputs, loss))
+        lines += layers
+        weights = ["emb1_embeddings", "fc1_kernel", "fc1_bias"]
+        if "RNN" in layers[1]:
+            weights += [f"rnn1_{role}" for role in ("kernel", "recurrent_kernel", "bias")]
+    elif images and len(sample) == 2 and draw(st.booleans()):  # signals read as sequences
         layers = draw(_recurrent(sample, outputs, loss))
         lines += layers
         weights = [
@@ -363,7 +390,7 @@ def specs(draw: st.DrawFn) -> str:
             fields = " ".join(f"{name}={{{name}}}" for name in [unit, "loss", *shown])
             options.append(f'format="{fields}"')
         lines.append("log " + " ".join(draw(st.permutations(options))))
-    if not images and draw(st.booleans()):
+    if not images and tokens is None and draw(st.booleans()):
         samples = draw(st.lists(st.lists(_number(-2, 2), min_size=cols, max_size=cols),
                                 min_size=1, max_size=3))  # fmt: skip
         lines.append("predict [" + ", ".join("[" + ", ".join(s) + "]" for s in samples) + "]")

@@ -5,7 +5,7 @@ scripts run unchanged under `KERAS_BACKEND=tensorflow`, `torch` and `jax`."""
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from .. import ir
 from ..layers import KerasSpelling, kind_of, spelling
@@ -27,7 +27,7 @@ class KerasModel:
     native: bool  # some weights keep Keras's own initial values
     seed: tuple[str, ...]  # seeding Keras's generators, where a layer draws (Dropout)
     placeholders: bool  # some kernels are made as zeros, for the shared weights to replace
-    sample: str  # the shape of a sample, for keras.Input: `(1,)`
+    sample: str  # the shape of a sample, for keras.Input: `(1,)`; `(12,), dtype="int64"` for ids
     optimizer: Optimizer
     loss: str
     metrics: str  # `[keras.metrics.SparseCategoricalAccuracy(...)]` for `show=accuracy`
@@ -117,6 +117,28 @@ class Keras(Backend):
         attribute = spelling(weight, "keras", KerasSpelling).attribute(weight)
         return f'model.get_layer("{weight.layer}").{attribute}.numpy()'
 
+    def optimizer(self, spec: ir.Spec, params: str = "") -> Optimizer:
+        made = super().optimizer(spec, params)
+        if spec.optimizer.kind not in _SQUARING or not _sparse(spec):
+            return made
+        base = made.construct.split("(")[0].removeprefix("keras.optimizers.")
+        dense = (
+            "",
+            "",
+            f"class Dense{base}(keras.optimizers.{base}):",
+            f'    """Keras\'s {base} on dense gradients. On the TensorFlow backend, an',
+            "    Embedding's are IndexedSlices, a row per lookup, and it would square each",
+            "    lookup's share of a row's gradient, not the row's.\"\"\"",
+            "",
+            "    def apply(self, grads, trainable_variables=None):",
+            "        grads = [keras.ops.add(keras.ops.zeros(g.shape, g.dtype), g) for g in grads]",
+            "        return super().apply(grads, trainable_variables)",
+            "",
+            "",
+        )
+        construct = f"Dense{made.construct.removeprefix('keras.optimizers.')}"
+        return replace(made, construct=construct, before=(*dense, *made.before))
+
     def optim_sgd(self, spec: ir.Spec, params: str) -> Optimizer:
         options = f"learning_rate={self.hyper(spec, 'lr')}"
         if spec.optimizer["momentum"]:
@@ -203,7 +225,7 @@ class Keras(Backend):
             ),
             placeholders=isinstance(spec.network, ir.Sequential)
             and any(_placeholder(spec, layer) for layer in spec.network.layers),
-            sample=str(spec.sample_in),
+            sample=str(spec.sample_in) + (', dtype="int64"' if spec.integer_inputs else ""),
             optimizer=self.optimizer(spec),
             loss=f"{self.losses[loss.kind]}({', '.join(arguments)})",
             metrics=f"[{self.metrics[loss.kind]}]" if accuracy else "",
@@ -279,6 +301,17 @@ class Keras(Backend):
                 lines += [f'{self.read(w).removesuffix(".numpy()")}.assign(init["{w.name}"])'
                           for w in drawn]  # fmt: skip
         return tuple(lines)
+
+
+# Optimizers that square the gradient: a sum of squares of a row's lookups is not its square.
+_SQUARING = ("adam", "adamw", "rmsprop")
+
+
+def _sparse(spec: ir.Spec) -> bool:
+    """A layer's weights get IndexedSlices for gradients on the TensorFlow backend."""
+    if not isinstance(spec.network, ir.Sequential):
+        return False
+    return any(spelling(layer, "keras", KerasSpelling).sparse for layer in spec.network.layers)
 
 
 def _placeholder(spec: ir.Spec, layer: ir.LayerNode) -> bool:

@@ -16,7 +16,7 @@ from .base import Backend, Optimizer
 class GraphModel:
     """The TF-graph half of a plan."""
 
-    dtype: str  # `tf.float32`
+    dtype: str  # the inputs' placeholder's: `tf.float32`, or `tf.int64` for token ids
     shape: str  # the inputs' placeholder shape: `(None, 1)`
     targets: str  # the targets' placeholder: `tf.float32, shape=(None, 1)`, or labels'
     definitions: tuple[str, ...]  # functions of the script's own that its layers call
@@ -86,7 +86,8 @@ class TFGraph(Backend):
         options = f"learning_rate={lr}, momentum={self.hyper(spec, 'momentum')}"
         if spec.optimizer["nesterov"]:
             options += ", use_nesterov=True"
-        return self._minimize(f"tf.compat.v1.train.MomentumOptimizer({options})")
+        construct = f"tf.compat.v1.train.MomentumOptimizer({options})"
+        return Optimizer(construct, train=self._dense(spec, "momentum"))
 
     def optim_adam(self, spec: ir.Spec, params: str) -> Optimizer:
         return self._minimize(self._adam(spec))
@@ -121,7 +122,7 @@ class TFGraph(Backend):
             train=(
                 "# TF1's RMSprop makes its slots with an initializer it warns is deprecated.",
                 "tf.compat.v1.logging.set_verbosity(tf.compat.v1.logging.ERROR)",
-                "train_op = optimizer.minimize(loss)",
+                *self._dense(spec, "RMSprop"),
                 "# TF1's RMSprop starts its mean square at 1; Keras's and torch's start at 0.",
                 "zero_mean_square = tf.group(",
                 "    [",
@@ -135,6 +136,22 @@ class TFGraph(Backend):
 
     def _minimize(self, construct: str) -> Optimizer:
         return Optimizer(construct, train=("train_op = optimizer.minimize(loss)",))
+
+    def _dense(self, spec: ir.Spec, name: str) -> tuple[str, ...]:
+        """The train op of an optimizer whose sparse updates are lazy: with a lookup's
+        gradients (IndexedSlices), it would move only the rows a batch looks up, their
+        momentum too; made dense, every row moves as the spec's update moves it."""
+        if not _sparse(spec):
+            return ("train_op = optimizer.minimize(loss)",)
+        return (
+            f"# A lookup's gradients are IndexedSlices, which TF1's {name} applies lazily (the",
+            "# rows not looked up keep their momentum): made dense, every row moves.",
+            "gradients = [",
+            "    (tf.convert_to_tensor(gradient), weight)",
+            "    for gradient, weight in optimizer.compute_gradients(loss)",
+            "]",
+            "train_op = optimizer.apply_gradients(gradients)",
+        )
 
     def optim_gd(self, spec: ir.Spec, params: str) -> Optimizer:
         return Optimizer(py(spec.optimizer["lr"]), written_out=True)
@@ -155,7 +172,7 @@ class TFGraph(Backend):
         feed = "{**feed, training: True}" if spec.modes else "feed"
         kind = spec.loss.kind
         return GraphModel(
-            dtype=self.dtypes[spec.dtype],
+            dtype="tf.int64" if spec.integer_inputs else self.dtypes[spec.dtype],
             shape=str((None, *spec.sample_in)),
             targets=(
                 "tf.int64, shape=(None,)"
@@ -262,6 +279,13 @@ class TFGraph(Backend):
             lines.append(f"{out} = {activation}({affine})" if activation else f"{out} = {affine}")
             previous = out
         return tuple(lines)
+
+
+def _sparse(spec: ir.Spec) -> bool:
+    """A layer's weights get IndexedSlices for gradients (an Embedding's lookup)."""
+    if not isinstance(spec.network, ir.Sequential):
+        return False
+    return any(spelling(layer, "tfgraph", GraphSpelling).sparse for layer in spec.network.layers)
 
 
 BACKEND = TFGraph()

@@ -185,6 +185,10 @@ class _LayerCheck:
         return "x" in self.scope.failed
 
     @property
+    def data(self) -> Mapping[str, ir.Data]:
+        return {name: data for name, (data, _) in self.scope.data.items()}
+
+    @property
     def sample(self) -> tuple[int, ...] | None:
         """What each sample it takes is: the layer before gives it, or `x` holds it."""
         if self.scope.layers_failed:
@@ -225,7 +229,9 @@ class _LayerCheck:
             if given is not None and len(given.values) == 1:
                 expr = given.values[0]
                 value = report.attempt(lambda e=expr, r=role: init(report, e, shapes[r], r))
-            default = ir.Init.model_construct(kind=word.option(key).default)  # type: ignore[arg-type]
+            default = word.option(key).default  # a kind's own may be one with arguments
+            if not isinstance(default, ir.Init):
+                default = ir.Init.model_construct(kind=default)
             fields[field_name] = value or default
         return fields
 

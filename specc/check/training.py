@@ -305,6 +305,16 @@ def prediction(scope: Scope, network: Network) -> ir.Prediction | None:
             f"these have {columns}",
             value.span,
         )
+    first = network.layers[0] if isinstance(network, ir.Sequential) else None
+    ids = kind_of(first).ids(first) if first is not None else None
+    values = [n for row in literal.rows for n in row]
+    bad = [n for n in values if not isinstance(n, int) or not 0 <= n < (ids or 0)]
+    if ids is not None and bad:
+        raise scope.report.error(
+            f"the model looks up token ids 0 to {ids - 1}, and `{bad[0]}` is not one",
+            value.span,
+            "predict ids the Embedding holds, or rows of the data: `predict x[:3]`",
+        )
     return ir.Prediction.model_construct(inputs=literal)
 
 

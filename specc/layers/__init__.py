@@ -20,6 +20,7 @@ MODULES = (
     "batchnorm",
     "layernorm",
     "dropout",
+    "embedding",
     "recurrent",
 )
 

@@ -76,6 +76,10 @@ class LayerCheck(Protocol):
         """`x`'s own statement failed: what the first layer takes is unknown, and said."""
 
     @property
+    def data(self) -> Mapping[str, ir.Data]:
+        """The data the spec defines before the layer, by name, where they checked out."""
+
+    @property
     def sample(self) -> tuple[int, ...] | None:
         """The shape of each sample it takes, (height, width, channels) for an image: what
         the layer before gives, or what `x` holds for the first; None where that is unknown
@@ -188,6 +192,8 @@ class TorchSpelling(Spelling):
 class KerasSpelling(Spelling):
     """A layer as an entry of a `keras.Sequential` list."""
 
+    sparse = False  # on the TensorFlow backend, its weights' gradients are IndexedSlices
+
     def attribute(self, weight: ir.Weight) -> str:
         """The layer's attribute holding a weight: `kernel`, or `cell.kernel` for an RNN."""
         return weight.role
@@ -216,6 +222,8 @@ class KerasSpelling(Spelling):
 
 class GraphSpelling(Spelling):
     """A layer as TensorFlow ops on Variables (`tf.compat.v1`, no `tf.layers` under Keras 3)."""
+
+    sparse = False  # its weights' gradients are IndexedSlices (a lookup's, tf.gather's)
 
     def native(self, weight: ir.Weight, dtype: str) -> str:
         """A `native` weight's initial value: TensorFlow's own initializer."""
@@ -288,6 +296,11 @@ class LayerKind:
     def sample_in(self, node: ir.LayerNode) -> tuple[int, ...]:
         """The shape of each sample it takes: (features,), or (height, width, channels)."""
         raise NotImplementedError
+
+    def ids(self, node: ir.LayerNode) -> int | None:
+        """How many integer ids it looks up (0 to ids - 1), as an Embedding first does: `x`
+        then stays integer; None for a layer that takes numbers."""
+        return None
 
     def sample_out(self, node: ir.LayerNode) -> tuple[int, ...]:
         """The shape of each sample it gives."""

@@ -93,7 +93,9 @@ _TORCH = {"gamma": "weight", "beta": "bias"}
 
 
 class KerasLayerNorm(KerasSpelling):
-    def layer(self, node: ir.LayerNode, activation: str | None, placeholder: bool) -> str:
+    def layer(
+        self, node: ir.LayerNode, activation: str | None, placeholder: bool, dtype: str
+    ) -> str:
         assert isinstance(node, LayerNorm)
         options = f"axis=-1, epsilon={py(node.eps)}"
         layer = f'keras.layers.LayerNormalization({options}, name="{node.name}"),'
