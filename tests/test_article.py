@@ -25,7 +25,7 @@ from specc.lower import SECTIONS
 from specc.runner import Execution
 
 # Examples with a rendered article beside their scripts.
-ARTICLES = ["simplenet", "iris", "digits_convnet", "digits_batchnorm"]
+ARTICLES = ["simplenet", "iris", "digits_convnet", "digits_batchnorm", "sine_lstm"]
 SIMPLENET = EXAMPLES / "simplenet.spec"
 
 

@@ -109,6 +109,8 @@ class TorchRecurrent(TorchSpelling):
     def __init__(self, kind: str) -> None:
         self.cls = f"nn.{_TORCH_CLASS[kind]}"
         self.layout = f"{self.cls} stores its kernels as (out, in)"
+        if kind == "GRU":
+            self.layout += ", its gates as (reset, update, new)"
         self.swapped = kind == "GRU"  # its gates in another order than Keras's
 
     def module(self, node: ir.LayerNode) -> str:

@@ -72,7 +72,7 @@ class Model(nn.Module):
 
 model = Model()
 # Start from the shared initial weights; nn.Linear stores its kernel as (out, in),
-# nn.GRU stores its kernels as (out, in).
+# nn.GRU stores its kernels as (out, in), its gates as (reset, update, new).
 with torch.no_grad():
     model.gru1.weight_ih_l0.copy_(torch.from_numpy(swap_gates(init["gru1.kernel"]).T))
     model.gru1.weight_hh_l0.copy_(
