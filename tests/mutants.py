@@ -52,6 +52,11 @@ MUTANTS = [
         "epoch 1/10", "nn.RNN's second bias trained too: the sum of both moves twice as far",
     ),
     Mutant(
+        "lstm_forget_bias", "lstm", "tfgraph",
+        "cell = tf.sigmoid(f) * cell", "cell = tf.sigmoid(f + 1.0) * cell",
+        "epoch 1/10", "TF1's LSTMCell's forget_bias=1.0, added inside every step",
+    ),
+    Mutant(
         "gru_gates_unswapped", "gru", "torch",
         "return np.concatenate([reset, update, candidate], axis=-1)",
         "return np.concatenate([update, reset, candidate], axis=-1)",
