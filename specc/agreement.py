@@ -83,6 +83,7 @@ LOSS_FLOOR = 1e-2
 _LOG = re.compile(r"^(epoch +\d+/\d+|step +\d+)  loss (\S+)((?:  \S+ [^ ]+(?: [^ ]+)*)*)$")
 _PREDICT = re.compile(r"^predict (.+) -> (.+)$")
 _TRAINED = re.compile(r"^trained  loss (\S+)(?:  accuracy (\S+))?$")
+_TESTED = re.compile(r"^test  loss (\S+)(?:  accuracy (\S+))?$")
 _NUMBER = re.compile(r"[-+]?(?:\d+\.\d*|\.\d+|\d+)(?:[eE][-+]?\d+)?|[-+]?(?:nan|inf)")
 
 
@@ -112,6 +113,10 @@ def parse_output(stdout: str) -> Run:
             run.trained["loss"] = float(match[1])
             if match[2] is not None:
                 run.trained["accuracy"] = float(match[2])
+        elif match := _TESTED.match(line):
+            run.trained["test_loss"] = float(match[1])
+            if match[2] is not None:
+                run.trained["test_accuracy"] = float(match[2])
         elif match := _PREDICT.match(line):
             run.predictions.append((_floats(match[1]), _prediction(match[2])))
         elif re.fullmatch(r"[A-Za-z_][\w.]* [-+0-9.eEinfa ]+", line):
@@ -525,7 +530,8 @@ def statistical_band(members: Sequence[Run]) -> Band:
     keys = [
         key
         for key in reports[0]
-        if key[0] in ("loss", "accuracy") or key[0].startswith("prediction")
+        if key[0] in ("loss", "accuracy", "test_loss", "test_accuracy")
+        or key[0].startswith("prediction")
         if all(key in r and r[key].shape == reports[0][key].shape for r in reports)
     ]
     centre = {key: np.mean([r[key] for r in reports], axis=0) for key in keys}

@@ -313,6 +313,10 @@ def summarize(comparison: Comparison, plot: str | None) -> Results:
     columns = [Heading("Final loss", "number")]
     if spec.logging.accuracy:
         columns.append(Heading("Accuracy", "number"))
+    if spec.split is not None:
+        columns.append(Heading("Test loss", "number"))
+        if spec.classifies:
+            columns.append(Heading("Test accuracy", "number"))
     columns.append(Heading("Predictions", "predictions"))
     if comparison.drawn:
         columns += [
@@ -334,6 +338,10 @@ def summarize(comparison: Comparison, plot: str | None) -> Results:
         cells = [_rounded(o.final_loss) if ran else "-"]
         if spec.logging.accuracy:
             cells.append(_rounded(o.accuracy) if ran else "-")
+        if spec.split is not None:
+            cells.append(_rounded(o.test_loss) if ran else "-")
+            if spec.classifies:
+                cells.append(_rounded(o.test_accuracy) if ran else "-")
         cells.append(_predictions(o, spec.classifies) if ran else "-")
         if comparison.drawn:
             held = (o.distance, o.band) if compared and o.distance is not None else None

@@ -362,6 +362,8 @@ class Outcome:
     returncode: int | None = None
     final_loss: float | None = None  # the trained model's (else the last logged loss)
     accuracy: float | None = None  # the trained model's, when the spec logs accuracy
+    test_loss: float | None = None  # its loss on the held-out rows, with a `split`
+    test_accuracy: float | None = None  # ... and its accuracy there, for a classifier
     predictions: list[list[float]] = field(default_factory=list)
     losses: dict[str, float] = field(default_factory=dict)
     problems: list[str] = field(default_factory=list)
@@ -463,6 +465,8 @@ def _report(outcome: Outcome, execution: Execution, spec: ir.Spec) -> Run | None
     last = list(outcome.losses.values())[-1] if outcome.losses else None
     outcome.final_loss = report.trained.get("loss", last)
     outcome.accuracy = report.trained.get("accuracy") if spec.logging.accuracy else None
+    outcome.test_loss = report.trained.get("test_loss")
+    outcome.test_accuracy = report.trained.get("test_accuracy")
     outcome.predictions = [[float(v) for v in y] for _, y in report.predictions]
     return report
 
@@ -691,6 +695,14 @@ def _accuracy(comparison: Comparison) -> bool:
     return comparison.spec.logging.accuracy
 
 
+def _tested(comparison: Comparison) -> tuple[str, ...]:
+    """The test columns: with a `split`, the trained model's test loss (and accuracy)."""
+    spec = comparison.spec
+    if spec.split is None:
+        return ()
+    return ("test loss", "test accuracy") if spec.classifies else ("test loss",)
+
+
 def table(comparison: Comparison) -> str:
     """The plain-text report: one row per run, then what the exit status says and why."""
     classifies = comparison.spec.classifies
@@ -699,12 +711,14 @@ def table(comparison: Comparison) -> str:
         held = ("distance", "band", "at")
     else:
         held = ("loss gap", "at", "weight gap", "at")
-    header = ("run", "final loss", *(["accuracy"] if accuracy else []), "predictions", *held,
-              "seconds", "verdict")  # fmt: skip
+    tested = _tested(comparison)
+    header = ("run", "final loss", *(["accuracy"] if accuracy else []), *tested, "predictions",
+              *held, "seconds", "verdict")  # fmt: skip
     rows = [header]
     for o in comparison.outcomes:
         ran = o.status not in ("failed", "skipped")
         compared = o.status in ("agrees", "differs", "ran")
+        test_figures = (o.test_loss, o.test_accuracy)[: len(tested)]
         if comparison.banded:
             facts = (_gap(o.distance), _gap(o.band), o.at or "-") if compared else ("-",) * 3
         else:
@@ -719,6 +733,7 @@ def table(comparison: Comparison) -> str:
                 o.shown,
                 _number(o.final_loss) if ran else "-",
                 *([_number(o.accuracy) if ran else "-"] if accuracy else []),
+                *(_number(value) if ran else "-" for value in test_figures),
                 _predictions(o, classifies) if ran else "-",
                 *facts,
                 "-" if o.seconds is None else f"{o.seconds:.1f}",
@@ -899,6 +914,8 @@ def to_json(comparison: Comparison) -> dict[str, Any]:
             "returncode": o.returncode,
             "final_loss": _finite(o.final_loss),
             "accuracy": _finite(o.accuracy),
+            "test_loss": _finite(o.test_loss),
+            "test_accuracy": _finite(o.test_accuracy),
             "predictions": [[_finite(v) for v in p] for p in o.predictions],
             "losses": {k: _finite(v) for k, v in o.losses.items()},
         }

@@ -43,6 +43,8 @@ RESERVED_NAMES = frozenset(
         "BiasedBatchNorm1d", "BiasedBatchNorm2d", "running", "training", "masks", "dropout_mask",
         "simple_rnn", "simple_rnn_backward", "lstm", "lstm_backward", "lstm_step",
         "gru", "gru_backward", "gru_step", "swap_gates", "tanh_in_dtype",
+        "held_out", "x_test", "y_test", "test_rows", "test_loss", "test_accuracy",
+        "test_outputs", "test_inputs", "test_targets", "test_correct",
         "DenseAdam", "DenseAdamW", "DenseRMSprop",
     }
 )  # fmt: skip
@@ -480,6 +482,8 @@ class Logging(Node):
     format: str | None = None  # a str.format pattern over step/epoch, loss and `show`
     numbers: Literal[v.NUMBERS] = "shortest"  # type: ignore[valid-type]
     accuracy: bool = False  # the fraction of samples classified right, after the loss
+    test_loss: bool = False  # the held-out rows' loss, after the epoch's updates
+    test_accuracy: bool = False  # ... and the fraction of them classified right
 
     @property
     def format_fields(self) -> set[str]:
@@ -489,6 +493,14 @@ class Logging(Node):
         if self.format is None:
             return set()
         return {name for _, name, _, _ in string.Formatter().parse(self.format) if name}
+
+
+class Split(Node):
+    """`split test=0.2`: ceil(test x rows) rows held out for testing (as scikit-learn's
+    `train_test_split` counts them), chosen by one NumPy-drawn permutation of the rows."""
+
+    test: Annotated[float, Field(gt=0, lt=1)]
+    rows: PositiveInt | None = None  # the rows held out, where the data's rows are known
 
 
 class Prediction(Node):
@@ -511,6 +523,7 @@ class Spec(Node):
     loss: Loss = Loss.model_construct()
     optimizer: Optimizer = Optimizer.model_construct(options=v.OPTIMIZERS["sgd"].defaults())
     training: Training = Training.model_construct()
+    split: Split | None = None
     logging: Logging
     predict: Prediction | None = None
     # The seed of NumPy's Dropout masks: the spec's own unless set (the runs that hold the
@@ -560,8 +573,17 @@ class Spec(Node):
     @property
     def log_fields(self) -> set[str]:
         """What a log `format` may name."""
-        accuracy = {"accuracy"} if self.logging.accuracy else set()
-        return {self.training.unit, "loss", *accuracy, *self.logging.show}
+        logging = self.logging
+        figures = {
+            figure
+            for figure, shown in (
+                ("accuracy", logging.accuracy),
+                ("test_loss", logging.test_loss),
+                ("test_accuracy", logging.test_accuracy),
+            )
+            if shown
+        }
+        return {self.training.unit, "loss", *figures, *logging.show}
 
     @functools.cached_property
     def weights(self) -> list[Weight]:

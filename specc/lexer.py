@@ -71,7 +71,7 @@ OPERATORS = {
 }
 
 # The statements that end in `key=value` options (the rest assign with `=`: `data x = ...`).
-OPTION_STATEMENTS = ("layer", "loss", "optim", "train", "log")
+OPTION_STATEMENTS = ("layer", "loss", "optim", "train", "split", "log")
 
 # Categories whose words a spec writes as bare names (data sets are named in strings).
 VOCABULARY = (
@@ -88,7 +88,12 @@ VOCABULARY = (
 _FUNCTIONS = (v.ARGMAX, v.RESHAPE, v.DATASET, v.WINDOWS)
 _OPTIONS = [
     option
-    for word in (*(w for words in VOCABULARY for w in words), v.TRAIN_OPTIONS, v.LOG_OPTIONS)
+    for word in (
+        *(w for words in VOCABULARY for w in words),
+        v.TRAIN_OPTIONS,
+        v.SPLIT_OPTIONS,
+        v.LOG_OPTIONS,
+    )
     for option in word.options
 ]
 BUILTINS = frozenset(

@@ -49,6 +49,8 @@ class LogSite:
     read: Callable[[ir.Weight], str]
     counter: str
     accuracy: str = ""  # the fraction classified right, where `log show=accuracy`
+    test_loss: str = ""  # the held-out rows' loss and accuracy, where the log shows them
+    test_accuracy: str = ""
 
 
 @dataclass(frozen=True)
@@ -93,6 +95,7 @@ class Plan:
     order: tuple[str, ...]  # the lines choosing an epoch's order of the samples
     sequential: bool  # a stack of layers (else a formula)
     trained_loss_comment: str  # over the trained model's loss on the training data
+    tested_comment: str  # over its loss on the held-out rows
     trained_comment: str  # over the trained weights
     trained: tuple[str, ...]  # lines printing each trained weight
     model: object  # the backend's own plan: its model, loss, optimizer and loop
@@ -156,6 +159,7 @@ def lower(spec: ir.Spec, backend: Backend, marked: bool = False) -> Plan:
         trained_loss_comment=(
             "The trained model's loss on the training data: logged losses come before updates."
         ),
+        tested_comment="The trained model on the held-out rows, which no update has seen.",
         trained_comment=(
             "The trained weights, kernels as (inputs, outputs) in every target."
             if sequential
@@ -255,7 +259,39 @@ def _data(spec: ir.Spec) -> tuple[str, ...]:
         )
         cast = f".astype(np.{kept})" if uncast else ""
         lines.append(f"x_new = {numpy_expr(inputs)}{cast}")
+    if spec.split is not None:  # after `predict`'s rows: `x[:3]` are the data's first rows
+        lines += _split(spec, spec.split)
     return tuple(lines)
+
+
+def _split(spec: ir.Spec, held: ir.Split) -> list[str]:
+    """The lines holding rows out for testing: one NumPy-drawn permutation, its first rows
+    the test rows; the names `x` and `y` then hold the training rows."""
+    x, y = spec.inputs, spec.targets
+    share = f"{held.test * 100:g}%"
+    lines = []
+    if held.rows is None:  # rows read from a file: counted when the script reads them
+        count = "test_rows"
+        lines += comment_lines(
+            f"Hold out {share} of the samples for testing (rounded up, as scikit-learn's "
+            "train_test_split counts them), in one NumPy-drawn order: every target trains "
+            "and tests on the same rows."
+        )
+        lines.append(f"test_rows = int(np.ceil({py(held.test)} * len({x})))")
+    else:
+        count = str(held.rows)
+        rows = next(d.shape[0] for d in spec.data if d.name == x)
+        lines += comment_lines(
+            f"Hold out {held.rows} of the {rows} samples ({share}, rounded up, as "
+            "scikit-learn's train_test_split counts them) for testing, in one NumPy-drawn "
+            "order: every target trains and tests on the same rows."
+        )
+    return [
+        *lines,
+        f"held_out = rng.permutation(len({x}))",
+        f"{x}_test, {y}_test = {x}[held_out[:{count}]], {y}[held_out[:{count}]]",
+        f"{x}, {y} = {x}[held_out[{count}:]], {y}[held_out[{count}:]]",
+    ]
 
 
 def _computed(spec: ir.Spec) -> list[str]:
@@ -331,6 +367,10 @@ def log(spec: ir.Spec, site: LogSite, before: tuple[str, ...] = ()) -> Log:
     parts = [f'f"{head}  loss {{fmt({site.loss})}}"']
     if spec.logging.accuracy:
         parts.append(f'f"accuracy {{fmt({site.accuracy})}}"')
+    if spec.logging.test_loss:
+        parts.append(f'f"test_loss {{fmt({site.test_loss})}}"')
+    if spec.logging.test_accuracy:
+        parts.append(f'f"test_accuracy {{fmt({site.test_accuracy})}}"')
     parts += [f'f"{w.name} {{fmt({site.read(w)})}}"' for w in spec.shown]
     separator = ', sep="  "' if len(parts) > 1 else ""
     return Log(condition, (*before, f"print({', '.join(parts)}{separator})"))
@@ -349,6 +389,28 @@ def trained_loss(
     return (*before, f"print({', '.join(parts)}{separator})")
 
 
+def test_comment(spec: ir.Spec) -> str:
+    """The comment over the lines computing a log line's test figures: when they are taken."""
+    unit = spec.training.unit
+    when = f"after this {unit}'s updates" if spec.training.batch else f"before this {unit}'s update"
+    return f"# The held-out rows' figures, in inference mode, {when}."
+
+
+def tested(
+    spec: ir.Spec, loss: str, accuracy: str, before: tuple[str, ...] = ()
+) -> tuple[str, ...]:
+    """The lines printing the trained model's loss on the held-out rows, after `before`
+    (which compute it): `test  loss 0.1215`, and its accuracy where the loss classifies;
+    none without a `split`."""
+    if spec.split is None:
+        return ()
+    parts = [f'f"test  loss {{fmt({loss})}}"']
+    if spec.classifies:
+        parts.append(f'f"accuracy {{fmt({accuracy})}}"')
+    separator = ', sep="  "' if len(parts) > 1 else ""
+    return (*before, f"print({', '.join(parts)}{separator})")
+
+
 def _formatted(spec: ir.Spec, site: LogSite) -> str:
     """A log line in the spec's own `format`: only the fields it names are passed."""
     used = spec.logging.format_fields
@@ -358,5 +420,8 @@ def _formatted(spec: ir.Spec, site: LogSite) -> str:
         fields.append(f"loss=np.{spec.dtype}({site.loss})")
     if "accuracy" in used:
         fields.append(f"accuracy=np.{spec.dtype}({site.accuracy})")
+    for figure in ("test_loss", "test_accuracy"):
+        if figure in used:
+            fields.append(f"{figure}=np.{spec.dtype}({getattr(site, figure)})")
     fields += [f"{w.var}={site.read(w)}" for w in spec.shown if w.var in used]
     return f"print({py(spec.logging.format)}.format({', '.join(fields)}))"

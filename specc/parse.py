@@ -187,6 +187,9 @@ class _ToSyntax(Transformer):
     def train_stmt(self, meta: Any, *options: s.Option) -> s.TrainStmt:
         return s.TrainStmt(**self._head(meta, "train"), options=options)
 
+    def split_stmt(self, meta: Any, *options: s.Option) -> s.SplitStmt:
+        return s.SplitStmt(**self._head(meta, "split"), options=options)
+
     def log_stmt(self, meta: Any, *options: s.Option) -> s.LogStmt:
         return s.LogStmt(**self._head(meta, "log"), options=options)
 

@@ -175,6 +175,12 @@ class TrainStmt(NamedTuple):
     options: tuple[Option, ...]
 
 
+class SplitStmt(NamedTuple):
+    keyword: Word
+    span: Span
+    options: tuple[Option, ...]
+
+
 class LogStmt(NamedTuple):
     keyword: Word
     span: Span
@@ -198,6 +204,7 @@ Statement = (
     | LossStmt
     | OptimStmt
     | TrainStmt
+    | SplitStmt
     | LogStmt
     | PredictStmt
 )

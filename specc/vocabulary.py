@@ -289,6 +289,26 @@ TRAIN_OPTIONS = Word(
     ),
 )
 
+SPLIT_OPTIONS = Word(
+    "split",
+    "rows held out for testing, in a NumPy-drawn order: the same rows in every target",
+    options=(
+        Option(
+            "test",
+            "number",
+            "the fraction of rows held out for testing",
+            low=0,
+            high=1,
+            low_open=True,
+            high_open=True,
+        ),
+    ),
+    hints=(
+        ("test_size", "the fraction of rows held out is `split test=0.2`"),
+        ("validation_split", "the fraction of rows held out is `split test=0.2`"),
+    ),
+)
+
 NUMBERS = ("shortest", "python")
 LOG_OPTIONS = Word(
     "log",

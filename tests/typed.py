@@ -365,6 +365,16 @@ def specs(draw: st.DrawFn) -> str:
     if optimizer != "sgd" or draw(st.booleans()):
         options = draw(_options(v.OPTIMIZERS[optimizer]))
         lines.append(" ".join(p for p in ("optim", optimizer, options) if p))
+    trained_rows = rows  # what a mini-batch may hold: the rows `split` leaves
+    held = rows > 1 and draw(st.booleans())
+    if held:
+        test = draw(st.sampled_from([0.1, 0.2, 0.25, 0.3, 0.5]))
+        trained_rows = rows - math.ceil(test * rows)
+        if trained_rows < 1:
+            held = False
+            trained_rows = rows
+        else:
+            lines.append(f"split test={test}")
     unit = "epoch"
     if draw(st.booleans()):
         steps = draw(st.integers(1, 8))
@@ -373,7 +383,7 @@ def specs(draw: st.DrawFn) -> str:
     else:
         parts = [f"epochs={draw(st.integers(1, 6))}"]
         if draw(st.booleans()):
-            parts.append(f"batch={draw(st.integers(1, rows))}")
+            parts.append(f"batch={draw(st.integers(1, trained_rows))}")
             if draw(st.booleans()):
                 parts.append(f"shuffle={draw(st.sampled_from(['true', 'false']))}")
         lines.append("train " + " ".join(draw(st.permutations(parts))))
@@ -381,6 +391,10 @@ def specs(draw: st.DrawFn) -> str:
         shown = draw(st.lists(st.sampled_from(weights), max_size=2, unique=True))
         if loss in v.CLASSIFICATION_LOSSES and draw(st.booleans()):
             shown.insert(0, "accuracy")
+        if held and draw(st.booleans()):
+            classifies = loss in v.CLASSIFICATION_LOSSES
+            figures = ["test_loss", *(["test_accuracy"] if classifies else [])]
+            shown[:0] = draw(st.lists(st.sampled_from(figures), min_size=1, unique=True))
         options = [f"every={draw(st.integers(1, 3))}"]
         if shown or draw(st.booleans()):
             options.append("show=" + ",".join(["loss", *shown]))

@@ -61,7 +61,7 @@ init = {
 # draw would cost a second of compiling on the JAX backend.
 model = keras.Sequential(
     [
-        keras.Input(shape=(12,), dtype="int64"),
+        keras.Input(shape=(12,), dtype="int32"),
         keras.layers.Embedding(50, 16, name="emb1"),
         keras.layers.GRU(
             32,

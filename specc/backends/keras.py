@@ -9,7 +9,7 @@ from dataclasses import dataclass, replace
 
 from .. import ir
 from ..layers import KerasSpelling, kind_of, spelling
-from ..lower import Log, LogSite, log, seeded, trained_loss
+from ..lower import Log, LogSite, log, seeded, test_comment, tested, trained_loss
 from ..spell import formula, names, py, walk
 from .base import Backend, Optimizer, Unsupported
 
@@ -27,7 +27,7 @@ class KerasModel:
     native: bool  # some weights keep Keras's own initial values
     seed: tuple[str, ...]  # seeding Keras's generators, where a layer draws (Dropout)
     placeholders: bool  # some kernels are made as zeros, for the shared weights to replace
-    sample: str  # the shape of a sample, for keras.Input: `(1,)`; `(12,), dtype="int64"` for ids
+    sample: str  # the shape of a sample, for keras.Input: `(1,)`; `(12,), dtype="int32"` for ids
     optimizer: Optimizer
     loss: str
     metrics: str  # `[keras.metrics.SparseCategoricalAccuracy(...)]` for `show=accuracy`
@@ -39,6 +39,8 @@ class KerasModel:
     fetch: tuple[str, ...]  # ... or before a step's update
     log: Log
     trained_loss: tuple[str, ...]  # the compiled loss (and accuracy) on all the data
+    tested: tuple[str, ...]  # ... and on the held-out rows, with a `split`
+    validation: tuple[str, ...]  # fit's arguments validating on them, where the log shows them
     predictions: str  # the code `predict` prints: probabilities of a classifier
 
 
@@ -186,7 +188,9 @@ class Keras(Backend):
         if loss.reduction != "mean":
             arguments.append(f'reduction="{loss.reduction}"')
         accuracy = spec.logging.accuracy
-        trained = "loss_value, accuracy" if accuracy else "loss_value"  # a batch's results
+        # The accuracy is a compiled metric: shown, or for the held-out rows' report.
+        measured = accuracy or bool(spec.split and spec.classifies)
+        trained = "loss_value, accuracy" if measured else "loss_value"  # a batch's results
         # `fit` pays ~28 ms a call per epoch; a full batch per epoch is one update, as a step
         # is, so only mini-batch epochs go through `fit`, the rest through train_on_batch.
         fit = spec.training.unit == "epoch" and spec.training.batch is not None
@@ -195,10 +199,15 @@ class Keras(Backend):
         values = [value(w) for w in spec.shown]
         shown, reads = ", ".join(values), ", ".join(self.read(w) for w in spec.shown)
         site = (
-            LogSite("logs['loss']", value, "epoch + 1", "logs['accuracy']")
+            LogSite("logs['loss']", value, "epoch + 1", "logs['accuracy']",
+                    "logs['val_loss']", "logs['val_accuracy']")
             if fit
-            else LogSite("loss_value", value, spec.training.unit, "accuracy")
-        )
+            else LogSite("loss_value", value, spec.training.unit, "accuracy",
+                         "test_loss", "test_accuracy")
+        )  # fmt: skip
+        logging = spec.logging
+        shows_test = logging.test_loss or logging.test_accuracy
+        tested_lines = self._tested(spec, measured)
         predictions = "model.predict(x_new, verbose=0)"
         if loss.kind in self.probabilities:
             probabilities = f"{self.probabilities[loss.kind]}({predictions})"
@@ -225,10 +234,12 @@ class Keras(Backend):
             ),
             placeholders=isinstance(spec.network, ir.Sequential)
             and any(_placeholder(spec, layer) for layer in spec.network.layers),
-            sample=str(spec.sample_in) + (', dtype="int64"' if spec.integer_inputs else ""),
+            # Token ids as int32, which every backend holds (JAX's int64 needs its x64 mode)
+            # and Embedding looks up.
+            sample=str(spec.sample_in) + (', dtype="int32"' if spec.integer_inputs else ""),
             optimizer=self.optimizer(spec),
             loss=f"{self.losses[loss.kind]}({', '.join(arguments)})",
-            metrics=f"[{self.metrics[loss.kind]}]" if accuracy else "",
+            metrics=f"[{self.metrics[loss.kind]}]" if measured else "",
             trained=trained,
             fit=fit,
             updates=(
@@ -247,10 +258,23 @@ class Keras(Backend):
                 (f"{shown} = {reads}  # before this {spec.training.unit}'s update",)
                 if shown and not fit
                 else ()
+            )
+            + ((test_comment(spec), *tested_lines) if shows_test and not fit else ()),
+            validation=(
+                (
+                    # Keras's own validation, once an epoch is logged, in one batch as the
+                    # other targets compute it.
+                    f"validation_data=({spec.inputs}_test, {spec.targets}_test),",
+                    f"validation_batch_size=len({spec.inputs}_test),  # one batch, as elsewhere",
+                    *((f"validation_freq={every},",) if every > 1 else ()),
+                )
+                if shows_test and fit
+                else ()
             ),
             log=log(
                 spec, site, (f"{names(values)} = self.weights_before",) if values and fit else ()
             ),
+            tested=tested(spec, "test_loss", "test_accuracy", tested_lines),
             trained_loss=trained_loss(
                 spec,
                 "loss_value",
@@ -262,6 +286,12 @@ class Keras(Backend):
             ),
             predictions=predictions,
         )
+
+    def _tested(self, spec: ir.Spec, measured: bool) -> tuple[str, ...]:
+        """The line computing the model's loss on the held-out rows (and its accuracy, where
+        that is a compiled metric), in inference mode."""
+        values = "test_loss, test_accuracy" if measured else "test_loss"
+        return (f"{values} = model.test_on_batch({spec.inputs}_test, {spec.targets}_test)",)
 
     def definitions(self, spec: ir.Spec) -> tuple[str, ...]:
         if not isinstance(spec.network, ir.Sequential):

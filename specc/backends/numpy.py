@@ -5,13 +5,13 @@ from __future__ import annotations
 
 import textwrap
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from .. import ir
 from ..differentiate import DERIVATIVES, differentiate, used_names
 from ..format import LINE_LENGTH
 from ..layers import NumpySpelling, spelling
-from ..lower import Log, LogSite, log, trained_loss
+from ..lower import Log, LogSite, log, test_comment, tested, trained_loss
 from ..spell import names, walk
 from .base import Backend, Optimizer, Unsupported
 
@@ -43,6 +43,7 @@ class NumpyModel:
     fetch: tuple[str, ...]  # with mini-batches, the shown weights read before an epoch
     log: Log
     trained_loss: tuple[str, ...]  # forward and criterion once on all the data
+    tested: tuple[str, ...]  # ... and on the held-out rows, with a `split`
     predictions: tuple[str, ...]  # the lines computing `predictions` from `x_new`
 
 
@@ -133,6 +134,14 @@ class Numpy(Backend):
         y_all = spec.targets
         accuracy = (f"accuracy = {_correct(spec, y_all)} / len({y_all})",) if correct else ()
         before = () if batched else accuracy
+        logging = spec.logging
+        shows_test = logging.test_loss or logging.test_accuracy
+        test_figures = (
+            (test_comment(spec), *_tested(spec, logging.test_accuracy)) if shows_test else ()
+        )
+        if batched:  # an epoch's: after its updates
+            before += test_figures
+        site = replace(site, test_loss="test_loss", test_accuracy="test_accuracy")
         return NumpyModel(
             helpers=_helpers(spec),
             unpack=f"{names([w.var for w in spec.trainable])} = weights.values()",
@@ -176,7 +185,11 @@ class Numpy(Backend):
             targets=y,
             batch=f"inputs, targets = {spec.inputs}[rows], {spec.targets}[rows]",
             correct=correct if batched else "",
-            fetch=(tuple(f"{w.var}_value = {w.var}.copy()" for w in spec.shown) if batched else ()),
+            fetch=(
+                tuple(f"{w.var}_value = {w.var}.copy()" for w in spec.shown)
+                if batched
+                else test_figures  # a step's: at the weights its loss is of, before its forward
+            ),
             log=log(spec, site, before),
             trained_loss=trained_loss(
                 spec,
@@ -188,6 +201,7 @@ class Numpy(Backend):
                     *accuracy,
                 ),
             ),
+            tested=tested(spec, "test_loss", "test_accuracy", _tested(spec, spec.classifies)),
             predictions=_predictions(spec),
         )
 
@@ -269,11 +283,21 @@ def _training(spec: ir.Spec) -> tuple[str, ...]:
     return tuple(textwrap.wrap(text, LINE_LENGTH - 4))
 
 
-def _correct(spec: ir.Spec, targets: str) -> str:
+def _correct(spec: ir.Spec, targets: str, outputs: str = "outputs") -> str:
     """How many samples the outputs classify right: the largest logit, or a logit above 0."""
     if spec.loss.kind == "crossentropy":
-        return f"(outputs.argmax(axis=1) == {targets}).sum()"
-    return f"((outputs > 0) == ({targets} > 0.5)).sum()"
+        return f"({outputs}.argmax(axis=1) == {targets}).sum()"
+    return f"(({outputs} > 0) == ({targets} > 0.5)).sum()"
+
+
+def _tested(spec: ir.Spec, accuracy: bool) -> tuple[str, ...]:
+    """The lines computing the model's loss on the held-out rows (and its accuracy), in
+    inference mode."""
+    x, y = f"{spec.inputs}_test", f"{spec.targets}_test"
+    lines = [f"test_outputs, _ = forward({x})", f"test_loss, _ = criterion(test_outputs, {y})"]
+    if accuracy:
+        lines.append(f"test_accuracy = {_correct(spec, y, 'test_outputs')} / len({y})")
+    return tuple(lines)
 
 
 def _predictions(spec: ir.Spec) -> tuple[str, ...]:

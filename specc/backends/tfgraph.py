@@ -7,7 +7,17 @@ from dataclasses import dataclass
 
 from .. import ir
 from ..layers import GraphSpelling, spelling
-from ..lower import Log, LogSite, comment_lines, log, modes, seeded, trained_loss
+from ..lower import (
+    Log,
+    LogSite,
+    comment_lines,
+    log,
+    modes,
+    seeded,
+    test_comment,
+    tested,
+    trained_loss,
+)
 from ..spell import formula, names, py
 from .base import Backend, Optimizer
 
@@ -24,7 +34,8 @@ class GraphModel:
     variables: tuple[str, ...]  # `fc1_kernel = tf.Variable(...)`
     layers: tuple[str, ...]  # the forward pass, one tensor a line, ending in `outputs`
     loss: str
-    correct: str  # with `show=accuracy`: the tensor counting the samples classified right
+    correct: str  # the tensor counting the samples classified right, where one is shown
+    counted: bool  # the updates' runs fetch it too (`show=accuracy`)
     run: str  # the line running one update
     optimizer: Optimizer
     gradients: str  # for an update written out: `grad_w, grad_b = tf.gradients(...)`
@@ -33,6 +44,7 @@ class GraphModel:
     fetch: tuple[str, ...]  # reading the weights a log line shows, before the update
     log: Log
     trained_loss: tuple[str, ...]  # the loss (and accuracy) tensors run on all the data
+    tested: tuple[str, ...]  # ... and on the held-out rows, with a `split`
     predictions: str  # the tensor `predict` prints
 
 
@@ -171,6 +183,11 @@ class TFGraph(Backend):
         everything = f"{{inputs: {spec.inputs}, targets: {spec.targets}}}" if batched else "feed"
         feed = "{**feed, training: True}" if spec.modes else "feed"
         kind = spec.loss.kind
+        logging = spec.logging
+        shows_test = logging.test_loss or logging.test_accuracy
+        test_figures = (
+            (test_comment(spec), *self._tested(spec, logging.test_accuracy)) if shows_test else ()
+        )
         return GraphModel(
             dtype="tf.int64" if spec.integer_inputs else self.dtypes[spec.dtype],
             shape=str((None, *spec.sample_in)),
@@ -186,9 +203,10 @@ class TFGraph(Backend):
             loss=f"{reduce}({self.losses[kind]})",
             correct=(
                 f"tf.reduce_sum(tf.cast({self.corrects[kind]}, tf.int64))"
-                if spec.logging.accuracy
+                if spec.logging.accuracy or (spec.split and spec.classifies)
                 else ""
             ),
+            counted=spec.logging.accuracy,
             run=f"_, {values} = sess.run([train_op, {', '.join(fetched)}], feed_dict={feed})",
             optimizer=self.optimizer(spec),
             gradients=f"{names([f'grad_{w}' for w in weights])} = "
@@ -204,15 +222,40 @@ class TFGraph(Backend):
                 )
                 if shown
                 else ()
+            )
+            + (() if batched else test_figures),  # a step's: at the weights its loss is of
+            log=log(
+                spec,
+                LogSite(
+                    loss,
+                    lambda w: f"{w.var}_value",
+                    spec.training.unit,
+                    accuracy,
+                    "test_loss",
+                    "test_accuracy",
+                ),
+                test_figures if batched else (),  # an epoch's: after its updates
             ),
-            log=log(spec, LogSite(loss, lambda w: f"{w.var}_value", spec.training.unit, accuracy)),
             trained_loss=trained_loss(
                 spec,
                 "loss_value",
                 f"correct_value / len({spec.inputs})",
                 (f"{values} = sess.run({tensors}, feed_dict={everything})",),
             ),
+            tested=tested(spec, "test_loss", "test_accuracy", self._tested(spec, spec.classifies)),
             predictions=self.probabilities.get(kind, "outputs"),
+        )
+
+    def _tested(self, spec: ir.Spec, accuracy: bool) -> tuple[str, ...]:
+        """The lines running the loss on the held-out rows (and counting the samples they
+        classify right), in inference mode: the `training` placeholder keeps its default."""
+        x, y = f"{spec.inputs}_test", f"{spec.targets}_test"
+        feed = f"feed_dict={{inputs: {x}, targets: {y}}}"
+        if not accuracy:
+            return (f"test_loss = sess.run(loss, {feed})",)
+        return (
+            f"test_loss, test_correct = sess.run([loss, correct], {feed})",
+            f"test_accuracy = test_correct / len({y})",
         )
 
     def _training(self, spec: ir.Spec) -> tuple[str, ...]:

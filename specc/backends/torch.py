@@ -5,12 +5,22 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from .. import ir
 from ..format import LINE_LENGTH
 from ..layers import TorchSpelling, kind_of, spelling
-from ..lower import Log, LogSite, comment_lines, log, modes, seeded, trained_loss
+from ..lower import (
+    Log,
+    LogSite,
+    comment_lines,
+    log,
+    modes,
+    seeded,
+    test_comment,
+    tested,
+    trained_loss,
+)
 from ..spell import formula, pow_text
 from .base import Backend, Optimizer, Unsupported
 
@@ -39,6 +49,8 @@ class TorchModel:
     seed: tuple[str, ...]  # seeding torch's generator, where a layer draws (Dropout)
     evaluate: tuple[str, ...]  # switching the model to inference, where a layer has modes
     trained_loss: tuple[str, ...]  # the trained model's loss on all the data, under no_grad
+    test_tensors: str  # the held-out rows as tensors, with a `split`
+    tested: tuple[str, ...]  # the trained model's loss on them
     predictions: str
 
 
@@ -142,6 +154,15 @@ class Torch(Backend):
             (f"accuracy = {self._correct(spec, 'targets')} / len(targets)",) if correct else ()
         )
         before = () if batched else accuracy
+        logging = spec.logging
+        test_figures = (
+            (test_comment(spec), *self._tested(spec, model, logging.test_accuracy, training=True))
+            if logging.test_loss or logging.test_accuracy
+            else ()
+        )
+        if batched:  # an epoch's: after its updates
+            before += test_figures
+        site = replace(site, test_loss="test_loss", test_accuracy="test_accuracy")
         loss = spec.loss
         reduction = f'reduction="{loss.reduction}"' if loss.reduction != "mean" else ""
         predictions = f"{model}(torch.from_numpy(x_new))"
@@ -177,7 +198,7 @@ class Torch(Backend):
             fetch=(
                 tuple(f"{w.var}_value = {self.read(w)}.copy()" for w in spec.shown)
                 if batched
-                else ()
+                else test_figures  # a step's: at the weights its loss is of, before its forward
             ),
             log=log(spec, site, before),
             seed=seeded("torch's", f"torch.manual_seed({spec.seed})") if spec.draws else (),
@@ -187,6 +208,18 @@ class Torch(Backend):
                 "loss.item()",
                 "accuracy",
                 (*self._loss(model, "inputs", "targets", bool(correct)), *accuracy),
+            ),
+            test_tensors=(
+                "test_inputs, test_targets = "
+                f"torch.from_numpy({spec.inputs}_test), torch.from_numpy({spec.targets}_test)"
+                if spec.split
+                else ""
+            ),
+            tested=tested(
+                spec,
+                "test_loss",
+                "test_accuracy",
+                self._tested(spec, model, spec.classifies, training=False),
             ),
             predictions=f"{predictions}.numpy()",
         )
@@ -206,11 +239,29 @@ class Torch(Backend):
             return (f"outputs = {model}({inputs})", f"loss = criterion(outputs, {targets})")
         return (f"loss = criterion({model}({inputs}), {targets})",)
 
-    def _correct(self, spec: ir.Spec, targets: str) -> str:
+    def _correct(self, spec: ir.Spec, targets: str, outputs: str = "outputs") -> str:
         """How many samples the outputs classify right: the largest logit, or a logit above 0."""
         if spec.loss.kind == "crossentropy":
-            return f"(outputs.argmax(dim=1) == {targets}).sum().item()"
-        return f"((outputs > 0) == ({targets} > 0.5)).sum().item()"
+            return f"({outputs}.argmax(dim=1) == {targets}).sum().item()"
+        return f"(({outputs} > 0) == ({targets} > 0.5)).sum().item()"
+
+    def _tested(self, spec: ir.Spec, model: str, accuracy: bool, training: bool) -> tuple[str, ...]:
+        """The lines computing the model's loss on the held-out rows (and its accuracy), in
+        inference mode: during `training`, switched to it and back."""
+        lines = [
+            f"test_outputs = {model}(test_inputs)",
+            "test_loss = criterion(test_outputs, test_targets).item()",
+        ]
+        if accuracy:
+            correct = self._correct(spec, "test_targets", "test_outputs")
+            lines += [
+                f"test_correct = {correct}",
+                "test_accuracy = test_correct / len(test_targets)",
+            ]
+        computed = ("with torch.no_grad():", *(f"    {line}" for line in lines))
+        if training and spec.modes:
+            return ("model.eval()", *computed, "model.train()")
+        return computed
 
     def _layers(self, spec: ir.Spec) -> tuple[str, ...]:
         if not isinstance(spec.network, ir.Sequential):

@@ -29,6 +29,7 @@ ONCE = (
     s.LossStmt,
     s.OptimStmt,
     s.TrainStmt,
+    s.SplitStmt,
     s.LogStmt,
     s.PredictStmt,
 )
@@ -45,6 +46,7 @@ STATEMENTS: dict[type[s.Statement], Callable[[Scope, Any], None]] = {
     s.LossStmt: training.loss_stmt,
     s.OptimStmt: training.optim_stmt,
     s.TrainStmt: training.train_stmt,
+    s.SplitStmt: training.split_stmt,
 }
 
 
@@ -65,6 +67,7 @@ def check(
     network = report.attempt(lambda: model.network(scope))
     logging = predict = None
     if network is not None:
+        report.attempt(lambda: training.split(scope))
         report.attempt(lambda: training.batches(scope))
         training.bias_before_batchnorm(scope)
         report.attempt(lambda: training.classification(scope, network))

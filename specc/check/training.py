@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import itertools
+import math
 
 from .. import ir
 from .. import syntax as s
@@ -62,7 +63,21 @@ def train_stmt(scope: Scope, stmt: s.TrainStmt) -> None:
         )
 
 
-def _option(stmt: s.TrainStmt, key: str) -> s.Option:
+def split_stmt(scope: Scope, stmt: s.SplitStmt) -> None:
+    """`split test=0.2`: the test rows are counted once the data's rows are known (`split`)."""
+    given = options(scope.report, stmt.options, v.SPLIT_OPTIONS)
+    if "test" not in given and stmt.options:  # its one option, misspelled: said already
+        return
+    if "test" not in given:
+        raise scope.report.error(
+            "`split` needs the fraction of rows it holds out for testing",
+            stmt.keyword.span,
+            "write `split test=0.2`",
+        )
+    scope.fields["split"] = ir.Split.model_construct(test=float(given["test"]))  # type: ignore[arg-type]
+
+
+def _option(stmt: s.TrainStmt | s.SplitStmt, key: str) -> s.Option:
     return next(o for o in stmt.options if o.key.text == key)
 
 
@@ -95,16 +110,40 @@ def bias_before_batchnorm(scope: Scope) -> None:
             )
 
 
+def split(scope: Scope) -> None:
+    """The rows `split` holds out, where the data's rows are known (a file's are only when
+    the script reads it): at least one for testing and one for training."""
+    held = scope.fields.get("split")
+    stmt = scope.first.get(s.SplitStmt)
+    rows = scope.data["x"][0].shape[0] if "x" in scope.data else None
+    if held is None or rows is None or not isinstance(stmt, s.SplitStmt):
+        return
+    test = math.ceil(held.test * rows)
+    if test >= rows:
+        raise scope.report.error(
+            f"`split test={held.test:g}` holds out all {rows} samples, leaving none to train on",
+            _option(stmt, "test").values[0].span,
+            f"hold out fewer: `split test={math.floor(100 * (rows - 1) / rows) / 100:g}` "
+            "leaves one to train on",
+        )
+    scope.fields["split"] = held.model_copy(update={"rows": test})
+
+
 def batches(scope: Scope) -> None:
-    """A mini-batch no larger than the data (rows read from a file are known only later)."""
+    """A mini-batch no larger than the data it trains on (rows read from a file are known
+    only later): the rows `split` leaves for training."""
     batch = scope.training.batch
     stmt = scope.first.get(s.TrainStmt)
     rows = scope.data["x"][0].shape[0] if "x" in scope.data else None
+    held = scope.fields.get("split")
+    if rows is not None and held is not None and held.rows is not None:
+        rows -= held.rows
     if batch is None or rows is None or batch <= rows or not isinstance(stmt, s.TrainStmt):
         return
     option = next(o for o in stmt.options if o.key.text == "batch")
+    trained = "training samples" if held is not None else "samples"
     raise scope.report.error(
-        f"batches of {batch} from {rows} samples",
+        f"batches of {batch} from {rows} {trained}",
         option.values[0].span,
         f"a batch holds at most every sample: `batch={rows}` trains on the full batch",
     )
@@ -189,32 +228,48 @@ def logging(scope: Scope, network: Network) -> ir.Logging:
     assert stmt is None or isinstance(stmt, s.LogStmt)
     given = options(scope.report, stmt.options, v.LOG_OPTIONS) if stmt else {}
     values: tuple[s.Expr, ...] = given.pop("show", ())  # type: ignore[assignment]
-    accuracy = _accuracy(scope, values)
+    figures = [figure for figure in FIGURES if _figure(scope, values, figure)]
     show = _shown(scope, network, values)
     if "format" in given and stmt is not None:
-        _check_format(scope, stmt, str(given["format"]), [*accuracy, *show])
+        _check_format(scope, stmt, str(given["format"]), [*figures, *show])
     training = scope.training
     every = given.pop("every", max(1, training.count // 10))  # a tenth of the run
     return ir.Logging.model_construct(
-        every=every, show=tuple(show), accuracy=bool(accuracy), **given
+        every=every,
+        show=tuple(show),
+        accuracy="accuracy" in figures,
+        test_loss="test_loss" in figures,
+        test_accuracy="test_accuracy" in figures,
+        **given,
     )
 
 
-def _accuracy(scope: Scope, values: tuple[s.Expr, ...]) -> list[str]:
-    """`show=loss,accuracy`: ["accuracy"] if shown, which only a classification loss can."""
-    shown = [v for v in values if isinstance(v, s.Name) and v.id == "accuracy"]
+# What `show` may list beside weights: the loss is always shown, the others where asked.
+FIGURES = ("accuracy", "test_loss", "test_accuracy")
+
+
+def _figure(scope: Scope, values: tuple[s.Expr, ...], figure: str) -> bool:
+    """`show=loss,accuracy,test_loss`: whether `figure` is shown; accuracy is for a
+    classification loss only, and the test figures for a spec that holds rows out."""
+    shown = [v for v in values if isinstance(v, s.Name) and v.id == figure]
     if not shown:
-        return []
+        return False
     loss = scope.loss.kind
-    if loss not in v.CLASSIFICATION_LOSSES:
+    if figure.endswith("accuracy") and loss not in v.CLASSIFICATION_LOSSES:
         raise scope.report.error(
-            f"`accuracy` is for classification, and the loss is `{loss}`",
+            f"`{figure}` is for classification, and the loss is `{loss}`",
             shown[0].span,
             f"train on labels with {one_of(v.CLASSIFICATION_LOSSES)}, or show the loss only",
         )
+    if figure.startswith("test_") and "split" not in scope.fields:
+        raise scope.report.error(
+            f"`{figure}` is the held-out rows', and no rows are held out",
+            shown[0].span,
+            "hold out a fifth of the rows for testing with `split test=0.2`",
+        )
     if len(shown) > 1:
-        scope.report.warning("`accuracy` is shown twice", shown[1].span)
-    return ["accuracy"]
+        scope.report.warning(f"`{figure}` is shown twice", shown[1].span)
+    return True
 
 
 def _weights(network: Network) -> list[str]:
@@ -236,11 +291,17 @@ def _shown(scope: Scope, network: Network, values: tuple[s.Expr, ...]) -> list[s
     for value in values:
         if not isinstance(value, s.Name):
             report.error("`show` lists names, such as `loss,w,b`", value.span)
-        elif value.id in ("loss", "accuracy"):
+        elif value.id in ("loss", *FIGURES):
             continue
         elif value.id not in weights:
             classifies = scope.loss.kind in v.CLASSIFICATION_LOSSES
-            choices = ["loss", *(["accuracy"] if classifies else []), *weights]
+            held = "split" in scope.fields
+            figures = [
+                f
+                for f in FIGURES
+                if (classifies or not f.endswith("accuracy")) and (held or "test" not in f)
+            ]
+            choices = ["loss", *figures, *weights]
             report.error(
                 f"`show` names `{value.id}`, which is not a weight of the model",
                 value.span,

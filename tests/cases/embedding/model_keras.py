@@ -45,7 +45,7 @@ init = {
 # draw would cost a second of compiling on the JAX backend.
 model = keras.Sequential(
     [
-        keras.Input(shape=(6,), dtype="int64"),
+        keras.Input(shape=(6,), dtype="int32"),
         keras.layers.Embedding(60, 8, name="emb1"),
         keras.layers.GlobalAveragePooling1D(name="pool1"),
         keras.layers.Dense(1, kernel_initializer="zeros", name="fc1"),

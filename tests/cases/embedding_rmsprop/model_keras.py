@@ -48,7 +48,7 @@ init = {
 # draw would cost a second of compiling on the JAX backend.
 model = keras.Sequential(
     [
-        keras.Input(shape=(4,), dtype="int64"),
+        keras.Input(shape=(4,), dtype="int32"),
         keras.layers.Embedding(40, 5, name="emb1"),
         keras.layers.Flatten(name="flatten1"),
         keras.layers.Dense(3, kernel_initializer="zeros", name="fc1"),
