@@ -84,6 +84,7 @@ _LOG = re.compile(r"^(epoch +\d+/\d+|step +\d+)  loss (\S+)((?:  \S+ [^ ]+(?: [^
 _PREDICT = re.compile(r"^predict (.+) -> (.+)$")
 _TRAINED = re.compile(r"^trained  loss (\S+)(?:  accuracy (\S+))?$")
 _TESTED = re.compile(r"^test  loss (\S+)(?:  accuracy (\S+))?$")
+_STOPPED = re.compile(r"^stopped after epoch (\d+): ")
 _NUMBER = re.compile(r"[-+]?(?:\d+\.\d*|\.\d+|\d+)(?:[eE][-+]?\d+)?|[-+]?(?:nan|inf)")
 
 
@@ -117,6 +118,8 @@ def parse_output(stdout: str) -> Run:
             run.trained["test_loss"] = float(match[1])
             if match[2] is not None:
                 run.trained["test_accuracy"] = float(match[2])
+        elif match := _STOPPED.match(line):  # early stopping: every run at the same epoch
+            run.trained["stopped after epoch"] = float(match[1])
         elif match := _PREDICT.match(line):
             run.predictions.append((_floats(match[1]), _prediction(match[2])))
         elif re.fullmatch(r"[A-Za-z_][\w.]* [-+0-9.eEinfa ]+", line):

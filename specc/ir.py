@@ -441,6 +441,8 @@ class Training(Node):
     count: PositiveInt = 100
     batch: PositiveInt | None = None
     shuffle: bool = False
+    # Stop after an epoch when the test loss has not improved for this many (Keras's rule).
+    patience: PositiveInt | None = None
 
     @model_validator(mode="after")
     def _batches_count_epochs(self) -> Training:

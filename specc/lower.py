@@ -93,6 +93,8 @@ class Plan:
     batch: int | None  # the mini-batch size; None: full-batch
     batches: tuple[str, ...]  # the lines setting the batch size and where batches start
     order: tuple[str, ...]  # the lines choosing an epoch's order of the samples
+    stopping: tuple[str, ...]  # with `patience`: what early stopping starts from
+    stop: tuple[str, ...]  # ... and the check after each epoch, breaking out of the loop
     sequential: bool  # a stack of layers (else a formula)
     trained_loss_comment: str  # over the trained model's loss on the training data
     tested_comment: str  # over its loss on the held-out rows
@@ -155,6 +157,8 @@ def lower(spec: ir.Spec, backend: Backend, marked: bool = False) -> Plan:
             f"batches = range(0, len({spec.inputs}), batch_size)  # where each batch starts",
         ),
         order=_order(spec),
+        stopping=_stopping(spec),
+        stop=_stop(spec),
         sequential=sequential,
         trained_loss_comment=(
             "The trained model's loss on the training data: logged losses come before updates."
@@ -204,6 +208,41 @@ def seeded(whose: str, call: str) -> tuple[str, ...]:
             "no setting makes it draw the masks another framework draws."
         ),
         call,
+    )
+
+
+def _stopping(spec: ir.Spec) -> tuple[str, ...]:
+    """The lines early stopping starts from, with `patience`."""
+    if spec.training.patience is None:
+        return ()
+    return (
+        f"patience = {spec.training.patience}",
+        "# Early stopping, as Keras's EarlyStopping rules: stop after an epoch when the test",
+        "# loss has not gone below its best for `patience` epochs.",
+        'best_test_loss, waited = float("inf"), 0',
+    )
+
+
+WATCH = "# The held-out rows' loss after this epoch's updates, for early stopping."
+# Two strings, so that black can break the line between them.
+STOPPED = (
+    'print(f"stopped after epoch {{{epoch}}}:", '
+    'f"the test loss has not improved for {{patience}} epochs")'
+)
+
+
+def _stop(spec: ir.Spec) -> tuple[str, ...]:
+    """The lines checking, after an epoch, whether early stopping ends the training."""
+    if spec.training.patience is None:
+        return ()
+    return (
+        "if test_loss < best_test_loss:",
+        "    best_test_loss, waited = test_loss, 0",
+        "else:",
+        "    waited += 1",
+        "    if waited >= patience:",
+        "        " + STOPPED.format(epoch="epoch"),
+        "        break",
     )
 
 

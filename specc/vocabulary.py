@@ -286,6 +286,11 @@ TRAIN_OPTIONS = Word(
         Option("steps", "integer", "steps", **_COUNT),  # type: ignore[arg-type]
         Option("batch", "integer", "the batch size", **_COUNT),  # type: ignore[arg-type]
         Option("shuffle", "bool", "shuffle", default=False, requires="batch"),
+        Option("patience", "integer", "the patience", requires="batch", **_COUNT),  # type: ignore[arg-type]
+    ),
+    hints=(
+        ("early_stopping", "stop when the test loss stops improving with `patience=10`"),
+        ("validation_split", "hold rows out for testing with `split test=0.2`"),
     ),
 )
 

@@ -9,7 +9,7 @@ from dataclasses import dataclass, replace
 
 from .. import ir
 from ..layers import KerasSpelling, kind_of, spelling
-from ..lower import Log, LogSite, log, seeded, test_comment, tested, trained_loss
+from ..lower import STOPPED, Log, LogSite, log, seeded, test_comment, tested, trained_loss
 from ..spell import formula, names, py, walk
 from .base import Backend, Optimizer, Unsupported
 
@@ -41,6 +41,9 @@ class KerasModel:
     trained_loss: tuple[str, ...]  # the compiled loss (and accuracy) on all the data
     tested: tuple[str, ...]  # ... and on the held-out rows, with a `split`
     validation: tuple[str, ...]  # fit's arguments validating on them, where the log shows them
+    callbacks: str  # fit's callbacks: the log, and early stopping with `patience`
+    stopping: tuple[str, ...]  # making the EarlyStopping callback
+    stopped: tuple[str, ...]  # after fit: where it stopped
     predictions: str  # the code `predict` prints: probabilities of a classifier
 
 
@@ -208,6 +211,7 @@ class Keras(Backend):
         logging = spec.logging
         shows_test = logging.test_loss or logging.test_accuracy
         tested_lines = self._tested(spec, measured)
+        watched = spec.training.patience is not None
         predictions = "model.predict(x_new, verbose=0)"
         if loss.kind in self.probabilities:
             probabilities = f"{self.probabilities[loss.kind]}({predictions})"
@@ -262,13 +266,33 @@ class Keras(Backend):
             + ((test_comment(spec), *tested_lines) if shows_test and not fit else ()),
             validation=(
                 (
-                    # Keras's own validation, once an epoch is logged, in one batch as the
-                    # other targets compute it.
+                    # Keras's own validation, where an epoch is logged or early stopping
+                    # watches, in one batch as the other targets compute it.
                     f"validation_data=({spec.inputs}_test, {spec.targets}_test),",
                     f"validation_batch_size=len({spec.inputs}_test),  # one batch, as elsewhere",
-                    *((f"validation_freq={every},",) if every > 1 else ()),
+                    *((f"validation_freq={every},",) if every > 1 and not watched else ()),
                 )
-                if shows_test and fit
+                if (shows_test or watched) and fit
+                else ()
+            ),
+            callbacks="[TrainingLog(), early_stopping]" if watched else "[TrainingLog()]",
+            stopping=(
+                (
+                    f"patience = {spec.training.patience}",
+                    "# Stop after an epoch when the test loss (fit's val_loss) has not gone below",
+                    "# its best for `patience` epochs.",
+                    "early_stopping = keras.callbacks.EarlyStopping("
+                    'monitor="val_loss", patience=patience)',
+                )
+                if watched
+                else ()
+            ),
+            stopped=(
+                (
+                    "if early_stopping.stopped_epoch:  # counted from 0",
+                    "    " + STOPPED.format(epoch="early_stopping.stopped_epoch + 1"),
+                )
+                if watched
                 else ()
             ),
             log=log(

@@ -11,7 +11,7 @@ from .. import ir
 from ..differentiate import DERIVATIVES, differentiate, used_names
 from ..format import LINE_LENGTH
 from ..layers import NumpySpelling, spelling
-from ..lower import Log, LogSite, log, test_comment, tested, trained_loss
+from ..lower import WATCH, Log, LogSite, log, test_comment, tested, trained_loss
 from ..spell import names, walk
 from .base import Backend, Optimizer, Unsupported
 
@@ -44,6 +44,7 @@ class NumpyModel:
     log: Log
     trained_loss: tuple[str, ...]  # forward and criterion once on all the data
     tested: tuple[str, ...]  # ... and on the held-out rows, with a `split`
+    watch: tuple[str, ...]  # with `patience`: the held-out rows' loss after every epoch
     predictions: tuple[str, ...]  # the lines computing `predictions` from `x_new`
 
 
@@ -139,7 +140,9 @@ class Numpy(Backend):
         test_figures = (
             (test_comment(spec), *_tested(spec, logging.test_accuracy)) if shows_test else ()
         )
-        if batched:  # an epoch's: after its updates
+        watched = spec.training.patience is not None
+        watch = (WATCH, *_tested(spec, logging.test_accuracy)) if watched else ()
+        if batched and not watched:  # an epoch's: after its updates
             before += test_figures
         site = replace(site, test_loss="test_loss", test_accuracy="test_accuracy")
         return NumpyModel(
@@ -190,6 +193,7 @@ class Numpy(Backend):
                 if batched
                 else test_figures  # a step's: at the weights its loss is of, before its forward
             ),
+            watch=watch,
             log=log(spec, site, before),
             trained_loss=trained_loss(
                 spec,

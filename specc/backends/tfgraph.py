@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from .. import ir
 from ..layers import GraphSpelling, spelling
 from ..lower import (
+    WATCH,
     Log,
     LogSite,
     comment_lines,
@@ -45,6 +46,7 @@ class GraphModel:
     log: Log
     trained_loss: tuple[str, ...]  # the loss (and accuracy) tensors run on all the data
     tested: tuple[str, ...]  # ... and on the held-out rows, with a `split`
+    watch: tuple[str, ...]  # with `patience`: their loss after every epoch
     predictions: str  # the tensor `predict` prints
 
 
@@ -188,6 +190,8 @@ class TFGraph(Backend):
         test_figures = (
             (test_comment(spec), *self._tested(spec, logging.test_accuracy)) if shows_test else ()
         )
+        watched = spec.training.patience is not None
+        watch = (WATCH, *self._tested(spec, logging.test_accuracy)) if watched else ()
         return GraphModel(
             dtype="tf.int64" if spec.integer_inputs else self.dtypes[spec.dtype],
             shape=str((None, *spec.sample_in)),
@@ -234,8 +238,9 @@ class TFGraph(Backend):
                     "test_loss",
                     "test_accuracy",
                 ),
-                test_figures if batched else (),  # an epoch's: after its updates
+                test_figures if batched and not watched else (),  # an epoch's: after its updates
             ),
+            watch=watch,
             trained_loss=trained_loss(
                 spec,
                 "loss_value",

@@ -11,6 +11,7 @@ from .. import ir
 from ..format import LINE_LENGTH
 from ..layers import TorchSpelling, kind_of, spelling
 from ..lower import (
+    WATCH,
     Log,
     LogSite,
     comment_lines,
@@ -51,6 +52,7 @@ class TorchModel:
     trained_loss: tuple[str, ...]  # the trained model's loss on all the data, under no_grad
     test_tensors: str  # the held-out rows as tensors, with a `split`
     tested: tuple[str, ...]  # the trained model's loss on them
+    watch: tuple[str, ...]  # with `patience`: their loss after every epoch
     predictions: str
 
 
@@ -160,7 +162,13 @@ class Torch(Backend):
             if logging.test_loss or logging.test_accuracy
             else ()
         )
-        if batched:  # an epoch's: after its updates
+        watched = spec.training.patience is not None
+        watch = (
+            (WATCH, *self._tested(spec, model, logging.test_accuracy, training=True))
+            if watched
+            else ()
+        )
+        if batched and not watched:  # an epoch's: after its updates
             before += test_figures
         site = replace(site, test_loss="test_loss", test_accuracy="test_accuracy")
         loss = spec.loss
@@ -200,6 +208,7 @@ class Torch(Backend):
                 if batched
                 else test_figures  # a step's: at the weights its loss is of, before its forward
             ),
+            watch=watch,
             log=log(spec, site, before),
             seed=seeded("torch's", f"torch.manual_seed({spec.seed})") if spec.draws else (),
             evaluate=self._evaluate(spec),

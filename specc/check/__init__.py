@@ -68,6 +68,7 @@ def check(
     logging = predict = None
     if network is not None:
         report.attempt(lambda: training.split(scope))
+        report.attempt(lambda: training.patience(scope))
         report.attempt(lambda: training.batches(scope))
         training.bias_before_batchnorm(scope)
         report.attempt(lambda: training.classification(scope, network))

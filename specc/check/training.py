@@ -53,7 +53,11 @@ def train_stmt(scope: Scope, stmt: s.TrainStmt) -> None:
             _option(stmt, "batch").span,
             "steps are full-batch updates: write `train epochs=20 batch=16`",
         )
-    batching = {"batch": given.get("batch"), "shuffle": given.get("shuffle", False)}
+    batching = {
+        "batch": given.get("batch"),
+        "shuffle": given.get("shuffle", False),
+        "patience": given.get("patience"),
+    }
     if "steps" in given:
         scope.fields["training"] = ir.Training.model_construct(unit="step", count=given["steps"])
     else:
@@ -127,6 +131,20 @@ def split(scope: Scope) -> None:
             "leaves one to train on",
         )
     scope.fields["split"] = held.model_copy(update={"rows": test})
+
+
+def patience(scope: Scope) -> None:
+    """Early stopping watches the held-out rows' loss: it needs a `split`."""
+    stmt = scope.first.get(s.TrainStmt)
+    if scope.training.patience is None or "split" in scope.fields:
+        return
+    assert isinstance(stmt, s.TrainStmt)
+    raise scope.report.error(
+        "`patience` stops training when the test loss stops improving, and no rows are "
+        "held out for testing",
+        _option(stmt, "patience").span,
+        "hold out a fifth of the rows with `split test=0.2`",
+    )
 
 
 def batches(scope: Scope) -> None:
