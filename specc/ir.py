@@ -46,6 +46,8 @@ RESERVED_NAMES = frozenset(
         "held_out", "x_test", "y_test", "test_rows", "test_loss", "test_accuracy",
         "test_outputs", "test_inputs", "test_targets", "test_correct",
         "DenseAdam", "DenseAdamW", "DenseRMSprop",
+        "norm", "factor", "clipped", "grads", "grad", "CoupledSGD", "CoupledAdam", "CoupledRMSprop",
+        "DenseCoupledAdam", "DenseCoupledRMSprop",
     }
 )  # fmt: skip
 
@@ -402,7 +404,7 @@ class Optimizer(Node):
     """
 
     kind: Literal[v.OPTIMIZERS.names] = "sgd"  # type: ignore[valid-type]
-    options: dict[str, Scalar | bool] = Field(default_factory=dict)
+    options: dict[str, Scalar | bool | None] = Field(default_factory=dict)  # None: left out
 
     @model_validator(mode="before")
     @classmethod
@@ -425,7 +427,7 @@ class Optimizer(Node):
                 raise ValueError(f"`{option.name}` needs `{option.requires}`")
         return {**data, "options": options}
 
-    def __getitem__(self, name: str) -> Scalar | bool:
+    def __getitem__(self, name: str) -> Scalar | bool | None:
         return self.options[name]
 
 

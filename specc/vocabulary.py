@@ -50,6 +50,8 @@ class Option:
         if self.type == "bool":
             return None if isinstance(value, bool) else "is `true` or `false`"
         if self.type in ("number", "integer"):
+            if value is None and self.default is None:
+                return None  # left out, and nothing by default (`clip`: no clipping)
             if isinstance(value, bool) or not isinstance(value, int | float):
                 return "must be a number"
             if self.type == "integer" and not isinstance(value, int):
@@ -233,6 +235,27 @@ _ADAM = (
     _fraction("beta2", "beta2", 0.999),
     _EPS,
 )
+# The gradients' global norm is clipped first; then a coupled weight decay is added to them.
+_CLIP = Option("clip", "number", "the clipping norm", low=0, low_open=True)  # None: no clipping
+_COUPLED = Option("weight_decay", "number", "the weight decay", default=0.0, low=0)
+_CLIP_HINTS = (
+    ("clipnorm", "`clip=` clips the global norm, as torch's clip_grad_norm_ and Keras's "
+     "global_clipnorm; clipping each weight's own norm is not supported"),
+    ("global_clipnorm", "the gradients' global norm is clipped with `clip=`"),
+    ("max_norm", "the gradients' global norm is clipped with `clip=`"),
+    ("clip_norm", "the gradients' global norm is clipped with `clip=`"),
+    ("clipvalue", "`clip=` clips the gradients' global norm; clipping each value is not "
+     "supported"),
+)  # fmt: skip
+_DECAY_HINTS = tuple(
+    (name, "`weight_decay=` adds weight_decay times each weight to its gradient, as torch's "
+     "weight_decay (an L2 penalty of weight_decay / 2 * w**2, kept out of the printed loss)")
+    for name in ("l2", "kernel_regularizer", "regularizer")
+)  # fmt: skip
+_COUPLED_DOC = (
+    "; weight_decay adds weight_decay * w to every weight's gradient, biases too, before the "
+    "step (torch's weight_decay); clip scales the gradients down to that global norm"
+)
 
 OPTIMIZERS = Words(
     "optimizer",
@@ -240,42 +263,60 @@ OPTIMIZERS = Words(
     (
         Word(
             "sgd",
-            "stochastic gradient descent, with momentum and Nesterov's variant",
+            "stochastic gradient descent, with momentum and Nesterov's variant" + _COUPLED_DOC,
             options=(
                 _lr(0.01),
                 _fraction("momentum", "momentum", 0.0),
                 Option("nesterov", "bool", "nesterov", default=False, requires="momentum"),
+                _COUPLED,
+                _CLIP,
             ),
+            hints=_CLIP_HINTS + _DECAY_HINTS,
         ),
-        Word("gd", "gradient descent with the update written out", options=(_lr(0.01),)),
+        Word(
+            "gd",
+            "gradient descent with the update written out; clip scales the gradients down to "
+            "that global norm",
+            options=(_lr(0.01), _CLIP),
+            hints=_CLIP_HINTS,
+        ),
         Word(
             "adam",
             "Adam; eps is added to the square root of v before the bias correction, as in "
-            "TensorFlow and Keras",
-            options=(_lr(0.001), *_ADAM),
+            "TensorFlow and Keras" + _COUPLED_DOC,
+            options=(_lr(0.001), *_ADAM, _COUPLED, _CLIP),
+            hints=_CLIP_HINTS + _DECAY_HINTS,
         ),
         Word(
             "adamw",
             "Adam with decoupled weight decay: each step first shrinks the weights by "
-            "lr * weight_decay",
+            "lr * weight_decay; clip scales the gradients down to that global norm",
             options=(
                 _lr(0.001),
                 *_ADAM,
                 Option("weight_decay", "number", "the weight decay", default=0.01, low=0),
+                _CLIP,
             ),
+            hints=_CLIP_HINTS,
         ),
         Word(
             "rmsprop",
-            "RMSprop; eps is added to the mean square under the root, as in TensorFlow and Keras",
+            "RMSprop; eps is added to the mean square under the root, as in TensorFlow and "
+            "Keras" + _COUPLED_DOC,
             options=(
                 _lr(0.01),
                 _fraction("rho", "rho", 0.9),
                 _EPS,
                 _fraction("momentum", "momentum", 0.0),
+                _COUPLED,
+                _CLIP,
             ),
+            hints=_CLIP_HINTS + _DECAY_HINTS,
         ),
     ),
 )
+# Optimizers whose weight_decay is added to the gradient (adamw's is decoupled).
+COUPLED_DECAY = ("sgd", "adam", "rmsprop")
 
 _COUNT = dict(low=1, high=MAX_COUNT)
 TRAIN_OPTIONS = Word(

@@ -45,7 +45,8 @@ def _option_value(option: v.Option) -> st.SearchStrategy[str]:
     if option.name == "weight_decay":
         return _number(0, 0.1)
     high = option.high if option.high is not None else 1.0
-    return _number(option.low or 0.0, min(high, 0.99))
+    low = option.low or 0.0
+    return _number(low + 0.01 if option.low_open else low, min(high, 0.99))  # `clip=0` refused
 
 
 @st.composite

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from .. import ir
+from .. import vocabulary as v
 from ..layers import KINDS, spelling
 from ..spell import py
 
@@ -40,7 +41,8 @@ class Optimizer:
     name values for it. `train` are the
     lines that make a graph's train op from it, `start` the lines a session runs before
     training, and `step` the lines before each update; each is empty unless a target needs it
-    to compute what the spec means.
+    to compute what the spec means. `weight_decay`, for a class of the script's own, is the
+    coupled decay it adds to each gradient (torch's `weight_decay`).
     """
 
     construct: str
@@ -50,6 +52,7 @@ class Optimizer:
     train: tuple[str, ...] = ()
     start: tuple[str, ...] = ()
     step: tuple[str, ...] = ()
+    weight_decay: str = ""  # an optimizer class of the script's own adds this times each weight
 
 
 class Backend:
@@ -135,6 +138,18 @@ class Backend:
         """The spec's optimizer; `params` is the code naming the weights, where needed."""
         method = getattr(self, f"optim_{spec.optimizer.kind}")
         return method(spec, params)  # type: ignore[no-any-return]
+
+    @staticmethod
+    def clip(spec: ir.Spec) -> float | None:
+        """The norm the gradients' global norm is clipped to, or None."""
+        return spec.optimizer.options.get("clip")  # type: ignore[return-value]
+
+    @staticmethod
+    def coupled_decay(spec: ir.Spec) -> float:
+        """The weight decay added to the gradients (torch's `weight_decay`), or 0."""
+        if spec.optimizer.kind not in v.COUPLED_DECAY:
+            return 0
+        return spec.optimizer["weight_decay"]  # type: ignore[return-value]
 
     def hyper(self, spec: ir.Spec, name: str) -> str:
         """An optimizer option as this target must be given it (a literal by default)."""

@@ -4,10 +4,12 @@ scripts run unchanged under `KERAS_BACKEND=tensorflow`, `torch` and `jax`."""
 
 from __future__ import annotations
 
+import textwrap
 from collections.abc import Iterator
 from dataclasses import dataclass, replace
 
 from .. import ir
+from ..format import LINE_LENGTH
 from ..layers import KerasSpelling, kind_of, spelling
 from ..lower import STOPPED, Log, LogSite, log, seeded, test_comment, tested, trained_loss
 from ..spell import formula, names, py, walk
@@ -124,25 +126,59 @@ class Keras(Backend):
 
     def optimizer(self, spec: ir.Spec, params: str = "") -> Optimizer:
         made = super().optimizer(spec, params)
-        if spec.optimizer.kind not in _SQUARING or not _sparse(spec):
+        if self.clip(spec) is not None:  # not clipnorm=, which clips each weight's own norm
+            clipping = f", global_clipnorm={self.hyper(spec, 'clip')})"
+            made = replace(made, construct=made.construct.removesuffix(")") + clipping)
+        dense = spec.optimizer.kind in _SQUARING and _sparse(spec)
+        decay = self.coupled_decay(spec)
+        if not dense and not decay:
             return made
         base = made.construct.split("(")[0].removeprefix("keras.optimizers.")
-        dense = (
-            "",
-            "",
-            f"class Dense{base}(keras.optimizers.{base}):",
-            f'    """Keras\'s {base} on dense gradients. On the TensorFlow backend, an',
-            "    Embedding's are IndexedSlices, a row per lookup, and it would square each",
-            "    lookup's share of a row's gradient, not the row's.\"\"\"",
-            "",
-            "    def apply(self, grads, trainable_variables=None):",
-            "        grads = [keras.ops.add(keras.ops.zeros(g.shape, g.dtype), g) for g in grads]",
-            "        return super().apply(grads, trainable_variables)",
-            "",
-            "",
+        name = f"{'Dense' if dense else ''}{'Coupled' if decay else ''}{base}"
+        sparse = (
+            "On the TensorFlow backend, an Embedding's are IndexedSlices, a row per lookup, "
+            "and it would square each lookup's share of a row's gradient, not the row's."
         )
-        construct = f"Dense{made.construct.removeprefix('keras.optimizers.')}"
-        return replace(made, construct=construct, before=(*dense, *made.before))
+        coupled = (
+            f"{self.hyper(spec, 'weight_decay')} times each weight (biases too) added to "
+            "its gradient, after any clipping, before the step: Keras's own weight_decay= "
+            "would shrink the weights apart from their gradients, as AdamW does."
+        )
+        if not decay:
+            doc = [
+                f'    """Keras\'s {base} on dense gradients. On the TensorFlow backend, an',
+                "    Embedding's are IndexedSlices, a row per lookup, and it would square each",
+                "    lookup's share of a row's gradient, not the row's.\"\"\"",
+            ]
+        else:
+            said = (
+                f"Keras's {base} on dense gradients, with weight decay as torch's. {sparse} "
+                f"The decay is {coupled}"
+                if dense
+                else f"Keras's {base} with weight decay as torch's: {coupled}"
+            )
+            doc = textwrap.wrap(f'"""{said}"""', LINE_LENGTH - 4, initial_indent="    ",
+                                subsequent_indent="    ")  # fmt: skip
+        methods: list[str] = []
+        if dense:
+            methods += [
+                "",
+                "    def apply(self, grads, trainable_variables=None):",
+                "        grads = [keras.ops.add(keras.ops.zeros(g.shape, g.dtype), g) for g in "
+                "grads]",
+                "        return super().apply(grads, trainable_variables)",
+            ]
+        if decay:
+            # The weight first: a NumPy float64 times a Keras variable would make an array.
+            methods += [
+                "",
+                "    def update_step(self, gradient, variable, learning_rate):",
+                f"        gradient = gradient + variable * {self.hyper(spec, 'weight_decay')}",
+                "        super().update_step(gradient, variable, learning_rate)",
+            ]
+        defined = ("", "", f"class {name}(keras.optimizers.{base}):", *doc, *methods, "", "")
+        construct = name + made.construct.removeprefix(f"keras.optimizers.{base}")
+        return replace(made, construct=construct, before=(*defined, *made.before))
 
     def optim_sgd(self, spec: ir.Spec, params: str) -> Optimizer:
         options = f"learning_rate={self.hyper(spec, 'lr')}"

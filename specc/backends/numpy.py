@@ -12,7 +12,7 @@ from ..differentiate import DERIVATIVES, differentiate, used_names
 from ..format import LINE_LENGTH
 from ..layers import NumpySpelling, spelling
 from ..lower import WATCH, Log, LogSite, log, test_comment, tested, trained_loss
-from ..spell import names, walk
+from ..spell import names, py, walk
 from .base import Backend, Optimizer, Unsupported
 
 
@@ -78,6 +78,26 @@ class Numpy(Backend):
 
     def read(self, weight: ir.Weight) -> str:
         return weight.var  # the array the optimizer updates in place
+
+    def optimizer(self, spec: ir.Spec, params: str = "") -> Optimizer:
+        made = super().optimizer(spec, params)
+        lines: list[str] = []
+        if (clip := self.clip(spec)) is not None:
+            lines += [
+                f"# Clip the gradients' global norm to {py(clip)}: all scaled by one factor.",
+                "norm = np.sqrt(sum(np.sum(gradient**2) for gradient in gradients.values()))",
+                f"factor = min(1.0, {py(clip)} / norm)",
+                "gradients = {name: gradient * factor for name, gradient in gradients.items()}",
+            ]
+        if decay := self.coupled_decay(spec):
+            after = "after the clipping, " if clip is not None else ""
+            lines += [
+                f"# Weight decay as torch's: {py(decay)} times each weight (biases too) added to",
+                f"# its gradient, {after}before the optimizer's step.",
+                f"gradients = {{name: gradient + {py(decay)} * weights[name] for name, gradient in "
+                "gradients.items()}",
+            ]
+        return replace(made, step=(*lines, *made.step))
 
     def optim_gd(self, spec: ir.Spec, params: str) -> Optimizer:
         return Optimizer(self.hyper(spec, "lr"), written_out=True)

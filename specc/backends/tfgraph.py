@@ -39,7 +39,7 @@ class GraphModel:
     counted: bool  # the updates' runs fetch it too (`show=accuracy`)
     run: str  # the line running one update
     optimizer: Optimizer
-    gradients: str  # for an update written out: `grad_w, grad_b = tf.gradients(...)`
+    gradients: tuple[str, ...]  # for an update written out: `grad_w, grad_b = tf.gradients(...)`
     updates: tuple[str, ...]  # ... and each weight's assign
     statistics: tuple[str, ...]  # the layers' state updates, grouped with train_op
     fetch: tuple[str, ...]  # reading the weights a log line shows, before the update
@@ -94,32 +94,33 @@ class TFGraph(Backend):
     def optim_sgd(self, spec: ir.Spec, params: str) -> Optimizer:
         lr = self.hyper(spec, "lr")
         if not spec.optimizer["momentum"]:
-            return self._minimize(
-                f"tf.compat.v1.train.GradientDescentOptimizer(learning_rate={lr})"
-            )
+            construct = f"tf.compat.v1.train.GradientDescentOptimizer(learning_rate={lr})"
+            return Optimizer(construct, train=self._train(spec))
         options = f"learning_rate={lr}, momentum={self.hyper(spec, 'momentum')}"
         if spec.optimizer["nesterov"]:
             options += ", use_nesterov=True"
         construct = f"tf.compat.v1.train.MomentumOptimizer({options})"
-        return Optimizer(construct, train=self._dense(spec, "momentum"))
+        return Optimizer(construct, train=self._train(spec, lazy="momentum"))
 
     def optim_adam(self, spec: ir.Spec, params: str) -> Optimizer:
-        return self._minimize(self._adam(spec))
+        return Optimizer(self._adam(spec), train=self._train(spec))
 
     def optim_adamw(self, spec: ir.Spec, params: str) -> Optimizer:
         # Python floats times a tensor take the tensor's dtype: no float32 rounding here.
         decay = f"{py(spec.optimizer['lr'])} * {py(spec.optimizer['weight_decay'])}"
         return Optimizer(
             self._adam(spec),
-            train=(
-                "gradients = optimizer.compute_gradients(loss)",
-                "# TF1 has no AdamW: after the gradients are computed, shrink each weight by",
-                "# lr * weight_decay (decoupled, as AdamW does), then take the Adam step.",
-                "with tf.control_dependencies([gradient for gradient, _ in gradients]):",
-                f"    decay = tf.group([weight.assign_sub({decay} * weight) "
-                "for _, weight in gradients])",
-                "with tf.control_dependencies([decay]):",
-                "    train_op = optimizer.apply_gradients(gradients)",
+            train=self._train(
+                spec,
+                decoupled=(
+                    "# TF1 has no AdamW: after the gradients are computed, shrink each weight by",
+                    "# lr * weight_decay (decoupled, as AdamW does), then take the Adam step.",
+                    "with tf.control_dependencies([gradient for gradient, _ in gradients]):",
+                    f"    decay = tf.group([weight.assign_sub({decay} * weight) "
+                    "for _, weight in gradients])",
+                    "with tf.control_dependencies([decay]):",
+                    "    train_op = optimizer.apply_gradients(gradients)",
+                ),
             ),
         )
 
@@ -136,7 +137,7 @@ class TFGraph(Backend):
             train=(
                 "# TF1's RMSprop makes its slots with an initializer it warns is deprecated.",
                 "tf.compat.v1.logging.set_verbosity(tf.compat.v1.logging.ERROR)",
-                *self._dense(spec, "RMSprop"),
+                *self._train(spec, lazy="RMSprop"),
                 "# TF1's RMSprop starts its mean square at 1; Keras's and torch's start at 0.",
                 "zero_mean_square = tf.group(",
                 "    [",
@@ -148,15 +149,36 @@ class TFGraph(Backend):
             start=("sess.run(zero_mean_square)",),
         )
 
-    def _minimize(self, construct: str) -> Optimizer:
-        return Optimizer(construct, train=("train_op = optimizer.minimize(loss)",))
+    def _train(
+        self, spec: ir.Spec, lazy: str = "", decoupled: tuple[str, ...] = ()
+    ) -> tuple[str, ...]:
+        """The train op: `minimize`, or where the spec's update needs it, the gradients
+        computed, made dense for an optimizer whose sparse updates are `lazy`, their global
+        norm clipped, the weight decay added, in that order; then applied, after a
+        `decoupled` decay where given (its lines make train_op)."""
+        clip, decay = self.clip(spec), self.coupled_decay(spec)
+        dense = bool(lazy) and _sparse(spec)
+        if not (dense or clip is not None or decay or decoupled):
+            return ("train_op = optimizer.minimize(loss)",)
+        lines = list(
+            self._dense(lazy) if dense else ("gradients = optimizer.compute_gradients(loss)",)
+        )
+        if clip is not None:
+            lines += _clipped(py(clip))
+        if decay:
+            after = "after the clipping, " if clip is not None else ""
+            lines += [
+                f"# Weight decay as torch's: {py(decay)} times each weight (biases too) added to",
+                f"# its gradient, {after}before the optimizer's step.",
+                f"gradients = [(gradient + {py(decay)} * weight, weight) for gradient, weight in "
+                "gradients]",
+            ]
+        return (*lines, *(decoupled or ("train_op = optimizer.apply_gradients(gradients)",)))
 
-    def _dense(self, spec: ir.Spec, name: str) -> tuple[str, ...]:
-        """The train op of an optimizer whose sparse updates are lazy: with a lookup's
+    def _dense(self, name: str) -> tuple[str, ...]:
+        """The gradients of an optimizer whose sparse updates are lazy: with a lookup's
         gradients (IndexedSlices), it would move only the rows a batch looks up, their
         momentum too; made dense, every row moves as the spec's update moves it."""
-        if not _sparse(spec):
-            return ("train_op = optimizer.minimize(loss)",)
         return (
             f"# A lookup's gradients are IndexedSlices, which TF1's {name} applies lazily (the",
             "# rows not looked up keep their momentum): made dense, every row moves.",
@@ -164,7 +186,6 @@ class TFGraph(Backend):
             "    (tf.convert_to_tensor(gradient), weight)",
             "    for gradient, weight in optimizer.compute_gradients(loss)",
             "]",
-            "train_op = optimizer.apply_gradients(gradients)",
         )
 
     def optim_gd(self, spec: ir.Spec, params: str) -> Optimizer:
@@ -213,8 +234,7 @@ class TFGraph(Backend):
             counted=spec.logging.accuracy,
             run=f"_, {values} = sess.run([train_op, {', '.join(fetched)}], feed_dict={feed})",
             optimizer=self.optimizer(spec),
-            gradients=f"{names([f'grad_{w}' for w in weights])} = "
-            f"tf.gradients(loss, [{', '.join(weights)}])",
+            gradients=self._gradients(spec, [f"grad_{w}" for w in weights], weights),
             updates=tuple(f"{w}.assign({w} - learning_rate * grad_{w})," for w in weights),
             statistics=self._statistics(spec),
             fetch=(
@@ -261,6 +281,18 @@ class TFGraph(Backend):
         return (
             f"test_loss, test_correct = sess.run([loss, correct], {feed})",
             f"test_accuracy = test_correct / len({y})",
+        )
+
+    def _gradients(self, spec: ir.Spec, grads: list[str], weights: list[str]) -> tuple[str, ...]:
+        """An update written out: the lines naming each weight's gradient, clipped if asked."""
+        lines = (f"{names(grads)} = tf.gradients(loss, [{', '.join(weights)}])",)
+        if (clip := self.clip(spec)) is None:
+            return lines
+        listed = f"[{', '.join(grads)}]"
+        return (
+            *lines,
+            f"# Clip the gradients' global norm to {py(clip)}: all scaled by one factor.",
+            f"{listed}, _ = tf.clip_by_global_norm({listed}, {py(clip)})",
         )
 
     def _training(self, spec: ir.Spec) -> tuple[str, ...]:
@@ -327,6 +359,16 @@ class TFGraph(Backend):
             lines.append(f"{out} = {activation}({affine})" if activation else f"{out} = {affine}")
             previous = out
         return tuple(lines)
+
+
+def _clipped(clip: str) -> tuple[str, ...]:
+    """The gradients' global norm clipped: tf.clip_by_global_norm scales them all by
+    min(1, clip / norm)."""
+    return (
+        f"# Clip the gradients' global norm to {clip}: all scaled by one factor.",
+        f"clipped, _ = tf.clip_by_global_norm([gradient for gradient, _ in gradients], {clip})",
+        "gradients = list(zip(clipped, [weight for _, weight in gradients]))",
+    )
 
 
 def _sparse(spec: ir.Spec) -> bool:

@@ -22,7 +22,7 @@ from ..lower import (
     tested,
     trained_loss,
 )
-from ..spell import formula, pow_text
+from ..spell import formula, pow_text, py
 from .base import Backend, Optimizer, Unsupported
 
 
@@ -81,16 +81,38 @@ class Torch(Backend):
             return f"{weight.var}.detach().numpy()"
         return spelling(weight, "torch", TorchSpelling).read(weight)
 
+    def optimizer(self, spec: ir.Spec, params: str = "") -> Optimizer:
+        made = super().optimizer(spec, params)
+        if (clip := self.clip(spec)) is None:
+            return made
+        clipping = (
+            f"# Clip the gradients' global norm to {py(clip)}, as TensorFlow and Keras do",
+            "# (clip_grad_norm_ would divide by the norm plus 1e-6).",
+            f"grads = [param.grad for param in {params}]",
+            "norm = torch.nn.utils.get_total_norm(grads)",
+            "for grad in grads:",
+            f"    grad.mul_(torch.clamp({py(clip)} / norm, max=1.0))",
+        )
+        return replace(made, step=(*clipping, *made.step))
+
     def optim_sgd(self, spec: ir.Spec, params: str) -> Optimizer:
         extra = ""
         if spec.optimizer["momentum"]:
             extra = f", momentum={self.hyper(spec, 'momentum')}"
         if spec.optimizer["nesterov"]:
             extra += ", nesterov=True"
+        extra += self._decay(spec)
         return Optimizer(f"torch.optim.SGD({params}, lr={self.hyper(spec, 'lr')}{extra})")
 
     def optim_adam(self, spec: ir.Spec, params: str) -> Optimizer:
-        return self._adam(spec, f"torch.optim.Adam({params}, {self._adam_options(spec)})")
+        options = self._adam_options(spec) + self._decay(spec)
+        return self._adam(spec, f"torch.optim.Adam({params}, {options})")
+
+    def _decay(self, spec: ir.Spec) -> str:
+        """torch's `weight_decay=`, which adds it times each weight to its gradient."""
+        if not self.coupled_decay(spec):
+            return ""
+        return f", weight_decay={self.hyper(spec, 'weight_decay')}"
 
     def optim_adamw(self, spec: ir.Spec, params: str) -> Optimizer:
         decay = self.hyper(spec, "weight_decay")
@@ -126,9 +148,11 @@ class Torch(Backend):
 
     def optim_rmsprop(self, spec: ir.Spec, params: str) -> Optimizer:
         options = self.keywords(spec, lr="lr", rho="rho", eps="eps", momentum="momentum")
+        decay = self._decay(spec)
         return Optimizer(
-            f"RMSprop({params}, {options})",
+            f"RMSprop({params}, {options}{decay})",
             definition="torch/rmsprop.py.j2",
+            weight_decay=self.hyper(spec, "weight_decay") if decay else "",
         )
 
     def optim_gd(self, spec: ir.Spec, params: str) -> Optimizer:
