@@ -67,13 +67,8 @@ model = keras.Sequential(
 model.get_layer("fc1").set_weights([init["fc1.kernel"], init["fc1.bias"]])
 model.get_layer("fc2").set_weights([init["fc2.kernel"], init["fc2.bias"]])
 model.get_layer("fc3").set_weights([init["fc3.kernel"], init["fc3.bias"]])
-# A float32 model's betas are float32 numbers, in the bias corrections too, as
-# TensorFlow computes them.
-beta1, beta2 = float(np.float32(0.9)), float(np.float32(0.999))
 model.compile(
-    optimizer=keras.optimizers.Adam(
-        learning_rate=0.05, beta_1=beta1, beta_2=beta2, epsilon=1e-08
-    ),
+    optimizer=keras.optimizers.SGD(learning_rate=0.02, momentum=0.9),
     loss=keras.losses.MeanSquaredError(),
 )
 

@@ -91,32 +91,31 @@ def criterion(outputs, targets):
     return np.mean(errors**2), 2 * errors / errors.size
 
 
-class Adam:
-    """Adam as TensorFlow computes it: the bias corrections folded into the learning
-    rate, and eps added to sqrt(v) before them."""
+class SGD:
+    """Gradient descent with momentum, as TensorFlow and torch compute it.
 
-    def __init__(self, weights, lr, beta1, beta2, eps):
-        self.weights, self.lr, self.eps = weights, lr, eps
-        self.beta1, self.beta2 = beta1, beta2
-        # Running averages of each weight's gradients (m) and of their squares (v).
-        self.m = {name: np.zeros_like(w) for name, w in weights.items()}
-        self.v = {name: np.zeros_like(w) for name, w in weights.items()}
-        self.t = 0  # the updates so far
+    The velocity is a running sum of gradients, and each step moves a weight by the
+    learning rate times it; Nesterov's variant steps with the gradient plus the momentum
+    times the new velocity.
+    """
+
+    def __init__(self, weights, lr, momentum, nesterov):
+        self.weights, self.lr = weights, lr
+        self.momentum, self.nesterov = momentum, nesterov
+        self.velocity = {name: np.zeros_like(w) for name, w in weights.items()}
 
     def step(self, gradients):
-        self.t += 1
-        lr = self.lr * np.sqrt(1 - self.beta2**self.t) / (1 - self.beta1**self.t)
         for name, weight in self.weights.items():
-            gradient, m, v = gradients[name], self.m[name], self.v[name]
-            m += (gradient - m) * (1 - self.beta1)
-            v += (gradient**2 - v) * (1 - self.beta2)
-            weight -= lr * m / (np.sqrt(v) + self.eps)
+            gradient, velocity = gradients[name], self.velocity[name]
+            velocity *= self.momentum
+            velocity += gradient
+            if self.nesterov:
+                weight -= self.lr * (gradient + self.momentum * velocity)
+            else:
+                weight -= self.lr * velocity
 
 
-# A float32 model's betas are float32 numbers, in the bias corrections too, as
-# TensorFlow computes them.
-beta1, beta2 = float(np.float32(0.9)), float(np.float32(0.999))
-optimizer = Adam(weights, lr=0.05, beta1=beta1, beta2=beta2, eps=1e-08)
+optimizer = SGD(weights, lr=0.02, momentum=0.9, nesterov=False)
 
 epochs = 60
 batch_size = 20

@@ -64,9 +64,7 @@ hidden1 = tf.nn.relu(tf.matmul(inputs, fc1_kernel) + fc1_bias)
 hidden2 = tf.nn.relu(tf.matmul(hidden1, fc2_kernel) + fc2_bias)
 outputs = tf.matmul(hidden2, fc3_kernel) + fc3_bias
 loss = tf.reduce_mean(tf.square(outputs - targets))
-optimizer = tf.compat.v1.train.AdamOptimizer(
-    learning_rate=0.05, beta1=0.9, beta2=0.999, epsilon=1e-08
-)
+optimizer = tf.compat.v1.train.MomentumOptimizer(learning_rate=0.02, momentum=0.9)
 train_op = optimizer.minimize(loss)
 
 epochs = 60

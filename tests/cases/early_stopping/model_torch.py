@@ -67,12 +67,7 @@ with torch.no_grad():
     model.fc3.bias.copy_(torch.from_numpy(init["fc3.bias"]))
 
 criterion = nn.MSELoss()
-# A float32 model's betas are float32 numbers, in the bias corrections too, as
-# TensorFlow computes them.
-beta1, beta2 = float(np.float32(0.9)), float(np.float32(0.999))
-optimizer = torch.optim.Adam(
-    model.parameters(), lr=0.05, betas=(beta1, beta2), eps=1e-08
-)
+optimizer = torch.optim.SGD(model.parameters(), lr=0.02, momentum=0.9)
 
 inputs, targets = torch.from_numpy(x), torch.from_numpy(y)
 test_inputs, test_targets = torch.from_numpy(x_test), torch.from_numpy(y_test)
@@ -91,9 +86,6 @@ for epoch in range(1, epochs + 1):
         optimizer.zero_grad()
         loss = criterion(model(inputs[rows]), targets[rows])
         loss.backward()
-        # eps as TensorFlow and Keras add it: to sqrt(v), before the bias correction.
-        step = (epoch - 1) * len(batches) + start // batch_size + 1
-        optimizer.param_groups[0]["eps"] = 1e-08 / (1 - beta2**step) ** 0.5
         optimizer.step()
         total += loss.item() * len(rows)
     # The held-out rows' loss after this epoch's updates, for early stopping.
