@@ -40,9 +40,14 @@ convnet  specc's torch, TF graph and Keras scripts for examples/digits_convnet.s
          epochs of Adam on mini-batches of 128) against idiomatic hand-written ones that
          train the same model (benchmarks/digits_convnet_{torch,tfgraph,keras}.py, Keras's
          with `model.fit`), each pair alternately. Goal: specc / hand-written <= 1.1 in each.
+lstm     the same for examples/sine_lstm.spec (an LSTM of 16 units over windows of 20 steps
+         of a sine wave, Dense 1, 10 epochs of Adam on shuffled mini-batches of 32) against
+         benchmarks/sine_lstm_{torch,tfgraph,keras}.py: torch's with nn.LSTM, the TF graph's
+         with its LSTM step written out and run by tf.scan, Keras's with `model.fit`.
+         Goal: specc / hand-written <= 1.1 in each.
 
-`--quick` times the 1,000-layer and 10,000-number builds and each Keras and convnet program
-once.
+`--quick` times the 1,000-layer and 10,000-number builds and each Keras, convnet and LSTM
+program once.
 Peak RSS is read with os.wait4, so this tool runs on Linux (ru_maxrss in KiB) only.
 """
 
@@ -63,7 +68,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 PYTHON = sys.executable
-SECTIONS = ("build", "memory", "scale", "scripts", "keras", "convnet")
+SECTIONS = ("build", "memory", "scale", "scripts", "keras", "convnet", "lstm")
 SIMPLENET = "examples/simplenet.spec"
 TARGETS = ("torch", "tfgraph", "keras", "numpy")  # whose scripts `scripts` runs
 LAYERS = (10, 100, 1_000)  # the last one carries the goal
@@ -348,32 +353,53 @@ def measure_keras(runs: int) -> list[Figure]:
     ]  # fmt: skip
 
 
-def measure_convnet(runs: int) -> list[Figure]:
+@dataclass(frozen=True)
+class Versus:
+    """An example whose torch, TF graph and Keras scripts are timed against hand-written
+    benchmarks/<stem>_<target>.py that train the same model."""
+
+    section: str
+    spec: str
+    label: str  # the example's name in the table
+    prefix: str = ""  # of its figures' keys in --json
+
+    @property
+    def stem(self) -> str:
+        return Path(self.spec).stem
+
+
+CONVNET = Versus("convnet", "examples/digits_convnet.spec", "digits convnet")
+LSTM = Versus("lstm", "examples/sine_lstm.spec", "sine LSTM", prefix="lstm_")
+
+
+def measure_versus(example: Versus, runs: int) -> list[Figure]:
     env = script_env() | {"TF_CPP_MIN_LOG_LEVEL": "2"}  # quiet alike
+    section, key, label = example.section, example.prefix, example.label
     figures = []
     with tempfile.TemporaryDirectory() as folder:
         for target in ("torch", "tfgraph", "keras"):
-            script = Path(folder) / f"digits_convnet_{target}.py"
-            build = run(Command([PYTHON, "-m", "specc", "build", "examples/digits_convnet.spec",
+            script = Path(folder) / f"{example.stem}_{target}.py"
+            build = run(Command([PYTHON, "-m", "specc", "build", example.spec,
                                  "--target", target, "-o", str(script)]))  # fmt: skip
             if build.error is not None:
-                figures.append(Figure("convnet", f"specc_{target}_s", f"{script.name} (s)",
+                figures.append(Figure(section, f"{key}specc_{target}_s", f"{script.name} (s)",
                                       None, "s", error=build.error))  # fmt: skip
                 continue
             commands = {
-                "hand": Command([PYTHON, f"benchmarks/digits_convnet_{target}.py"], env=env),
+                "hand": Command([PYTHON, f"benchmarks/{example.stem}_{target}.py"], env=env),
                 "specc": Command([PYTHON, str(script)], env=env),
             }
-            progress(f"convnet: {target}, hand-written and specc's, x{runs} each, alternately")
+            progress(f"{section}: {target}, hand-written and specc's, x{runs} each, alternately")
             series = alternate(commands, dict.fromkeys(commands, runs))
             hand, ours = series["hand"], series["specc"]
             figures += [
-                Figure("convnet", f"hand_{target}_s", f"digits convnet, {target} by hand (s)",
+                Figure(section, f"{key}hand_{target}_s", f"{label}, {target} by hand (s)",
                        hand.median, "s", error=hand.error),
-                Figure("convnet", f"specc_{target}_s", f"digits convnet, specc's {target} (s)",
+                Figure(section, f"{key}specc_{target}_s", f"{label}, specc's {target} (s)",
                        ours.median, "s", error=ours.error),
-                Figure("convnet", f"specc_over_hand_{target}", f"specc's {target} / by hand",
-                       ratio(ours, hand), "x", Goal("<=", 1.1)),
+                Figure(section, f"{key}specc_over_hand_{target}",
+                       f"{label}, specc's {target} / by hand", ratio(ours, hand), "x",
+                       Goal("<=", 1.1)),
             ]  # fmt: skip
     return figures
 
@@ -451,8 +477,9 @@ def main() -> int:
         figures += measure_scripts()
     if "keras" in args.only:
         figures += measure_keras(slow_runs)
-    if "convnet" in args.only:
-        figures += measure_convnet(slow_runs)
+    for example in (CONVNET, LSTM):
+        if example.section in args.only:
+            figures += measure_versus(example, slow_runs)
 
     print(as_json(figures, args.runs, args.quick) if args.json else table(figures))
     return 1 if any(f.status in ("MISSED", "FAILED") for f in figures) else 0
