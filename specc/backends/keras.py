@@ -294,11 +294,7 @@ class Keras(Backend):
             ),
             every=f"{every} epochs" if every > 1 else "epoch",
             reads=reads if fit else "",
-            fetch=(
-                (f"{shown} = {reads}  # before this {spec.training.unit}'s update",)
-                if shown and not fit
-                else ()
-            )
+            fetch=(_fetch(spec, shown, reads) if shown and not fit else ())
             + ((test_comment(spec), *tested_lines) if shows_test and not fit else ()),
             validation=(
                 (
@@ -432,3 +428,14 @@ def _zero_in_abs(spec: ir.Spec) -> tuple[str, tuple[int, ...]] | None:
 
 
 BACKEND = Keras()
+
+
+def _fetch(spec: ir.Spec, shown: str, reads: str) -> tuple[str, ...]:
+    """The line reading the weights a log line shows before the step's update, its comment
+    above it where the two would not fit on one line (under the log's condition)."""
+    when = f"before this {spec.training.unit}'s update"
+    indent = 8 if spec.logging.every > 1 else 4
+    line = f"{shown} = {reads}  # {when}"
+    if indent + len(line) <= LINE_LENGTH:
+        return (line,)
+    return (f"# The weights {when}.", f"{shown} = {reads}")

@@ -70,12 +70,13 @@ steps = 1000
 # computed before updating.
 for step in range(steps):
     if step % 100 == 0:
+        # The weights before this step's update.
         a_value, b_value, c_value, d_value = (
             layer.a.numpy(),
             layer.b.numpy(),
             layer.c.numpy(),
             layer.d.numpy(),
-        )  # before this step's update
+        )
     loss_value = model.train_on_batch(x, y)
     if step % 100 == 0:
         print(

@@ -64,9 +64,8 @@ steps = 60
 # computed before updating.
 for step in range(steps):
     if step % 10 == 0:
-        fc2_bias_value = model.get_layer(
-            "fc2"
-        ).bias.numpy()  # before this step's update
+        # The weights before this step's update.
+        fc2_bias_value = model.get_layer("fc2").bias.numpy()
     loss_value = model.train_on_batch(x, y)
     if step % 10 == 0:
         print(

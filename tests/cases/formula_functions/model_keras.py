@@ -91,10 +91,8 @@ epochs = 25
 # computed before updating. (fit would add ~30 ms of its own to every epoch.)
 for epoch in range(1, epochs + 1):
     if epoch % 5 == 0:
-        c_value, b_value = (
-            layer.c.numpy(),
-            layer.b.numpy(),
-        )  # before this epoch's update
+        # The weights before this epoch's update.
+        c_value, b_value = layer.c.numpy(), layer.b.numpy()
     loss_value = model.train_on_batch(x, y)
     if epoch % 5 == 0:
         print(

@@ -79,9 +79,8 @@ steps = 40
 # computed before updating.
 for step in range(steps):
     if step % 5 == 0:
-        fc1_bias_value = model.get_layer(
-            "fc1"
-        ).bias.numpy()  # before this step's update
+        # The weights before this step's update.
+        fc1_bias_value = model.get_layer("fc1").bias.numpy()
     loss_value = model.train_on_batch(x, y)
     if step % 5 == 0:
         print(

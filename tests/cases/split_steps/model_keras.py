@@ -84,9 +84,8 @@ steps = 30
 # computed before updating.
 for step in range(steps):
     if step % 10 == 0:
-        fc2_bias_value = model.get_layer(
-            "fc2"
-        ).bias.numpy()  # before this step's update
+        # The weights before this step's update.
+        fc2_bias_value = model.get_layer("fc2").bias.numpy()
         # The held-out rows' figures, in inference mode, before this step's update.
         test_loss = model.test_on_batch(x_test, y_test)
     loss_value = model.train_on_batch(x, y)
