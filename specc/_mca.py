@@ -286,6 +286,8 @@ def run(path: str, mode: str, seed: int = 0) -> str:
     tree = ast.parse(source, path)
     body = []
     for node in tree.body:
+        if _saves(node):
+            continue  # the reference's own run writes the trained weights; the band's do not
         body.append(node)
         names = [t.id for t in getattr(node, "targets", []) if isinstance(t, ast.Name)]
         if "init" in names:
@@ -304,6 +306,12 @@ def run(path: str, mode: str, seed: int = 0) -> str:
     with contextlib.redirect_stdout(buffer):
         exec(compile(ast.fix_missing_locations(tree), path, "exec"), namespace)
     return buffer.getvalue()
+
+
+def _saves(node):
+    """`np.savez(...)`: the script writing its trained weights (`save "name"`)."""
+    call = node.value if isinstance(node, ast.Expr) else None
+    return isinstance(call, ast.Call) and ast.unparse(call.func) == "np.savez"
 
 
 MEMBER = "### member "  # the line starting each member's report in an ensemble's output

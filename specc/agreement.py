@@ -82,6 +82,8 @@ LOSS_FLOOR = 1e-2
 
 _LOG = re.compile(r"^(epoch +\d+/\d+|step +\d+)  loss (\S+)((?:  \S+ [^ ]+(?: [^ ]+)*)*)$")
 _PREDICT = re.compile(r"^predict (.+) -> (.+)$")
+# `save "name"`: the file each target wrote, its own name in each, so not compared.
+_SAVED = re.compile(r"^saved \S+\.(?:pt|keras|weights\.h5|ckpt|npz)$")
 _TRAINED = re.compile(r"^trained  loss (\S+)(?:  accuracy (\S+))?$")
 _TESTED = re.compile(r"^test  loss (\S+)(?:  accuracy (\S+))?$")
 _STOPPED = re.compile(r"^stopped after epoch (\d+): ")
@@ -122,6 +124,8 @@ def parse_output(stdout: str) -> Run:
             run.trained["stopped after epoch"] = float(match[1])
         elif match := _PREDICT.match(line):
             run.predictions.append((_floats(match[1]), _prediction(match[2])))
+        elif _SAVED.match(line):
+            continue
         elif re.fullmatch(r"[A-Za-z_][\w.]* [-+0-9.eEinfa ]+", line):
             name, _, values = line.partition(" ")
             run.params[name] = _floats(values)

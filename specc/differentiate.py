@@ -14,7 +14,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from . import ir
-from .spell import pow_text, py
+from .spell import number, pow_text
 
 Shape = tuple[int | None, ...]  # None: the rows, known when the script runs
 
@@ -221,7 +221,7 @@ def _atom(operand: str | ir.Expr) -> str:
     if isinstance(operand, str):
         return operand
     assert isinstance(operand, ir.Const)
-    text = py(operand.value)
+    text = number(operand.value)
     return f"({text})" if operand.value < 0 else text
 
 

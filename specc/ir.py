@@ -34,7 +34,8 @@ RESERVED_NAMES = frozenset(
         "loss_fn", "values", "weights", "weight", "decay", "zero_mean_square", "RMSprop",
         "csv", "file", "header", "rows", "picked", "batch_size", "batches", "order", "start",
         "total", "training_batches", "logits", "probabilities", "correct", "accuracy",
-        "load_iris", "load_digits", "load_wine", "load_breast_cancer", "total_correct",
+        "load_iris", "load_digits", "load_wine", "load_breast_cancer", "load_diabetes",
+        "total_correct",
         "correct_value", "beta1", "beta2",
         "backward", "saved", "relu", "sigmoid", "log_softmax", "SGD", "Adam", "AdamW",
         "pad", "windows", "conv2d", "conv2d_backward", "max_pool2d", "max_pool2d_backward",
@@ -45,7 +46,7 @@ RESERVED_NAMES = frozenset(
         "gru", "gru_backward", "gru_step", "swap_gates", "tanh_in_dtype",
         "held_out", "x_test", "y_test", "test_rows", "test_loss", "test_accuracy",
         "test_outputs", "test_inputs", "test_targets", "test_correct",
-        "DenseAdam", "DenseAdamW", "DenseRMSprop",
+        "DenseAdam", "DenseAdamW", "DenseRMSprop", "saver",
         "norm", "factor", "clipped", "grads", "grad", "CoupledSGD", "CoupledAdam", "CoupledRMSprop",
         "DenseCoupledAdam", "DenseCoupledRMSprop",
     }
@@ -186,7 +187,8 @@ class Argmax(Node):
 
 
 class Dataset(Node):
-    """One of scikit-learn's bundled data sets: its features, or its labels as a column."""
+    """One of scikit-learn's bundled data sets: its features, or its labels (a regression's
+    targets) as a column."""
 
     kind: Literal["dataset"] = "dataset"
     name: Literal[v.DATASETS.names]  # type: ignore[valid-type]
@@ -295,8 +297,8 @@ def integral(expr: Expr, data: Mapping[str, Expr]) -> bool:
         return integral(expr.arg, data)
     if isinstance(expr, Call):
         return expr.fn == "abs" and integral(expr.arg, data)
-    if isinstance(expr, Dataset):
-        return expr.part == "labels"
+    if isinstance(expr, Dataset):  # a regression's targets are floats
+        return expr.part == "labels" and v.DATASET_SHAPES[expr.name][2] is not None
     return isinstance(expr, Argmax) or (isinstance(expr, Draw) and expr.fn == "randint")
 
 
@@ -530,6 +532,10 @@ class Spec(Node):
     split: Split | None = None
     logging: Logging
     predict: Prediction | None = None
+    # `save "name"`: where each target writes the trained model, as its own file of that stem
+    save: Annotated[str, Field(pattern=rf"^{v.SAVE_NAME}$", max_length=v.MAX_SAVE_NAME)] | None = (
+        None
+    )
     # The seed of NumPy's Dropout masks: the spec's own unless set (the runs that hold the
     # frameworks' to the reference draw other masks).
     mask_seed: Annotated[int, Field(ge=0)] | None = None

@@ -101,7 +101,8 @@ BUILTINS = frozenset(
     + [f.name for f in _FUNCTIONS]
     + [choice for option in _OPTIONS if option.type == "word" for choice in option.choices]
 )
-CONSTANTS = ("true", "false")  # the checker's booleans (specc/check/values.py)
+# the checker's booleans (specc/check/values.py), and the numbers a spec may name
+CONSTANTS = ("true", "false", *v.CONSTANTS.names)
 _WORDS = dict.fromkeys(BUILTINS, Name.Builtin) | dict.fromkeys(CONSTANTS, Keyword.Constant)
 
 _Tokens = Iterator[tuple[int, _TokenType, str]]

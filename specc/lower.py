@@ -100,6 +100,7 @@ class Plan:
     tested_comment: str  # over its loss on the held-out rows
     trained_comment: str  # over the trained weights
     trained: tuple[str, ...]  # lines printing each trained weight
+    save: tuple[str, ...]  # the lines writing the trained model to a file (`save "name"`)
     model: object  # the backend's own plan: its model, loss, optimizer and loop
     sections: dict[str, str]  # concept -> the comment line marking its start ("": unmarked)
 
@@ -170,6 +171,7 @@ def lower(spec: ir.Spec, backend: Backend, marked: bool = False) -> Plan:
             else "The trained weights."
         ),
         trained=tuple(f'print("{w.name}", fmt({backend.read(w)}))' for w in spec.weights),
+        save=backend.save(spec, spec.save) if spec.save else (),
         model=backend.lower(spec),
         sections={key: SECTION_MARK + key if marked else "" for key in SECTIONS},
     )

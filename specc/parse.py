@@ -21,7 +21,7 @@ MAX_DEPTH = 100  # brackets and chained operators: the syntax tree's depth, boun
 
 KEYWORDS = (
     "model", "seed", "dtype", "data", "layer", "param", "forward",
-    "loss", "optim", "train", "log", "predict",
+    "loss", "optim", "train", "log", "predict", "save",
 )  # fmt: skip
 
 # Characters people paste from documents, and what they meant.
@@ -195,6 +195,10 @@ class _ToSyntax(Transformer):
 
     def predict_stmt(self, meta: Any, value: s.Expr) -> s.PredictStmt:
         return s.PredictStmt(**self._head(meta, "predict"), value=value)
+
+    def save_stmt(self, meta: Any, name: Token) -> s.SaveStmt:
+        string = s.String(_unquote(str(name)), _span(name))
+        return s.SaveStmt(**self._head(meta, "save"), name=string)
 
     def option(self, meta: Any, key: Token, *values: s.Expr) -> s.Option:
         return s.Option(_word(key), values, _span(meta))

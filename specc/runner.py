@@ -241,6 +241,7 @@ def native_scripts(
             fields = {name: getattr(spec, name) for name in type(spec).model_fields}
             fields["network"] = network.model_copy(update={"layers": tuple(layers)})
             fields["mask_seed"] = spec.seed + member  # masks no target run draws
+            fields["save"] = None  # the draws run side by side: none writes the model
             script = generate(ir.Spec.model_construct(**fields), "numpy")
             path = directory / f"{stem}_draw_{label.replace('+', '_')}_{member}.py"
             path.write_text(script, encoding="utf-8")

@@ -7,6 +7,7 @@ value); expressions only through `operators`, which parenthesises where Python n
 from __future__ import annotations
 
 import itertools
+import math
 import re
 from collections.abc import Callable, Iterator
 from typing import Any
@@ -30,6 +31,14 @@ def py(value: Any) -> str:
     return repr(value).replace("e+", "e")
 
 
+def number(value: int | float, pi: str = "np.pi") -> str:
+    """A number in an expression: π by name (NumPy's, a Python float, in every target; the
+    spec's own in a docstring), anything else as `py` writes it."""
+    if value == math.pi or value == -math.pi:
+        return pi if value > 0 else f"-{pi}"
+    return py(value)
+
+
 def _string(text: str) -> str:
     literal = repr(text)
     if literal[0] == '"' or text.count('"') > text.count("'"):
@@ -44,28 +53,32 @@ def _string(text: str) -> str:
 
 
 def operators(
-    expr: ir.Expr, leaf: Callable[[ir.Expr], str], function: Callable[[str], str], parent: int = 0
+    expr: ir.Expr,
+    leaf: Callable[[ir.Expr], str],
+    function: Callable[[str], str],
+    parent: int = 0,
+    pi: str = "np.pi",
 ) -> str:
-    """Operators and calls, spelled the same for NumPy and every framework."""
+    """Operators and calls, spelled the same for NumPy and every framework; `pi` names π."""
     if isinstance(expr, ir.Const):
-        text = py(expr.value)
+        text = number(expr.value, pi)
         return f"({text})" if expr.value < 0 and parent > _PRECEDENCE["+"] else text
     if isinstance(expr, ir.Call):
-        return f"{function(expr.fn)}({operators(expr.arg, leaf, function)})"
+        return f"{function(expr.fn)}({operators(expr.arg, leaf, function, pi=pi)})"
     if isinstance(expr, ir.Neg):
         own = _PRECEDENCE["neg"]
         # black's spelling: -(x**2), never -x**2 (which Python reads the same way)
         operand = expr.operand
         inner = _PRECEDENCE["atom"] if isinstance(operand, ir.BinOp) and operand.op == "**" else own
-        text = "-" + operators(operand, leaf, function, inner)
+        text = "-" + operators(operand, leaf, function, inner, pi)
         return f"({text})" if parent > own else text
     if isinstance(expr, ir.BinOp):
         own = _PRECEDENCE[expr.op]
         # `**` binds right to left and tighter than a unary minus on its left; the rest
         # bind left to right.
         left, right = (own + 1, _PRECEDENCE["neg"]) if expr.op == "**" else (own, own + 1)
-        base = operators(expr.left, leaf, function, left)
-        power = operators(expr.right, leaf, function, right)
+        base = operators(expr.left, leaf, function, left, pi)
+        power = operators(expr.right, leaf, function, right, pi)
         text = pow_text(base, power) if expr.op == "**" else f"{base} {expr.op} {power}"
         return f"({text})" if parent > own else text
     return leaf(expr)
@@ -86,7 +99,9 @@ def pow_text(base: str, exponent: str) -> str:
     return f"{base} ** {exponent}"
 
 
-def formula(expr: ir.Expr, functions: dict[str, str], inputs: str, prefix: str = "") -> str:
+def formula(
+    expr: ir.Expr, functions: dict[str, str], inputs: str, prefix: str = "", pi: str = "np.pi"
+) -> str:
     """A forward formula: `x` spelled `inputs`, params `prefix`+name, functions by table."""
 
     def leaf(node: ir.Expr) -> str:
@@ -94,7 +109,7 @@ def formula(expr: ir.Expr, functions: dict[str, str], inputs: str, prefix: str =
             return inputs if node.name == "x" else prefix + node.name
         raise TypeError(f"not a formula leaf: {node!r}")
 
-    return operators(expr, leaf, functions.__getitem__)
+    return operators(expr, leaf, functions.__getitem__, pi=pi)
 
 
 def numpy_expr(expr: ir.Expr) -> str:
@@ -109,7 +124,7 @@ def _numpy_leaf(expr: ir.Expr) -> str:
         sizes = ", ".join(str(n) for n in expr.shape)
         if expr.fn in ("randn", "rand"):
             return f"rng.{expr.fn}({sizes})"
-        params = ", ".join(py(p) for p in expr.params)
+        params = ", ".join(number(p) for p in expr.params)
         return f"rng.{expr.fn}({params}, size=({sizes}))"
     if isinstance(expr, ir.Reshape):
         sizes = ", ".join(str(n) for n in expr.sample)
@@ -129,7 +144,8 @@ def _numpy_leaf(expr: ir.Expr) -> str:
         start, stop = (str(n) if n is not None else "" for n in (expr.start, expr.stop))
         return f"{expr.arg.name}[{start}:{stop}]"
     if isinstance(expr, ir.Linspace):
-        return f"np.linspace({py(expr.start)}, {py(expr.stop)}, {expr.num}).reshape(-1, 1)"
+        start, stop = number(expr.start), number(expr.stop)
+        return f"np.linspace({start}, {stop}, {expr.num}).reshape(-1, 1)"
     if isinstance(expr, ir.ArrayLiteral):
         return array_literal(expr)
     if isinstance(expr, ir.Csv):
@@ -217,7 +233,7 @@ def architecture(spec: ir.Spec) -> str:
     with other layers than Dense, each named: `8x8x1 -> Conv2D 6x6x8 relu -> Flatten 288`."""
     network = spec.network
     if isinstance(network, ir.Formula):
-        return "y = " + formula(network.expr, {f: f for f in ir.FORMULA_FUNCTIONS}, "x")
+        return "y = " + formula(network.expr, {f: f for f in ir.FORMULA_FUNCTIONS}, "x", pi="pi")
     # A stack of Dense layers reads as its widths; others name each layer's kind too.
     named = any(layer.kind != "Dense" for layer in network.layers)
     parts = ["x".join(str(n) for n in spec.sample_in) + (" ids" if spec.integer_inputs else "")]

@@ -193,6 +193,14 @@ class PredictStmt(NamedTuple):
     value: Expr
 
 
+class SaveStmt(NamedTuple):
+    """`save "iris"`: after training, the model in each framework's own format."""
+
+    keyword: Word
+    span: Span
+    name: String
+
+
 Statement = (
     ModelStmt
     | SeedStmt
@@ -207,6 +215,7 @@ Statement = (
     | SplitStmt
     | LogStmt
     | PredictStmt
+    | SaveStmt
 )
 
 

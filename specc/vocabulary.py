@@ -8,6 +8,7 @@ an optimizer starts (and, for the compiler's front half, ends) with one entry he
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Literal
@@ -23,6 +24,9 @@ MAX_SEED = 2**32 - 1  # NumPy's RandomState takes 32 bits
 MAX_PATH = 4096  # a CSV file's name
 MAX_COLUMN = 256  # a CSV column's name
 DEFAULT_SAMPLES = 100  # rows of the data drawn when a spec gives none
+# `save "name"`: a plain name, which each target turns into its own file name beside it.
+SAVE_NAME = r"[A-Za-z0-9_-]+"
+MAX_SAVE_NAME = 100
 
 OptionType = Literal["number", "integer", "bool", "word", "string", "names", "init"]
 
@@ -442,15 +446,26 @@ DATASETS = Words(
         Word("digits", "1,797 handwritten digits: 8x8 pixels of 0 to 16, 10 classes"),
         Word("wine", "178 wines: 13 chemical measurements, 3 cultivars"),
         Word("breast_cancer", "569 tumours: 30 measurements, benign (1) or malignant (0)"),
+        Word(
+            "diabetes",
+            "442 patients: 10 measurements (scaled), and a number for the disease's progress a "
+            "year later (25 to 346): a regression",
+        ),
     ),
 )
-# Each data set's samples, features and classes, as scikit-learn bundles it.
-DATASET_SHAPES = {
+# Each data set's samples, features and classes, as scikit-learn bundles it; None classes: its
+# targets are numbers, not labels (a regression).
+DATASET_SHAPES: dict[str, tuple[int, int, int | None]] = {
     "iris": (150, 4, 3),
     "digits": (1797, 64, 10),
     "wine": (178, 13, 3),
     "breast_cancer": (569, 30, 2),
+    "diabetes": (442, 10, None),
 }
+
+# Numbers a spec may name wherever it writes one: in data, formulas, lists and options.
+CONSTANTS = Words("constant", "constants", (Word("pi", "the number \u03c0, 3.141592653589793"),))
+CONSTANT_VALUES = {"pi": math.pi}
 
 OPERATORS = ("+", "-", "*", "/", "**", "@")
 COMPARISONS = (">", "<", ">=", "<=")  # data only: 1.0 where it holds, else 0.0

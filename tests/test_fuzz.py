@@ -581,7 +581,9 @@ def test_well_typed_numpy_scripts_train_to_finite_numbers(tmp_path: Path) -> Non
     specs = [text for text in _drawn_specs(RUN_SPECS * 2) if _accepted(text, ["numpy"])]
     jobs = []
     for n, text in enumerate(specs[:RUN_SPECS]):
-        script = tmp_path / f"typed{n}_numpy.py"
+        # A folder each: a spec that says `save` writes its file where its script runs.
+        script = tmp_path / f"typed{n}" / f"typed{n}_numpy.py"
+        script.parent.mkdir()
         spec, _ = analyze(Source("typed.spec", text), ["numpy"])
         script.write_text(generate(spec, "numpy"), encoding="utf-8")
         jobs.append((text, Job(script, {})))

@@ -134,8 +134,10 @@ def test_keywords_operators_and_patterns_are_the_grammars() -> None:
 
 def test_builtins_are_the_vocabulary() -> None:
     tables = [t for t in TABLES if isinstance(t, vocabulary.Words)]
-    # Every category of words is highlighted but the data sets, which a spec names in strings.
-    highlighted = [*lexer.VOCABULARY, vocabulary.DATASETS]
+    # Every category of words is highlighted but the data sets, which a spec names in strings;
+    # the numbers a spec names (`pi`) as constants, as `true` and `false` are.
+    highlighted = [*lexer.VOCABULARY, vocabulary.DATASETS, vocabulary.CONSTANTS]
+    assert set(vocabulary.CONSTANTS.names) <= set(lexer.CONSTANTS)
     assert len(tables) == len(highlighted)
     assert all(any(t is h for h in highlighted) for t in tables)
     # Functions declared alone (argmax, dataset) and the values of word options (reduction=sum).

@@ -290,10 +290,14 @@ def specs(draw: st.DrawFn) -> str:
     tokens: tuple[int, int] | None = None  # (ids, steps) of rows of token ids
     if source == "dataset" and loss in v.CLASSIFICATION_LOSSES:
         # a bundled data set's features and labels (bce: breast_cancer's two classes)
-        name = "breast_cancer" if loss == "bce" else draw(st.sampled_from(sorted(v.DATASET_SHAPES)))
+        labelled = sorted(n for n, (_, _, c) in v.DATASET_SHAPES.items() if c is not None)
+        name = "breast_cancer" if loss == "bce" else draw(st.sampled_from(labelled))
         rows, cols, classes = v.DATASET_SHAPES[name]
         outputs = 1 if loss == "bce" else classes
         lines.append(f'data x, y = dataset("{name}")')
+    elif source == "dataset" and outputs == 1:  # the regression set: targets are numbers
+        rows, cols, _ = v.DATASET_SHAPES["diabetes"]
+        lines.append('data x, y = dataset("diabetes")')
     elif source == "csv" and loss not in v.CLASSIFICATION_LOSSES:
         # read when the script runs: without the file, a one-line error there
         rows, cols, outputs = 2, 1, 1
@@ -416,4 +420,6 @@ def specs(draw: st.DrawFn) -> str:
         forms += [f"x[{start}:-{rows - stop}]"] if stop < rows else []
         forms += [f"x[:{stop}]"] if stop <= 3 else []
         lines.append(f"predict {draw(st.sampled_from(forms))}")
+    if draw(st.integers(0, 3)) == 0:  # the fuzz builds the scripts; run, they write here
+        lines.append('save "typed"')
     return "\n".join(lines) + "\n"

@@ -180,6 +180,11 @@ class Backend:
         """Code for a weight's current value as a NumPy array, kernels as (in, out)."""
         raise NotImplementedError
 
+    def save(self, spec: ir.Spec, name: str) -> tuple[str, ...]:
+        """The lines writing the trained model in this framework's own format, to a file
+        named from `name` that no other target's is, and printing `saved <file>`."""
+        raise NotImplementedError
+
     def lower(self, spec: ir.Spec) -> Any:
         """The target's own part of the plan: its model, loss, optimizer and loop."""
         raise NotImplementedError

@@ -124,6 +124,23 @@ class Keras(Backend):
         attribute = spelling(weight, "keras", KerasSpelling).attribute(weight)
         return f'model.get_layer("{weight.layer}").{attribute}.numpy()'
 
+    def save(self, spec: ir.Spec, name: str) -> tuple[str, ...]:
+        # The same script runs on every Keras backend, in the same folder: a file each.
+        if isinstance(spec.network, ir.Formula):
+            said = (
+                "# The trained weights in Keras's own format for weights: a .keras file could",
+                f"# not rebuild {spec.name}, a layer class of this script's own, without it;",
+                "# model.load_weights reads them back into this model.",
+            )
+            path, call = f'f"{name}_keras_{{keras.backend.backend()}}.weights.h5"', "save_weights"
+        else:
+            said = (
+                "# The trained model in Keras's own format, which keras.models.load_model reads",
+                "# back; a file for each backend, since this script runs on every one of them.",
+            )
+            path, call = f'f"{name}_keras_{{keras.backend.backend()}}.keras"', "save"
+        return (*said, f"path = {path}", f"model.{call}(path)", 'print("saved", path)')
+
     def optimizer(self, spec: ir.Spec, params: str = "") -> Optimizer:
         made = super().optimizer(spec, params)
         if self.clip(spec) is not None:  # not clipnorm=, which clips each weight's own norm

@@ -99,6 +99,15 @@ class Numpy(Backend):
             ]
         return replace(made, step=(*lines, *made.step))
 
+    def save(self, spec: ir.Spec, name: str) -> tuple[str, ...]:
+        path = py(f"{name}_numpy.npz")
+        arrays = "**weights, **running" if spec.state else "**weights"
+        return (
+            "# The trained weights as NumPy arrays by name, which np.load reads back.",
+            f"np.savez({path}, {arrays})",
+            f"print({py(f'saved {name}_numpy.npz')})",
+        )
+
     def optim_gd(self, spec: ir.Spec, params: str) -> Optimizer:
         return Optimizer(self.hyper(spec, "lr"), written_out=True)
 

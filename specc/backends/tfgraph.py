@@ -91,6 +91,18 @@ class TFGraph(Backend):
     def read(self, weight: ir.Weight) -> str:
         return f"sess.run({weight.var})"
 
+    def save(self, spec: ir.Spec, name: str) -> tuple[str, ...]:
+        # The model's Variables alone, not the optimizer's slots; no `checkpoint` state file,
+        # which every checkpoint in the folder would share.
+        path = py(f"./{name}_tfgraph.ckpt")
+        return (
+            "# The trained weights as a TensorFlow checkpoint, by their Variables' names:",
+            "# tf.compat.v1.train.Saver restores them into this graph.",
+            f"saver = tf.compat.v1.train.Saver([{', '.join(w.var for w in spec.weights)}])",
+            f"saver.save(sess, {path}, write_meta_graph=False, write_state=False)",
+            f"print({py(f'saved {name}_tfgraph.ckpt')})",
+        )
+
     def optim_sgd(self, spec: ir.Spec, params: str) -> Optimizer:
         lr = self.hyper(spec, "lr")
         if not spec.optimizer["momentum"]:

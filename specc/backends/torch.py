@@ -95,6 +95,22 @@ class Torch(Backend):
         )
         return replace(made, step=(*clipping, *made.step))
 
+    def save(self, spec: ir.Spec, name: str) -> tuple[str, ...]:
+        path = py(f"{name}_torch.pt")
+        if isinstance(spec.network, ir.Formula):
+            tensors = ", ".join(f'"{w.name}": {w.var}.detach()' for w in spec.weights)
+            return (
+                "# The trained tensors by name, in PyTorch's own format: torch.load reads them.",
+                f"torch.save({{{tensors}}}, {path})",
+                f"print({py(f'saved {name}_torch.pt')})",
+            )
+        return (
+            "# The trained model's state_dict, in PyTorch's own format:",
+            f"# model.load_state_dict(torch.load({path})) reads it back.",
+            f"torch.save(model.state_dict(), {path})",
+            f"print({py(f'saved {name}_torch.pt')})",
+        )
+
     def optim_sgd(self, spec: ir.Spec, params: str) -> Optimizer:
         extra = ""
         if spec.optimizer["momentum"]:

@@ -32,6 +32,7 @@ ONCE = (
     s.SplitStmt,
     s.LogStmt,
     s.PredictStmt,
+    s.SaveStmt,
 )
 
 # What each statement adds to the scope as it is walked. `forward`, `log` and `predict` are
@@ -47,6 +48,7 @@ STATEMENTS: dict[type[s.Statement], Callable[[Scope, Any], None]] = {
     s.OptimStmt: training.optim_stmt,
     s.TrainStmt: training.train_stmt,
     s.SplitStmt: training.split_stmt,
+    s.SaveStmt: training.save_stmt,
 }
 
 

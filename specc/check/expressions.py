@@ -90,7 +90,9 @@ class Lowering:
 
     def lower(self, expr: s.Expr) -> tuple[ir.Expr, Shape]:
         """The IR of `expr` and its shape: () for a number, else (rows, columns) or (n,)."""
-        if isinstance(expr, s.Number):
+        if isinstance(expr, s.Number) or (
+            isinstance(expr, s.Name) and expr.id in v.CONSTANT_VALUES
+        ):
             return ir.Const.model_construct(value=number(self.report, expr, "a number")), ()
         if isinstance(expr, s.Name):
             return self.name(expr)

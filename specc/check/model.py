@@ -263,7 +263,15 @@ def param_stmt(scope: Scope, stmt: s.ParamStmt) -> None:
 
 
 def _defined_once(scope: Scope, name: str, where: s.Word) -> None:
-    """Data and params share one namespace, and each name is defined once."""
+    """Data and params share one namespace, and each name is defined once; the language's
+    numbers (`pi`) are not theirs."""
+    if name in v.CONSTANTS:
+        raise scope.report.error(
+            f"`{name}` is the number {v.CONSTANTS[name].doc.removeprefix('the number ')}, so "
+            "it cannot name data or a param",
+            where.span,
+            "choose another name",
+        )
     first = scope.data.get(name) or scope.params.get(name)
     if first is not None:
         line = first[1].span.line if first[1] else 0

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import itertools
 import math
+import re
 
 from .. import ir
 from .. import syntax as s
@@ -79,6 +80,33 @@ def split_stmt(scope: Scope, stmt: s.SplitStmt) -> None:
             "write `split test=0.2`",
         )
     scope.fields["split"] = ir.Split.model_construct(test=float(given["test"]))  # type: ignore[arg-type]
+
+
+def save_stmt(scope: Scope, stmt: s.SaveStmt) -> None:
+    """`save "iris"`: a plain name, which each target turns into its own file's name."""
+    name, span = stmt.name.value, stmt.name.span
+    # The help suggests the name a path or a file name holds: `../models/iris.pt` -> iris.
+    stem = re.sub(r"[^A-Za-z0-9_-]", "_", re.split(r"[/\\]", name)[-1].split(".")[0])
+    stem = stem[: v.MAX_SAVE_NAME] or "model"
+    help_text = (
+        f'write `save "{stem}"`: each script writes its own file of that name where it runs '
+        f"(`{stem}_torch.pt`, `{stem}_numpy.npz`, ...); a name is letters, digits, `_` and `-`"
+    )
+    if not name:
+        raise scope.report.error("`save` takes a name, and this one is empty", span, help_text)
+    if re.search(r"[/\\]|\.\.", name):
+        raise scope.report.error("`save` takes a plain name, not a path", span, help_text)
+    bad = next((c for c in name if not re.fullmatch(v.SAVE_NAME, c)), None)
+    if bad is not None:
+        shown = "a space" if bad == " " else f"`{bad}`" if bad.isprintable() else repr(bad)
+        raise scope.report.error(
+            f"`save` takes a plain name, and this one has {shown}", span, help_text
+        )
+    if len(name) > v.MAX_SAVE_NAME:
+        raise scope.report.error(
+            f"a name longer than {v.MAX_SAVE_NAME} characters", span, help_text
+        )
+    scope.fields["save"] = name
 
 
 def _option(stmt: s.TrainStmt | s.SplitStmt, key: str) -> s.Option:
@@ -177,6 +205,13 @@ def classification(scope: Scope, network: Network) -> None:
     y, y_stmt = scope.data["y"]
     classes = network.units_out if loss == "crossentropy" else 2
     where = y_stmt.value.span if y_stmt else None
+    if isinstance(y.expr, ir.Dataset) and y.labels is None:
+        raise report.error(
+            f'`y` holds the numbers "{y.expr.name}" gives as targets, but `{loss}` trains on '
+            "class labels",
+            where,
+            f'"{y.expr.name}" is a regression: train it with `loss mse` or `loss mae`',
+        )
     if y.labels is None and not isinstance(y.expr, ir.Csv):
         raise report.error(
             f"`y` holds numbers, but `{loss}` trains on class labels",

@@ -8,7 +8,7 @@ from collections.abc import Callable, Sequence
 from .. import ir
 from .. import syntax as s
 from ..diagnostics import did_you_mean, one_of
-from ..vocabulary import MAX_INTEGER, Option, Word, Words
+from ..vocabulary import CONSTANT_VALUES, MAX_INTEGER, Option, Word, Words
 from .report import Reporter
 
 # Reads an `init`-typed option, which needs the shape of the weight it initializes.
@@ -16,11 +16,13 @@ InitReader = Callable[[s.Expr, Option], ir.Init]
 
 
 def literal_number(expr: s.Expr) -> int | float | None:
-    """The value of `3`, `-0.5` or `+1e-3`; None for anything else."""
+    """The value of `3`, `-0.5`, `+1e-3` or `-pi`; None for anything else."""
     sign = 1
     while isinstance(expr, s.Unary):
         sign = -sign if expr.op == "-" else sign
         expr = expr.operand
+    if isinstance(expr, s.Name) and expr.id in CONSTANT_VALUES:
+        return sign * CONSTANT_VALUES[expr.id]
     return sign * expr.value if isinstance(expr, s.Number) else None
 
 

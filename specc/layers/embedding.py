@@ -126,7 +126,8 @@ def id_range(expr: ir.Expr, data: Mapping[str, ir.Data]) -> tuple[int, int] | No
     if isinstance(expr, ir.Argmax):
         return 0, expr.classes - 1
     if isinstance(expr, ir.Dataset) and expr.part == "labels":
-        return 0, DATASET_SHAPES[expr.name][2] - 1
+        classes = DATASET_SHAPES[expr.name][2]
+        return None if classes is None else (0, classes - 1)
     if isinstance(expr, ir.Ref) and expr.name in data:
         return id_range(data[expr.name].expr, data)
     if isinstance(expr, ir.Reshape | ir.Rows | ir.Windows):
