@@ -47,7 +47,7 @@ RESERVED_NAMES = frozenset(
         "held_out", "x_test", "y_test", "test_rows", "test_loss", "test_accuracy",
         "test_outputs", "test_inputs", "test_targets", "test_correct", "patience",
         "best_test_loss", "waited", "early_stopping",
-        "DenseAdam", "DenseAdamW", "DenseRMSprop", "saver",
+        "DenseAdam", "DenseAdamW", "DenseRMSprop", "saver", "Normalize",
         "norm", "factor", "clipped", "grads", "grad", "CoupledSGD", "CoupledAdam", "CoupledRMSprop",
         "DenseCoupledAdam", "DenseCoupledRMSprop",
     }

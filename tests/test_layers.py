@@ -79,6 +79,10 @@ GRADIENT_SPECS = {
     # step's numbers into a recurrent layer, and flattened.
     "Embedding": "data x = randint(0, 8, 6, 4)\nlayer Embedding 8->3\n"
     "layer SimpleRNN 3->4 sequences=true tanh\nlayer Flatten\nlayer Dense 1",
+    # Images normalized per channel over rows and pixels by fixed statistics, then a
+    # convolution: the gradient flows through the layers after it, none into the data.
+    "Normalize": "data x = reshape(randn(6, 32), 4, 4, 2)\nlayer Normalize\n"
+    "layer Conv2D 2->3 kernel=2 tanh\nlayer Flatten\nlayer Dense 1",
     # In training, with its masks: after a row of values, and over images before a convolution.
     "Dropout": "data x = reshape(randn(6, 32), 4, 4, 2)\nlayer Dropout 0.25\n"
     "layer Conv2D 2->3 kernel=2 tanh\nlayer Flatten\nlayer Dropout 0.5\nlayer Dense 1",

@@ -359,10 +359,12 @@ def specs(draw: st.DrawFn) -> str:
         lines += params + forward
     else:
         layers = draw(_layers(cols, outputs, loss))
-        lines += layers
         weights = [
             f"fc{n}_{role}" for n in range(1, len(layers) + 1) for role in ("kernel", "bias")
         ]
+        if draw(st.integers(0, 3)) == 0:  # the inputs normalized by the training rows' statistics
+            layers.insert(0, "layer Normalize")
+        lines += layers
     loss_options = draw(_options(v.LOSSES[loss]))
     if loss != "mse" or loss_options or draw(st.booleans()):
         lines.append(" ".join(p for p in ("loss", loss, loss_options) if p))

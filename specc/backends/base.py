@@ -106,6 +106,17 @@ class Backend:
         }
         return tuple(found)
 
+    def adapts(self, spec: ir.Spec) -> tuple[str, ...]:
+        """The lines fixing, once before training, what the layers compute from the
+        training inputs (Normalize's statistics)."""
+        if not isinstance(spec.network, ir.Sequential):
+            return ()
+        return tuple(
+            line
+            for layer in spec.network.layers
+            for line in spelling(layer, self.name).adapt(layer, spec.inputs)
+        )
+
     def native_init(self, layer: ir.LayerNode, role: str) -> ir.Init:
         """The distribution this framework draws a layer's `native` weight from, as specc
         would draw it (its layer kind's spelling says)."""

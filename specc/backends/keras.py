@@ -27,6 +27,7 @@ class KerasModel:
     weights: tuple[str, ...]  # a formula layer's add_weight lines
     call: str  # a formula layer's expression over `x`
     native: bool  # some weights keep Keras's own initial values
+    adapts: tuple[str, ...]  # fixing what layers compute from the training inputs
     seed: tuple[str, ...]  # seeding Keras's generators, where a layer draws (Dropout)
     placeholders: bool  # some kernels are made as zeros, for the shared weights to replace
     sample: str  # the shape of a sample, for keras.Input: `(1,)`; `(12,), dtype="int32"` for ids
@@ -286,6 +287,7 @@ class Keras(Backend):
                 else ""
             ),
             native=spec.native,
+            adapts=self.adapts(spec),
             seed=(
                 seeded("Keras's", f"keras.utils.set_random_seed({spec.seed})") if spec.draws else ()
             ),

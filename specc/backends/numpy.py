@@ -10,7 +10,7 @@ from dataclasses import dataclass, replace
 from .. import ir
 from ..differentiate import DERIVATIVES, differentiate, used_names
 from ..format import LINE_LENGTH
-from ..layers import NumpySpelling, spelling
+from ..layers import NumpySpelling, kind_of, spelling
 from ..lower import WATCH, Log, LogSite, log, test_comment, tested, trained_loss
 from ..spell import names, py, walk
 from .base import Backend, Optimizer, Unsupported
@@ -24,6 +24,7 @@ class NumpyModel:
     unpack: str  # `fc1_kernel, fc1_bias = weights.values()`
     state: tuple[str, ...]  # the layers' state (running statistics), by name, and unpacked
     masks: tuple[str, ...]  # the generator Dropout's masks are drawn with
+    constants: tuple[str, ...]  # what layers compute from the training inputs, once
     # forward computes otherwise for an update, `forward(x, training=True)`: its docstring
     training: tuple[str, ...]
     forward: tuple[str, ...]  # forward's body, up to its outputs
@@ -198,6 +199,7 @@ class Numpy(Backend):
                 if spec.draws
                 else ()
             ),
+            constants=self.adapts(spec),
             training=_training(spec),
             forward=forward,
             saved=f"({', '.join(saved)}{',' if len(saved) == 1 else ''})",
@@ -273,8 +275,12 @@ def _layers(
             )
             grad = f"grad_{layer.name}_out"
         before = "x" if i == 1 else f"hidden{i - 1}"
+        # Its input's gradient, where a layer before it trains something (not a Normalize's).
+        trained_before = any(
+            d.trainable for earlier in layers[: i - 1] for d in kind_of(earlier).weights(earlier)
+        )
         backward += spelling(layer, "numpy", NumpySpelling).backward(
-            layer, before, grad, f"grad_{before}" if i > 1 else None
+            layer, before, grad, f"grad_{before}" if trained_before else None
         )
     read = used_names(backward)
     saved = tuple(n for line in forward for n in line.split(" = ")[0].split(", ") if n in read)

@@ -360,6 +360,7 @@ class TFGraph(Backend):
         for i, layer in enumerate(network.layers, start=1):
             activation = self.activations[layer.activation]
             spelled = spelling(layer, "tfgraph", GraphSpelling)
+            lines += spelled.adapt(layer, spec.inputs)
             # A comment explaining a kind's spelling is said at its first layer only.
             lines += [line for line in spelled.before(layer, previous) if line not in said]
             said |= {line for line in lines if line.startswith("#")}

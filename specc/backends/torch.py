@@ -39,6 +39,7 @@ class TorchModel:
     loads: tuple[str, ...]  # copying the shared initial weights in
     loads_comment: tuple[str, ...]  # over them: how torch lays out its weights
     native: bool  # some weights keep nn.Linear's own initial values
+    adapts: tuple[str, ...]  # fixing what layers compute from the training inputs
     criterion: str
     optimizer: Optimizer
     setup: str  # `optimizer = ...`, or the learning rate of an update written out
@@ -233,6 +234,7 @@ class Torch(Backend):
             loads=self._loads(spec),
             loads_comment=self._loads_comment(spec),
             native=spec.native,
+            adapts=self.adapts(spec),
             criterion=f"{self.losses[loss.kind]}({reduction})",
             optimizer=optimizer,
             setup=(

@@ -138,7 +138,8 @@ def layer_stmt(scope: Scope, stmt: s.LayerStmt) -> None:
             report.error(
                 f"a {kind.word.name} layer takes no activation",
                 stmt.words[0].span,
-                f"apply `{stmt.words[0].text}` in the layer before it",
+                f"apply `{stmt.words[0].text}` in the layer "
+                + ("after it" if not scope.layers and not scope.layers_failed else "before it"),
             )
         for extra in stmt.words[1:]:
             report.error(

@@ -20,6 +20,7 @@ MODULES = (
     "batchnorm",
     "layernorm",
     "dropout",
+    "normalize",
     "embedding",
     "recurrent",
 )
@@ -49,7 +50,12 @@ KINDS: dict[str, LayerKind] = {
     for kind in importlib.import_module(f"{__name__}.{module}").KINDS
 }
 NODES: tuple[type[ir.LayerNode], ...] = tuple(kind.node for kind in KINDS.values())
-LAYERS = Words("layer", "layers", tuple(kind.word for kind in KINDS.values()))
+LAYERS = Words(
+    "layer",
+    "layers",
+    tuple(kind.word for kind in KINDS.values()),
+    hints=tuple(alias for kind in KINDS.values() for alias in kind.aliases),
+)
 
 __all__ = [
     "KINDS",

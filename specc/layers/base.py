@@ -116,6 +116,11 @@ class Spelling:
         """Why this target cannot compute the layer, or None."""
         return None
 
+    def adapt(self, node: ir.LayerNode, x: str) -> tuple[str, ...]:
+        """Lines fixing, once before training, what the layer computes from the training
+        inputs, the NumPy array `x` (Normalize's statistics); none by default."""
+        return ()
+
     def caveat(self, node: ir.LayerNode) -> Unsupported | None:
         """Where this target computes the layer, but not quite as the others do: a located
         warning, or None."""
@@ -272,6 +277,8 @@ class LayerKind:
     """A kind of layer (`layer Dense 1->32 relu`): subclasses declare it whole."""
 
     word: ClassVar[Word]  # the vocabulary entry: name, doc, options, hints
+    # The frameworks' names for the kind, with how the language says it (`Normalization`).
+    aliases: ClassVar[tuple[tuple[str, str], ...]] = ()
     prefix: ClassVar[str]  # its layers' names: `fc` for fc1, fc2, ...
     activated: ClassVar[bool] = True  # it takes an activation (a pool or Flatten does not)
     modes: ClassVar[bool] = False  # it computes otherwise in training than in inference
