@@ -50,6 +50,7 @@ RESERVED_NAMES = frozenset(
         "DenseAdam", "DenseAdamW", "DenseRMSprop", "saver", "Normalize",
         "norm", "factor", "clipped", "grads", "grad", "CoupledSGD", "CoupledAdam", "CoupledRMSprop",
         "DenseCoupledAdam", "DenseCoupledRMSprop",
+        "scheduler", "VelocitySGD", "schedule",
     }
 )  # fmt: skip
 
@@ -434,6 +435,34 @@ class Optimizer(Node):
         return self.options[name]
 
 
+class Schedule(Node):
+    """The learning rate per epoch (per step with `train steps=`): every update of epoch e
+    (1-based) steps with `rate(lr, e - 1, epochs)` (see `vocabulary.SCHEDULES`)."""
+
+    kind: Literal[v.SCHEDULES.names]  # type: ignore[valid-type]
+    every: PositiveInt | None = None  # `step`: epochs between decays
+    factor: Scalar | None = None  # `step`, `exponential`: in (0, 1]
+    min: Scalar = 0  # `cosine`: the rate it ends toward, >= 0
+
+    @model_validator(mode="after")
+    def _options(self) -> Schedule:
+        given = {"every": self.every is not None, "factor": self.factor is not None}
+        for name in v.SCHEDULE_REQUIRED[self.kind]:
+            if not given[name]:
+                raise ValueError(f"`{self.kind}` needs `{name}`")
+        if self.factor is not None and not 0 < self.factor <= 1:
+            raise ValueError("`factor` must be > 0 and <= 1")
+        if self.min < 0:
+            raise ValueError("`min` must be >= 0")
+        word = v.SCHEDULES[self.kind]
+        for name in ("every", "factor"):
+            if given[name] and name not in {o.name for o in word.options}:
+                raise ValueError(f"`{self.kind}` takes no option {name}")
+        if self.min and self.kind != "cosine":
+            raise ValueError(f"`{self.kind}` takes no option min")
+        return self
+
+
 class Training(Node):
     """`epochs` are counted from 1 and logged as `epoch e/N`; `steps` from 0, as `step s`.
 
@@ -529,6 +558,7 @@ class Spec(Node):
     # Defaults made as validation would make them, without building a validator.
     loss: Loss = Loss.model_construct()
     optimizer: Optimizer = Optimizer.model_construct(options=v.OPTIMIZERS["sgd"].defaults())
+    schedule: Schedule | None = None  # else the learning rate is the optimizer's `lr` throughout
     training: Training = Training.model_construct()
     split: Split | None = None
     logging: Logging
@@ -574,6 +604,8 @@ class Spec(Node):
             raise ValueError("`bce` needs a model with one output, its logit")
         if self.logging.format is not None:
             check_format(self.logging.format, self.log_fields)
+        if self.schedule is not None and self.schedule.min >= self.optimizer["lr"]:
+            raise ValueError("a cosine schedule's `min` must be below the learning rate")
         return self
 
     @property

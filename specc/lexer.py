@@ -71,7 +71,7 @@ OPERATORS = {
 }
 
 # The statements that end in `key=value` options (the rest assign with `=`: `data x = ...`).
-OPTION_STATEMENTS = ("layer", "loss", "optim", "train", "split", "log")
+OPTION_STATEMENTS = ("layer", "loss", "optim", "schedule", "train", "split", "log")
 
 # Categories whose words a spec writes as bare names (data sets are named in strings).
 VOCABULARY = (
@@ -81,6 +81,7 @@ VOCABULARY = (
     v.DTYPES,
     v.LOSSES,
     v.OPTIMIZERS,
+    v.SCHEDULES,
     v.GENERATORS,
     v.DATA_FUNCTIONS,
     v.FORMULA_FUNCTIONS,

@@ -22,6 +22,7 @@ from .spell import (
     datasets,
     numpy_expr,
     numpy_init,
+    pow_text,
     py,
 )
 
@@ -392,6 +393,50 @@ def _predicted(spec: ir.Spec) -> tuple[str, ...]:
         return (*ids, head + '{fmt(prediction)}")')
     # Two strings, so that a line too long breaks between the class and its probabilities.
     return (*ids, head + f'class {label}", f"{probabilities} {{fmt(prediction)}}", sep="  ")')
+
+
+def learning_rate(spec: ir.Spec, index: str) -> str:
+    """The learning rate of the updates of epoch (or step) `index`, counted from 0, as Python
+    computes it in float64: every target's script writes the same expression, and rounds
+    its value to the model's dtype once, where the optimizer uses it."""
+    schedule = spec.schedule
+    assert schedule is not None
+    lr = py(spec.optimizer["lr"])
+    index = f"({index})" if " " in index else index
+    if schedule.kind == "step":
+        return f"{lr} * {pow_text(py(schedule.factor), f'({index} // {schedule.every})')}"
+    if schedule.kind == "exponential":
+        return f"{lr} * {pow_text(py(schedule.factor), index)}"
+    count = f"{spec.training.unit}s"
+    cosine = f"(1 + np.cos(np.pi * {index} / {count})) / 2"
+    if not schedule.min:
+        return f"float({lr} * {cosine})"
+    low = py(schedule.min)
+    return f"float({low} + ({lr} - {low}) * {cosine})"
+
+
+def scheduled(spec: ir.Spec, name: str) -> tuple[str, ...]:
+    """The lines that start each epoch (or step) setting `name` to its learning rate."""
+    if spec.schedule is None:
+        return ()
+    unit = spec.training.unit
+    index = "epoch - 1" if unit == "epoch" else "step"
+    return (
+        *comment_lines(f"This {unit}'s learning rate: {schedule_said(spec)}.", 8),
+        f"{name} = {learning_rate(spec, index)}",
+    )
+
+
+def schedule_said(spec: ir.Spec) -> str:
+    """The schedule in words, for comments: "halved every 2 epochs"."""
+    schedule, unit = spec.schedule, spec.training.unit
+    assert schedule is not None
+    if schedule.kind == "cosine":
+        end = f" to {py(schedule.min)}" if schedule.min else " toward 0"
+        return f"half a cosine from {py(spec.optimizer['lr'])}{end} over the {unit}s"
+    factor = "halved" if schedule.factor == 0.5 else f"times {py(schedule.factor)}"
+    every = schedule.every or 1
+    return f"{factor} every {every} {unit}s" if every > 1 else f"{factor} every {unit}"
 
 
 def log(spec: ir.Spec, site: LogSite, before: tuple[str, ...] = ()) -> Log:

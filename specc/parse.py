@@ -21,7 +21,7 @@ MAX_DEPTH = 100  # brackets and chained operators: the syntax tree's depth, boun
 
 KEYWORDS = (
     "model", "seed", "dtype", "data", "layer", "param", "forward",
-    "loss", "optim", "train", "log", "predict", "save",
+    "loss", "optim", "schedule", "train", "split", "log", "predict", "save",
 )  # fmt: skip
 
 # Characters people paste from documents, and what they meant.
@@ -183,6 +183,9 @@ class _ToSyntax(Transformer):
 
     def optim_stmt(self, meta: Any, kind: Token, *options: s.Option) -> s.OptimStmt:
         return s.OptimStmt(**self._head(meta, "optim"), kind=_word(kind), options=options)
+
+    def schedule_stmt(self, meta: Any, kind: Token, *options: s.Option) -> s.ScheduleStmt:
+        return s.ScheduleStmt(**self._head(meta, "schedule"), kind=_word(kind), options=options)
 
     def train_stmt(self, meta: Any, *options: s.Option) -> s.TrainStmt:
         return s.TrainStmt(**self._head(meta, "train"), options=options)

@@ -169,6 +169,13 @@ class OptimStmt(NamedTuple):
     options: tuple[Option, ...]
 
 
+class ScheduleStmt(NamedTuple):
+    keyword: Word
+    span: Span
+    kind: Word
+    options: tuple[Option, ...]
+
+
 class TrainStmt(NamedTuple):
     keyword: Word
     span: Span
@@ -211,6 +218,7 @@ Statement = (
     | ForwardStmt
     | LossStmt
     | OptimStmt
+    | ScheduleStmt
     | TrainStmt
     | SplitStmt
     | LogStmt

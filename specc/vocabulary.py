@@ -223,8 +223,8 @@ CLASSIFICATION_LOSSES = ("crossentropy", "bce")  # y holds labels; the model giv
 def _lr(default: float) -> Option:
     return Option(
         "lr", "number", "the learning rate", default=default, low=0, low_open=True,
-        hint="the learning rate is one number, the same for every step: the language has no "
-        "schedules yet",
+        hint="the learning rate is one number: a `schedule` statement changes it per epoch, "
+        "as in `schedule step every=10 factor=0.5`",
     )  # fmt: skip
 
 
@@ -323,6 +323,61 @@ OPTIMIZERS = Words(
 COUPLED_DECAY = ("sgd", "adam", "rmsprop")
 
 _COUNT = dict(low=1, high=MAX_COUNT)
+
+# The learning rate per epoch (per step with `train steps=`): the rate of every update in
+# epoch e = 1, 2, ... is the optimizer's `lr` times the kind's factor for e - 1.
+_FACTOR = Option("factor", "number", "`factor`", low=0, high=1, low_open=True)
+_FRAMEWORK_WORDS = (
+    ("gamma", "the language calls torch's `gamma` `factor=`"),
+    ("decay_rate", "the language calls Keras's `decay_rate` `factor=`"),
+)
+SCHEDULES = Words(
+    "schedule",
+    "schedules",
+    (
+        Word(
+            "step",
+            "lr times factor**floor((e - 1) / every) in epoch e: torch's StepLR",
+            options=(
+                Option("every", "integer", "`every`", **_COUNT),  # type: ignore[arg-type]
+                _FACTOR,
+            ),
+            hints=(
+                *_FRAMEWORK_WORDS,
+                ("step_size", "the language calls torch's `step_size` `every=`, in epochs"),
+                ("decay_steps", "`every=` counts epochs, not Keras's optimizer steps"),
+            ),
+        ),
+        Word(
+            "exponential",
+            "lr times factor**(e - 1) in epoch e: torch's ExponentialLR",
+            options=(_FACTOR,),
+            hints=_FRAMEWORK_WORDS,
+        ),
+        Word(
+            "cosine",
+            "from lr at the first epoch toward min, along half a cosine over the run: "
+            "torch's CosineAnnealingLR",
+            options=(Option("min", "number", "`min`", default=0, low=0),),
+            hints=(
+                ("eta_min", "the language calls torch's `eta_min` `min=`"),
+                ("alpha", "`min=` is the last learning rate itself, not Keras's fraction"),
+                ("T_max", "the cosine spans the whole run: its epochs, or its steps"),
+            ),
+        ),
+    ),
+    hints=(
+        ("StepLR", "torch's StepLR is `schedule step every=10 factor=0.5`"),
+        ("ExponentialLR", "torch's ExponentialLR is `schedule exponential factor=0.95`"),
+        ("ExponentialDecay", "Keras's ExponentialDecay is `schedule exponential factor=0.95`, "
+         "counted in epochs"),
+        ("CosineAnnealingLR", "torch's CosineAnnealingLR is `schedule cosine min=0.0001`"),
+        ("CosineDecay", "Keras's CosineDecay is `schedule cosine`, counted in epochs"),
+    ),
+)  # fmt: skip
+# The options a schedule cannot do without.
+SCHEDULE_REQUIRED = {"step": ("every", "factor"), "exponential": ("factor",), "cosine": ()}
+
 TRAIN_OPTIONS = Word(
     "train",
     "how long to train: epochs of full-batch or mini-batch updates, or full-batch steps",

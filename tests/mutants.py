@@ -69,6 +69,17 @@ MUTANTS = [
         " + bias[1, 2 * units :])",
         "epoch 1/10", "the reset applied before the recurrent matmul, as TF1's GRUCell applies it",
     ),
+    Mutant(
+        "scheduler_every_batch", "schedule_minibatches", "torch",
+        "        optimizer.step()\n", "        optimizer.step()\n        scheduler.step()\n",
+        "epoch 1/8", "torch's StepLR stepped every batch: it halves the rate every 2 batches",
+    ),
+    Mutant(
+        "keras_sgd_velocity", "schedule_minibatches", "keras",
+        "VelocitySGD(learning_rate=0.05, momentum=0.9)",
+        "keras.optimizers.SGD(learning_rate=0.05, momentum=0.9)",
+        "epoch 3/8", "Keras's SGD, whose velocity keeps the old rate's steps after a decay",
+    ),
     # Held to the draws (Dropout: each framework's own masks), as the statistical verdict is.
     Mutant(
         "dropout_in_inference", "dropout", "torch",

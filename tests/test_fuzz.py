@@ -266,6 +266,7 @@ WORDS = (
     "csv", "exp", "sin", "cos", "abs", "sqrt", "W", "learning_rate", "read_csv", "table", "path",
     "columns", "Conv2D", "MaxPool2D", "Flatten", "reshape", "kernel", "stride", "padding",
     "same", "valid", "conv1", "pool1", "flatten1", "windows", "randint", "Conv1D",
+    "schedule", "cosine", "exponential", "factor", "min", "StepLR", "scheduler",
 )  # fmt: skip
 # The words a valid spec uses, drawn more often so that more sentences get past the checker.
 CORE_WORDS = (

@@ -44,6 +44,10 @@ def _option_value(option: v.Option) -> st.SearchStrategy[str]:
         return st.sampled_from(["1e-8", "1e-7", "0.001"])
     if option.name == "weight_decay":
         return _number(0, 0.1)
+    if option.name == "factor":  # a schedule's: above 0
+        return _number(0.1, 1)
+    if option.name == "min":  # a cosine schedule's: below every drawn `lr`
+        return st.sampled_from(["0", "1e-4"])
     high = option.high if option.high is not None else 1.0
     low = option.low or 0.0
     return _number(low + 0.01 if option.low_open else low, min(high, 0.99))  # `clip=0` refused
@@ -382,6 +386,13 @@ def specs(draw: st.DrawFn) -> str:
             trained_rows = rows
         else:
             lines.append(f"split test={test}")
+    if draw(st.booleans()):  # the options a kind needs, and maybe the others
+        schedule = draw(st.sampled_from(v.SCHEDULES.names))
+        word = v.SCHEDULES[schedule]
+        given = {o.name: draw(_option_value(o)) for o in word.options
+                 if o.name in v.SCHEDULE_REQUIRED[schedule] or draw(st.booleans())}  # fmt: skip
+        options = " ".join(draw(st.permutations([f"{k}={n}" for k, n in given.items()])))
+        lines.append(" ".join(p for p in ("schedule", schedule, options) if p))
     unit = "epoch"
     if draw(st.booleans()):
         steps = draw(st.integers(1, 8))

@@ -11,7 +11,20 @@ from dataclasses import dataclass, replace
 from .. import ir
 from ..format import LINE_LENGTH
 from ..layers import KerasSpelling, kind_of, spelling
-from ..lower import STOPPED, Log, LogSite, log, seeded, test_comment, tested, trained_loss
+from ..lower import (
+    STOPPED,
+    Log,
+    LogSite,
+    comment_lines,
+    learning_rate,
+    log,
+    schedule_said,
+    scheduled,
+    seeded,
+    test_comment,
+    tested,
+    trained_loss,
+)
 from ..spell import formula, names, py, walk
 from .base import Backend, Optimizer, Unsupported
 
@@ -32,6 +45,8 @@ class KerasModel:
     placeholders: bool  # some kernels are made as zeros, for the shared weights to replace
     sample: str  # the shape of a sample, for keras.Input: `(1,)`; `(12,), dtype="int32"` for ids
     optimizer: Optimizer
+    scheduler: tuple[str, ...]  # with `fit`: the callback setting each epoch's learning rate
+    schedule: tuple[str, ...]  # with train_on_batch: each epoch's (or step's) first lines
     loss: str
     metrics: str  # `[keras.metrics.SparseCategoricalAccuracy(...)]` for `show=accuracy`
     trained: str  # what train_on_batch's result is unpacked into
@@ -204,6 +219,8 @@ class Keras(Backend):
             options += f", momentum={self.hyper(spec, 'momentum')}"
         if spec.optimizer["nesterov"]:
             options += ", nesterov=True"
+        if spec.optimizer["momentum"] and spec.schedule is not None:
+            return Optimizer(f"VelocitySGD({options})", definition="keras/velocity_sgd.py.j2")
         return Optimizer(f"keras.optimizers.SGD({options})")
 
     def optim_adam(self, spec: ir.Spec, params: str) -> Optimizer:
@@ -297,6 +314,8 @@ class Keras(Backend):
             # and Embedding looks up.
             sample=str(spec.sample_in) + (', dtype="int32"' if spec.integer_inputs else ""),
             optimizer=self.optimizer(spec),
+            scheduler=self._scheduler(spec) if fit else (),
+            schedule=() if fit else scheduled(spec, "model.optimizer.learning_rate"),
             loss=f"{self.losses[loss.kind]}({', '.join(arguments)})",
             metrics=f"[{self.metrics[loss.kind]}]" if measured else "",
             trained=trained,
@@ -326,7 +345,15 @@ class Keras(Backend):
                 if (shows_test or watched) and fit
                 else ()
             ),
-            callbacks="[TrainingLog(), early_stopping]" if watched else "[TrainingLog()]",
+            callbacks="["
+            + ", ".join(
+                [
+                    "TrainingLog()",
+                    *(["schedule"] if spec.schedule is not None and fit else []),
+                    *(["early_stopping"] if watched else []),
+                ]
+            )
+            + "]",
             stopping=(
                 (
                     f"patience = {spec.training.patience}",
@@ -367,6 +394,21 @@ class Keras(Backend):
         that is a compiled metric), in inference mode."""
         values = "test_loss, test_accuracy" if measured else "test_loss"
         return (f"{values} = model.test_on_batch({spec.inputs}_test, {spec.targets}_test)",)
+
+    def _scheduler(self, spec: ir.Spec) -> tuple[str, ...]:
+        """Keras's callback for a learning rate per epoch: its schedules (ExponentialDecay,
+        CosineDecay) count batches, and CosineDecay would decay within an epoch too."""
+        if spec.schedule is None:
+            return ()
+        return (
+            *comment_lines(
+                f"Each epoch's learning rate, {schedule_said(spec)}, set before its first "
+                "batch (fit counts epochs from 0)."
+            ),
+            "schedule = keras.callbacks.LearningRateScheduler(",
+            f"    lambda epoch: {learning_rate(spec, 'epoch')}",
+            ")",
+        )
 
     def definitions(self, spec: ir.Spec) -> tuple[str, ...]:
         if not isinstance(spec.network, ir.Sequential):

@@ -11,7 +11,7 @@ from .. import ir
 from ..differentiate import DERIVATIVES, differentiate, used_names
 from ..format import LINE_LENGTH
 from ..layers import NumpySpelling, kind_of, spelling
-from ..lower import WATCH, Log, LogSite, log, test_comment, tested, trained_loss
+from ..lower import WATCH, Log, LogSite, log, scheduled, test_comment, tested, trained_loss
 from ..spell import names, py, walk
 from .base import Backend, Optimizer, Unsupported
 
@@ -37,6 +37,7 @@ class NumpyModel:
     mean: bool  # the loss averages (else it sums)
     optimizer: Optimizer
     setup: str  # `optimizer = Adam(...)`, or the learning rate of an update written out
+    schedule: tuple[str, ...]  # each epoch's (or step's) first lines: its learning rate
     inputs: str  # what one update trains on: `x`, or `inputs` for a mini-batch
     targets: str
     batch: str  # with mini-batches: `inputs, targets = x[rows], y[rows]`
@@ -215,6 +216,7 @@ class Numpy(Backend):
                 if optimizer.written_out
                 else f"optimizer = {optimizer.construct}"
             ),
+            schedule=scheduled(spec, "learning_rate" if optimizer.written_out else "optimizer.lr"),
             inputs=x,
             targets=y,
             batch=f"inputs, targets = {spec.inputs}[rows], {spec.targets}[rows]",

@@ -14,6 +14,8 @@ from ..lower import (
     comment_lines,
     log,
     modes,
+    schedule_said,
+    scheduled,
     seeded,
     test_comment,
     tested,
@@ -39,6 +41,8 @@ class GraphModel:
     counted: bool  # the updates' runs fetch it too (`show=accuracy`)
     run: str  # the line running one update
     optimizer: Optimizer
+    learning_rate: tuple[str, ...]  # with a schedule: the placeholder each run feeds it through
+    schedule: tuple[str, ...]  # ... and each epoch's (or step's) first lines, its value
     gradients: tuple[str, ...]  # for an update written out: `grad_w, grad_b = tf.gradients(...)`
     updates: tuple[str, ...]  # ... and each weight's assign
     statistics: tuple[str, ...]  # the layers' state updates, grouped with train_op
@@ -83,6 +87,8 @@ class TFGraph(Backend):
     probabilities = {"crossentropy": "tf.nn.softmax(outputs)", "bce": "tf.sigmoid(outputs)"}
 
     def hyper(self, spec: ir.Spec, name: str) -> str:
+        if name == "lr" and spec.schedule is not None:
+            return "learning_rate"  # the placeholder each run feeds (see `lower`)
         # TF1 optimizers turn a Python float into a float32 tensor before casting it to the
         # variable's dtype, so a float64 model would step with lr rounded to float32.
         value = py(spec.optimizer[name])
@@ -119,7 +125,8 @@ class TFGraph(Backend):
 
     def optim_adamw(self, spec: ir.Spec, params: str) -> Optimizer:
         # Python floats times a tensor take the tensor's dtype: no float32 rounding here.
-        decay = f"{py(spec.optimizer['lr'])} * {py(spec.optimizer['weight_decay'])}"
+        lr = "learning_rate" if spec.schedule is not None else py(spec.optimizer["lr"])
+        decay = f"{lr} * {py(spec.optimizer['weight_decay'])}"
         return Optimizer(
             self._adam(spec),
             train=self._train(
@@ -216,7 +223,9 @@ class TFGraph(Backend):
         tensors = fetched[0] if len(fetched) == 1 else f"[{', '.join(fetched)}]"
         # The whole training data: a full batch's feed, or after mini-batches, a new one.
         everything = f"{{inputs: {spec.inputs}, targets: {spec.targets}}}" if batched else "feed"
-        feed = "{**feed, training: True}" if spec.modes else "feed"
+        fed = [*(["training: True"] if spec.modes else []),
+               *(["learning_rate: learning_rate_value"] if spec.schedule else [])]  # fmt: skip
+        feed = f"{{**feed, {', '.join(fed)}}}" if fed else "feed"
         kind = spec.loss.kind
         logging = spec.logging
         shows_test = logging.test_loss or logging.test_accuracy
@@ -246,6 +255,8 @@ class TFGraph(Backend):
             counted=spec.logging.accuracy,
             run=f"_, {values} = sess.run([train_op, {', '.join(fetched)}], feed_dict={feed})",
             optimizer=self.optimizer(spec),
+            learning_rate=self._learning_rate(spec),
+            schedule=scheduled(spec, "learning_rate_value"),
             gradients=self._gradients(spec, [f"grad_{w}" for w in weights], weights),
             updates=tuple(f"{w}.assign({w} - learning_rate * grad_{w})," for w in weights),
             statistics=self._statistics(spec),
@@ -305,6 +316,16 @@ class TFGraph(Backend):
             *lines,
             f"# Clip the gradients' global norm to {py(clip)}: all scaled by one factor.",
             f"{listed}, _ = tf.clip_by_global_norm({listed}, {py(clip)})",
+        )
+
+    def _learning_rate(self, spec: ir.Spec) -> tuple[str, ...]:
+        """The placeholder the learning rate is fed through, where a schedule changes it."""
+        if spec.schedule is None:
+            return ()
+        return (
+            *comment_lines(f"The learning rate, fed to each run: {schedule_said(spec)}."),
+            f"learning_rate = tf.compat.v1.placeholder({self.dtypes[spec.dtype]}, shape=(), "
+            'name="learning_rate")',
         )
 
     def _training(self, spec: ir.Spec) -> tuple[str, ...]:

@@ -17,6 +17,8 @@ from ..lower import (
     comment_lines,
     log,
     modes,
+    schedule_said,
+    scheduled,
     seeded,
     test_comment,
     tested,
@@ -43,6 +45,8 @@ class TorchModel:
     criterion: str
     optimizer: Optimizer
     setup: str  # `optimizer = ...`, or the learning rate of an update written out
+    scheduler: tuple[str, ...]  # `scheduler = StepLR(...)`, which each epoch's end steps
+    schedule: tuple[str, ...]  # or, for an update written out, each epoch's learning rate
     params: str  # the weights, for an update written out
     loss: tuple[str, ...]  # the lines computing one update's loss
     correct: str  # with mini-batches and `show=accuracy`: the batch's samples classified right
@@ -242,6 +246,8 @@ class Torch(Backend):
                 if optimizer.written_out
                 else f"optimizer = {optimizer.construct}"
             ),
+            scheduler=() if optimizer.written_out else self._scheduler(spec),
+            schedule=scheduled(spec, "learning_rate") if optimizer.written_out else (),
             params=params,
             loss=self._loss(model, inputs, targets, bool(correct)),
             correct=correct if batched else "",
@@ -273,6 +279,29 @@ class Torch(Backend):
                 self._tested(spec, model, spec.classifies, training=False),
             ),
             predictions=f"{predictions}.numpy()",
+        )
+
+    def _scheduler(self, spec: ir.Spec) -> tuple[str, ...]:
+        """torch's scheduler of the spec's schedule, which counts its `step()` calls."""
+        schedule = spec.schedule
+        if schedule is None:
+            return ()
+        if schedule.kind == "step":
+            options = f"step_size={schedule.every}, gamma={py(schedule.factor)}"
+        elif schedule.kind == "exponential":
+            options = f"gamma={py(schedule.factor)}"
+        else:
+            options = f"T_max={spec.training.count}" + (
+                f", eta_min={py(schedule.min)}" if schedule.min else ""
+            )
+        name = _SCHEDULERS[schedule.kind]
+        unit = spec.training.unit
+        return (
+            *comment_lines(
+                f"The learning rate, {schedule_said(spec)}: the scheduler counts its step() "
+                f"calls, one at the end of each {unit}."
+            ),
+            f"scheduler = torch.optim.lr_scheduler.{name}(optimizer, {options})",
         )
 
     def _evaluate(self, spec: ir.Spec) -> tuple[str, ...]:
@@ -369,6 +398,9 @@ class Torch(Backend):
             if w.init.kind != "native"
             for line in spelling(w, "torch", TorchSpelling).loads(w)
         )
+
+
+_SCHEDULERS = {"step": "StepLR", "exponential": "ExponentialLR", "cosine": "CosineAnnealingLR"}
 
 
 def _channels_first(dimensions: int) -> tuple[str, ...]:

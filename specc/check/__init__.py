@@ -28,6 +28,7 @@ ONCE = (
     s.ForwardStmt,
     s.LossStmt,
     s.OptimStmt,
+    s.ScheduleStmt,
     s.TrainStmt,
     s.SplitStmt,
     s.LogStmt,
@@ -46,6 +47,7 @@ STATEMENTS: dict[type[s.Statement], Callable[[Scope, Any], None]] = {
     s.ParamStmt: model.param_stmt,
     s.LossStmt: training.loss_stmt,
     s.OptimStmt: training.optim_stmt,
+    s.ScheduleStmt: training.schedule_stmt,
     s.TrainStmt: training.train_stmt,
     s.SplitStmt: training.split_stmt,
     s.SaveStmt: training.save_stmt,
@@ -72,6 +74,7 @@ def check(
         report.attempt(lambda: training.split(scope))
         report.attempt(lambda: training.patience(scope))
         report.attempt(lambda: training.batches(scope))
+        report.attempt(lambda: training.schedule_min(scope))
         training.bias_before_batchnorm(scope)
         report.attempt(lambda: training.classification(scope, network))
         logging = report.attempt(lambda: training.logging(scope, network))

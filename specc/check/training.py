@@ -38,6 +38,28 @@ def optim_stmt(scope: Scope, stmt: s.OptimStmt) -> None:
     )
 
 
+def schedule_stmt(scope: Scope, stmt: s.ScheduleStmt) -> None:
+    """`schedule step every=10 factor=0.5`: each kind takes its own options."""
+    kind = choice(scope.report, stmt.kind, v.SCHEDULES)
+    word = v.SCHEDULES[kind]
+    given = options(scope.report, stmt.options, word, what=f"`{kind}`")
+    written = {o.key.text for o in stmt.options}  # a bad value is an error of its own
+    missing = [n for n in v.SCHEDULE_REQUIRED[kind] if n not in written]
+    if missing and written <= {o.name for o in word.options}:  # else a hint says it
+        example = " ".join(f"{n}={_SCHEDULE_EXAMPLES[n]}" for n in v.SCHEDULE_REQUIRED[kind])
+        raise scope.report.error(
+            f"`schedule {kind}` needs `{'` and `'.join(missing)}`",
+            stmt.kind.span,
+            f"for example `schedule {kind} {example}`",
+        )
+    scope.fields["schedule"] = ir.Schedule.model_construct(
+        kind=kind, **{"min": 0, **word.defaults(), **given}
+    )
+
+
+_SCHEDULE_EXAMPLES = {"every": 10, "factor": 0.5}
+
+
 def train_stmt(scope: Scope, stmt: s.TrainStmt) -> None:
     """`train epochs=100 batch=16 shuffle=true` or `train steps=2000` (full-batch)."""
     given = options(scope.report, stmt.options, v.TRAIN_OPTIONS)
@@ -193,6 +215,23 @@ def batches(scope: Scope) -> None:
         option.values[0].span,
         f"a batch holds at most every sample: `batch={rows}` trains on the full batch",
     )
+
+
+def schedule_min(scope: Scope) -> None:
+    """A cosine schedule ends toward a learning rate below the optimizer's own."""
+    schedule, stmt = scope.fields.get("schedule"), scope.first.get(s.ScheduleStmt)
+    if schedule is None or not isinstance(stmt, s.ScheduleStmt) or not schedule.min:
+        return
+    optimizer = scope.fields.get("optimizer")
+    lr = optimizer["lr"] if optimizer is not None else v.OPTIMIZERS["sgd"].option("lr").default
+    if schedule.min >= lr:  # type: ignore[operator]
+        option = next(o for o in stmt.options if o.key.text == "min")
+        raise scope.report.error(
+            f"the cosine schedule's `min` is {schedule.min:g}, not below the learning rate "
+            f"{lr:g}",
+            option.values[0].span,
+            "`min` is the learning rate the run ends toward, below the optimizer's `lr`",
+        )
 
 
 def classification(scope: Scope, network: Network) -> None:
