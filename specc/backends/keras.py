@@ -166,7 +166,9 @@ class Keras(Backend):
         decay = self.coupled_decay(spec)
         if not dense and not decay:
             return made
-        base = made.construct.split("(")[0].removeprefix("keras.optimizers.")
+        parent = made.construct.split("(")[0]  # Keras's class, or one the script defines
+        base = parent.removeprefix("keras.optimizers.")
+        whose = "Keras's " if parent != base else ""
         name = f"{'Dense' if dense else ''}{'Coupled' if decay else ''}{base}"
         sparse = (
             "On the TensorFlow backend, an Embedding's are IndexedSlices, a row per lookup, "
@@ -179,16 +181,16 @@ class Keras(Backend):
         )
         if not decay:
             doc = [
-                f'    """Keras\'s {base} on dense gradients. On the TensorFlow backend, an',
+                f'    """{whose}{base} on dense gradients. On the TensorFlow backend, an',
                 "    Embedding's are IndexedSlices, a row per lookup, and it would square each",
                 "    lookup's share of a row's gradient, not the row's.\"\"\"",
             ]
         else:
             said = (
-                f"Keras's {base} on dense gradients, with weight decay as torch's. {sparse} "
+                f"{whose}{base} on dense gradients, with weight decay as torch's. {sparse} "
                 f"The decay is {coupled}"
                 if dense
-                else f"Keras's {base} with weight decay as torch's: {coupled}"
+                else f"{whose}{base} with weight decay as torch's: {coupled}"
             )
             doc = textwrap.wrap(f'"""{said}"""', LINE_LENGTH - 4, initial_indent="    ",
                                 subsequent_indent="    ")  # fmt: skip
@@ -209,8 +211,10 @@ class Keras(Backend):
                 f"        gradient = gradient + variable * {self.hyper(spec, 'weight_decay')}",
                 "        super().update_step(gradient, variable, learning_rate)",
             ]
-        defined = ("", "", f"class {name}(keras.optimizers.{base}):", *doc, *methods, "", "")
-        construct = name + made.construct.removeprefix(f"keras.optimizers.{base}")
+        # After a class the script defines, its template has laid out the blank lines.
+        gap = () if made.definition else ("", "")
+        defined = (*gap, f"class {name}({parent}):", *doc, *methods, "", "")
+        construct = name + made.construct.removeprefix(parent)
         return replace(made, construct=construct, before=(*defined, *made.before))
 
     def optim_sgd(self, spec: ir.Spec, params: str) -> Optimizer:
