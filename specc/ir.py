@@ -50,7 +50,7 @@ RESERVED_NAMES = frozenset(
         "DenseAdam", "DenseAdamW", "DenseRMSprop", "saver", "Normalize",
         "norm", "factor", "clipped", "grads", "grad", "CoupledSGD", "CoupledAdam", "CoupledRMSprop",
         "DenseCoupledAdam", "DenseCoupledRMSprop",
-        "scheduler", "VelocitySGD", "schedule",
+        "scheduler", "VelocitySGD", "schedule", "CoupledVelocitySGD",
     }
 )  # fmt: skip
 

@@ -176,8 +176,9 @@ def test_every_operator_and_function_differentiates(formula: str) -> None:
 
 
 def _float64(text: str) -> str:
-    """The spec with float64 weights, and few updates: the gradients, not training, count."""
-    text = re.sub(r"(?m)^dtype .*$", "", text)
+    """The spec with float64 weights, and few updates: the gradients, not training, count;
+    nothing saved (the script runs in the case's folder, for its data files)."""
+    text = re.sub(r"(?m)^(?:dtype|save) .*$", "", text)
     text = re.sub(r"(?m)^(train .*\b(?:epochs|steps))=\d+", r"\1=2", text)
     return "dtype float64\n" + text
 
