@@ -86,7 +86,7 @@ def runs(tmp_path_factory: pytest.TempPathFactory) -> dict[str, tuple[str, Path]
     folder = tmp_path_factory.mktemp("save")
     scripts = {t: result.scripts[t] + LOADERS[t][1] + "\n\n_load()\n" for t in targets}
     paths = write_scripts(scripts, folder, "tiny", result.spec, folder)
-    done = run_all([(t, Job(paths[t], {})) for t in targets])
+    done = run_all([(t, Job(paths[t], {})) for t in targets], warm=True)
     for target, execution in done.items():
         assert execution.returncode == 0, f"{target}:\n{execution.stderr}"
     return {t: (done[t].stdout, folder) for t in targets}

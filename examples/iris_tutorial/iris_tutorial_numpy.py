@@ -125,12 +125,12 @@ class SGD:
 
 optimizer = SGD(weights, lr=0.05, momentum=0.9, nesterov=False)
 
-epochs = 60
+epochs = 30
 batch_size = 16
 batches = range(0, len(x), batch_size)  # where each batch starts
 for epoch in range(1, epochs + 1):
-    # This epoch's learning rate: halved every 20 epochs.
-    optimizer.lr = 0.05 * 0.5 ** ((epoch - 1) // 20)
+    # This epoch's learning rate: halved every 10 epochs.
+    optimizer.lr = 0.05 * 0.5 ** ((epoch - 1) // 10)
     # A new NumPy-drawn order each epoch: every target visits the same batches.
     order = rng.permutation(len(x))
     total = 0.0  # the epoch's loss: each batch's loss, weighted by its size
@@ -154,7 +154,7 @@ for epoch in range(1, epochs + 1):
         optimizer.step(gradients)
         total += float(loss) * len(rows)
         total_correct += (outputs.argmax(axis=1) == targets).sum()
-    if epoch % 10 == 0:
+    if epoch % 5 == 0:
         # The held-out rows' figures, in inference mode, after this epoch's updates.
         test_outputs, _ = forward(x_test)
         test_loss, _ = criterion(test_outputs, y_test)

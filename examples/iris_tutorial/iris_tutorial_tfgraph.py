@@ -75,7 +75,7 @@ loss = tf.reduce_mean(
 correct = tf.reduce_sum(
     tf.cast(tf.equal(tf.argmax(outputs, axis=1), targets), tf.int64)
 )
-# The learning rate, fed to each run: halved every 20 epochs.
+# The learning rate, fed to each run: halved every 10 epochs.
 learning_rate = tf.compat.v1.placeholder(tf.float32, shape=(), name="learning_rate")
 optimizer = tf.compat.v1.train.MomentumOptimizer(
     learning_rate=learning_rate, momentum=0.9
@@ -89,14 +89,14 @@ gradients = list(zip(clipped, [weight for _, weight in gradients]))
 gradients = [(gradient + 0.001 * weight, weight) for gradient, weight in gradients]
 train_op = optimizer.apply_gradients(gradients)
 
-epochs = 60
+epochs = 30
 batch_size = 16
 batches = range(0, len(x), batch_size)  # where each batch starts
 with tf.compat.v1.Session() as sess:
     sess.run(tf.compat.v1.global_variables_initializer())
     for epoch in range(1, epochs + 1):
-        # This epoch's learning rate: halved every 20 epochs.
-        learning_rate_value = 0.05 * 0.5 ** ((epoch - 1) // 20)
+        # This epoch's learning rate: halved every 10 epochs.
+        learning_rate_value = 0.05 * 0.5 ** ((epoch - 1) // 10)
         # A new NumPy-drawn order each epoch: every target visits the same batches.
         order = rng.permutation(len(x))
         total = 0.0  # the epoch's loss: each batch's loss, weighted by its size
@@ -111,7 +111,7 @@ with tf.compat.v1.Session() as sess:
             )
             total += float(loss_value) * len(rows)
             total_correct += correct_value
-        if epoch % 10 == 0:
+        if epoch % 5 == 0:
             # The held-out rows' figures, in inference mode, after this epoch's updates.
             test_loss, test_correct = sess.run(
                 [loss, correct], feed_dict={inputs: x_test, targets: y_test}
