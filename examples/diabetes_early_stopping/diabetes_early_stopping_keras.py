@@ -71,7 +71,7 @@ model.get_layer("norm1").adapt(x)
 beta1, beta2 = float(np.float32(0.9)), float(np.float32(0.999))
 model.compile(
     optimizer=keras.optimizers.Adam(
-        learning_rate=0.01, beta_1=beta1, beta_2=beta2, epsilon=1e-08
+        learning_rate=0.03, beta_1=beta1, beta_2=beta2, epsilon=1e-08
     ),
     loss=keras.losses.MeanSquaredError(),
 )

@@ -114,7 +114,7 @@ class Adam:
 # A float32 model's betas are float32 numbers, in the bias corrections too, as
 # TensorFlow computes them.
 beta1, beta2 = float(np.float32(0.9)), float(np.float32(0.999))
-optimizer = Adam(weights, lr=0.01, beta1=beta1, beta2=beta2, eps=1e-08)
+optimizer = Adam(weights, lr=0.03, beta1=beta1, beta2=beta2, eps=1e-08)
 
 epochs = 200
 batch_size = 32

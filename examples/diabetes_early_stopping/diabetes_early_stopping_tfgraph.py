@@ -70,7 +70,7 @@ hidden2 = tf.nn.relu(tf.matmul(hidden1, fc1_kernel) + fc1_bias)
 outputs = tf.matmul(hidden2, fc2_kernel) + fc2_bias
 loss = tf.reduce_mean(tf.square(outputs - targets))
 optimizer = tf.compat.v1.train.AdamOptimizer(
-    learning_rate=0.01, beta1=0.9, beta2=0.999, epsilon=1e-08
+    learning_rate=0.03, beta1=0.9, beta2=0.999, epsilon=1e-08
 )
 train_op = optimizer.minimize(loss)
 

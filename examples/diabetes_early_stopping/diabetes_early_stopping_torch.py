@@ -92,7 +92,7 @@ criterion = nn.MSELoss()
 # TensorFlow computes them.
 beta1, beta2 = float(np.float32(0.9)), float(np.float32(0.999))
 optimizer = torch.optim.Adam(
-    model.parameters(), lr=0.01, betas=(beta1, beta2), eps=1e-08
+    model.parameters(), lr=0.03, betas=(beta1, beta2), eps=1e-08
 )
 
 inputs, targets = torch.from_numpy(x), torch.from_numpy(y)

@@ -34,7 +34,7 @@ def orthogonal(rng, rows, columns):
 # so each framework trains the same experiment. RandomState(seed) is the stream that
 # np.random.seed(seed) gives.
 rng = np.random.RandomState(0)
-tokens = rng.randint(0, 50, size=(400, 12))
+tokens = rng.randint(0, 50, size=(200, 12))
 y = (
     tokens
     @ np.array([[-1], [-1], [-1], [-1], [-1], [-1], [1], [1], [1], [1], [1], [1]])
