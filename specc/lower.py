@@ -475,6 +475,15 @@ def trained_loss(
     return (*before, f"print({', '.join(parts)}{separator})")
 
 
+def held_out(spec: ir.Spec, lines: tuple[str, ...]) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """`lines`, which compute the held-out rows' figures, as a log line takes them (under its
+    comment, where the log shows them) and as early stopping watches them (with `patience`)."""
+    logging = spec.logging
+    shown = (test_comment(spec), *lines) if logging.test_loss or logging.test_accuracy else ()
+    watched = (WATCH, *lines) if spec.training.patience is not None else ()
+    return shown, watched
+
+
 def test_comment(spec: ir.Spec) -> str:
     """The comment over the lines computing a log line's test figures: when they are taken."""
     unit = spec.training.unit

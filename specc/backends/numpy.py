@@ -11,7 +11,7 @@ from .. import ir
 from ..differentiate import DERIVATIVES, differentiate, used_names
 from ..format import LINE_LENGTH
 from ..layers import NumpySpelling, kind_of, spelling
-from ..lower import WATCH, Log, LogSite, log, scheduled, test_comment, tested, trained_loss
+from ..lower import Log, LogSite, held_out, log, scheduled, tested, trained_loss
 from ..spell import names, py, walk
 from .base import Backend, Optimizer, Unsupported
 
@@ -167,13 +167,8 @@ class Numpy(Backend):
         accuracy = (f"accuracy = {_correct(spec, y_all)} / len({y_all})",) if correct else ()
         before = () if batched else accuracy
         logging = spec.logging
-        shows_test = logging.test_loss or logging.test_accuracy
-        test_figures = (
-            (test_comment(spec), *_tested(spec, logging.test_accuracy)) if shows_test else ()
-        )
-        watched = spec.training.patience is not None
-        watch = (WATCH, *_tested(spec, logging.test_accuracy)) if watched else ()
-        if batched and not watched:  # an epoch's: after its updates
+        test_figures, watch = held_out(spec, _tested(spec, logging.test_accuracy))
+        if batched and not watch:  # an epoch's: after its updates
             before += test_figures
         site = replace(site, test_loss="test_loss", test_accuracy="test_accuracy")
         return NumpyModel(

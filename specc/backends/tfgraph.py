@@ -8,16 +8,15 @@ from dataclasses import dataclass
 from .. import ir
 from ..layers import GraphSpelling, spelling
 from ..lower import (
-    WATCH,
     Log,
     LogSite,
     comment_lines,
+    held_out,
     log,
     modes,
     schedule_said,
     scheduled,
     seeded,
-    test_comment,
     tested,
     trained_loss,
 )
@@ -228,12 +227,7 @@ class TFGraph(Backend):
         feed = f"{{**feed, {', '.join(fed)}}}" if fed else "feed"
         kind = spec.loss.kind
         logging = spec.logging
-        shows_test = logging.test_loss or logging.test_accuracy
-        test_figures = (
-            (test_comment(spec), *self._tested(spec, logging.test_accuracy)) if shows_test else ()
-        )
-        watched = spec.training.patience is not None
-        watch = (WATCH, *self._tested(spec, logging.test_accuracy)) if watched else ()
+        test_figures, watch = held_out(spec, self._tested(spec, logging.test_accuracy))
         return GraphModel(
             dtype="tf.int64" if spec.integer_inputs else self.dtypes[spec.dtype],
             shape=str((None, *spec.sample_in)),
@@ -281,7 +275,7 @@ class TFGraph(Backend):
                     "test_loss",
                     "test_accuracy",
                 ),
-                test_figures if batched and not watched else (),  # an epoch's: after its updates
+                test_figures if batched and not watch else (),  # an epoch's: after its updates
             ),
             watch=watch,
             trained_loss=trained_loss(
@@ -401,7 +395,7 @@ def _clipped(clip: str) -> tuple[str, ...]:
     return (
         f"# Clip the gradients' global norm to {clip}: all scaled by one factor.",
         f"clipped, _ = tf.clip_by_global_norm([gradient for gradient, _ in gradients], {clip})",
-        "gradients = list(zip(clipped, [weight for _, weight in gradients]))",
+        "gradients = list(zip(clipped, [weight for _, weight in gradients], strict=True))",
     )
 
 

@@ -11,16 +11,15 @@ from .. import ir
 from ..format import LINE_LENGTH
 from ..layers import TorchSpelling, kind_of, spelling
 from ..lower import (
-    WATCH,
     Log,
     LogSite,
     comment_lines,
+    held_out,
     log,
     modes,
     schedule_said,
     scheduled,
     seeded,
-    test_comment,
     tested,
     trained_loss,
 )
@@ -202,18 +201,10 @@ class Torch(Backend):
         )
         before = () if batched else accuracy
         logging = spec.logging
-        test_figures = (
-            (test_comment(spec), *self._tested(spec, model, logging.test_accuracy, training=True))
-            if logging.test_loss or logging.test_accuracy
-            else ()
+        test_figures, watch = held_out(
+            spec, self._tested(spec, model, logging.test_accuracy, training=True)
         )
-        watched = spec.training.patience is not None
-        watch = (
-            (WATCH, *self._tested(spec, model, logging.test_accuracy, training=True))
-            if watched
-            else ()
-        )
-        if batched and not watched:  # an epoch's: after its updates
+        if batched and not watch:  # an epoch's: after its updates
             before += test_figures
         site = replace(site, test_loss="test_loss", test_accuracy="test_accuracy")
         loss = spec.loss

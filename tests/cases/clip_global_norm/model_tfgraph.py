@@ -56,7 +56,7 @@ optimizer = tf.compat.v1.train.GradientDescentOptimizer(learning_rate=0.1)
 gradients = optimizer.compute_gradients(loss)
 # Clip the gradients' global norm to 0.2: all scaled by one factor.
 clipped, _ = tf.clip_by_global_norm([gradient for gradient, _ in gradients], 0.2)
-gradients = list(zip(clipped, [weight for _, weight in gradients]))
+gradients = list(zip(clipped, [weight for _, weight in gradients], strict=True))
 train_op = optimizer.apply_gradients(gradients)
 
 steps = 60

@@ -60,7 +60,7 @@ tf.compat.v1.logging.set_verbosity(tf.compat.v1.logging.ERROR)
 gradients = optimizer.compute_gradients(loss)
 # Clip the gradients' global norm to 1.0: all scaled by one factor.
 clipped, _ = tf.clip_by_global_norm([gradient for gradient, _ in gradients], 1.0)
-gradients = list(zip(clipped, [weight for _, weight in gradients]))
+gradients = list(zip(clipped, [weight for _, weight in gradients], strict=True))
 # Weight decay as torch's: 0.1 times each weight (biases too) added to
 # its gradient, after the clipping, before the optimizer's step.
 gradients = [(gradient + 0.1 * weight, weight) for gradient, weight in gradients]
