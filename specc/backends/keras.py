@@ -9,7 +9,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, replace
 
 from .. import ir
-from ..format import LINE_LENGTH
+from ..format import LINE_LENGTH, width
 from ..layers import KerasSpelling, kind_of, spelling
 from ..lower import (
     STOPPED,
@@ -404,14 +404,16 @@ class Keras(Backend):
         CosineDecay) count batches, and CosineDecay would decay within an epoch too."""
         if spec.schedule is None:
             return ()
+        head, rate = "schedule = keras.callbacks.LearningRateScheduler", (
+            f"lambda epoch: {learning_rate(spec, 'epoch')}"
+        )
+        line = f"{head}({rate})"  # as black lays it out: one line where it fits
         return (
             *comment_lines(
                 f"Each epoch's learning rate, {schedule_said(spec)}, set before its first "
                 "batch (fit counts epochs from 0)."
             ),
-            "schedule = keras.callbacks.LearningRateScheduler(",
-            f"    lambda epoch: {learning_rate(spec, 'epoch')}",
-            ")",
+            *((line,) if width(line) <= LINE_LENGTH else (f"{head}(", f"    {rate}", ")")),
         )
 
     def definitions(self, spec: ir.Spec) -> tuple[str, ...]:
