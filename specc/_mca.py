@@ -26,6 +26,7 @@ import ast
 import builtins
 import contextlib
 import io
+import math
 import sys
 
 import numpy as np
@@ -227,7 +228,7 @@ def _nudge(value):
 
 def _raw(shape) -> np.ndarray:
     """Uniform random 64-bit integers: each of their bits is a fair coin."""
-    return _STATE["rng"].bit_generator.random_raw(int(np.prod(shape))).reshape(shape)
+    return _STATE["rng"].bit_generator.random_raw(math.prod(shape)).reshape(shape)
 
 
 def _matmul(a, b):
