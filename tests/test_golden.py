@@ -79,6 +79,8 @@ def test_output_is_exactly_blacks(case: Case) -> None:
             assert ast.dump(ast.parse(script)) == ast.dump(ast.parse(rendered)), target
         else:
             assert script == black_format(rendered), f"{target}: not black's layout"
+            if script == rendered:  # black_format(script) is the call just made: it is black's
+                continue
         assert black_format(script) == script, f"{target}: black would change it"
 
 
