@@ -7,6 +7,7 @@ crashes), 2 misuse of the command line.
 from __future__ import annotations
 
 import argparse
+import difflib
 import json
 import os
 import sys
@@ -58,30 +59,78 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"specc {__version__}")
     commands = parser.add_subparsers(required=True, metavar="COMMAND")
 
-    build = commands.add_parser("build", help="write the training script(s) for a spec")
-    build.add_argument("file", metavar="FILE", help="the spec (- reads standard input)")
+    build = commands.add_parser(
+        "build",
+        help="write the training script(s) for specs",
+        description="Write the training scripts for the specs given, or, with no FILE, for "
+        "every spec of the project config ([tool.specc] in pyproject.toml, or specc.toml, "
+        "found in the working directory or a folder above it). Every spec is built before "
+        "anything is written: a spec with errors is reported with its file name, writes "
+        "nothing and fails the run, and the others are still written. Exit 0, 1 for a bad "
+        "spec or a stale file (--check), 2 for misuse.",
+    )
+    build.add_argument(
+        "file",
+        metavar="FILE",
+        nargs="*",
+        help="the specs (- reads standard input); none: every spec of the project config",
+    )
     build.add_argument(
         "-t",
         "--target",
-        required=True,
         type=_target_list,
         metavar="TARGET",
         help=f"what to generate for: {', '.join(TARGETS)}; several, comma-separated "
-        "(torch,keras), or `all`, write one file per target into a directory",
+        "(torch,keras), or `all`, write one file per target into a directory; without it, "
+        "the project config says",
     )
     build.add_argument(
         "-o",
         "--output",
         metavar="PATH",
         help="file to write (default: standard output), or a directory to write it into; "
-        "with several targets, a directory (default: the current one)",
+        "with several targets or specs, a directory (default: the current one)",
     )
     build.add_argument(
         "--check",
         action="store_true",
-        help="write nothing; exit 1 with a diff if the file(s) on disk are not what specc writes",
+        help="write nothing; exit 1 with a diff for each file on disk that is not what specc "
+        "writes, naming them all",
     )
-    build.set_defaults(run=_build)
+    build.add_argument(
+        "--config",
+        metavar="PATH",
+        help="the project config to use (pyproject.toml or specc.toml) instead of looking for "
+        "one",
+    )
+    build.set_defaults(run=_build, misuse=build.error)
+
+    fmt = commands.add_parser(
+        "fmt",
+        help="lay specs out in the canonical layout, comments and meaning kept",
+        description="Rewrite each spec in its canonical layout: one statement per line, "
+        "spacing and option order as the README writes them, comments kept. Exit 0, 1 for a "
+        "spec that does not parse or, with --check, one that would change, 2 for misuse.",
+    )
+    fmt.add_argument(
+        "file",
+        metavar="FILE",
+        nargs="*",
+        help="specs, or folders to look for *.spec files in (- reads standard input and "
+        "writes the result to standard output); none: every spec of the project config",
+    )
+    fmt.add_argument(
+        "--check",
+        action="store_true",
+        help="write nothing; exit 1 if a spec would change, naming it",
+    )
+    fmt.add_argument(
+        "--diff",
+        action="store_true",
+        help="write nothing; print a diff for each spec that would change",
+    )
+    fmt.add_argument("--config", metavar="PATH", help="the project config to use, as for build")
+    fmt.set_defaults(run=_fmt, misuse=fmt.error)
 
     check = commands.add_parser("check", help="parse and check a spec, and report its errors")
     check.add_argument("file", metavar="FILE", help="the spec (- reads standard input)")
@@ -233,26 +282,50 @@ def _targets(args: argparse.Namespace) -> tuple[str, ...]:
     return tuple(args.target)
 
 
-def _outputs(args: argparse.Namespace, source: Source) -> dict[str, Path | None]:
+def _outputs(args: argparse.Namespace, file: str) -> dict[str, Path | None]:
     """Target -> where its script goes (None: standard output)."""
     targets = _targets(args)
     into = args.output is not None and (
         Path(args.output).is_dir() or args.output.endswith(("/", os.sep))
     )  # one script written into a folder, as `cp` would: `-o .`, `-o build/`
-    if len(targets) == 1 and not into:
+    if len(targets) == 1 and not into and len(args.file) == 1:
         return {targets[0]: Path(args.output) if args.output else None}
     directory = Path(args.output or ".")
     if directory.exists() and not directory.is_dir():
-        raise _InputError(f"{directory}: error: several targets are written into a directory")
-    stem = "model" if args.file == STDIN else Path(args.file).stem
+        raise _InputError(f"{directory}: error: several scripts are written into a directory")
+    stem = "model" if file == STDIN else Path(file).stem
     return {target: directory / f"{stem}_{target}.py" for target in targets}
 
 
 def _build(args: argparse.Namespace) -> int:
-    if args.check and len(args.target) == 1 and not args.output:
-        _parser().error("build --check compares with a file: give it with -o PATH")
-    source = _read(args.file)
-    outputs = _outputs(args, source)
+    if args.target is None:
+        return _build_project(args)
+    if args.config:
+        args.misuse("--config names the targets and outputs: leave out --target, or --config")
+    if not args.file:
+        args.misuse("give the specs to build, or leave out --target to build the project's")
+    if args.check and len(args.target) == 1 and not args.output and len(args.file) == 1:
+        args.misuse("build --check compares with a file: give it with -o PATH")
+    if STDIN in args.file and len(args.file) > 1:
+        args.misuse("- (standard input) is a spec of its own: give no other FILE with it")
+    if len(args.file) == 1:
+        return _build_one(args, args.file[0])
+    outputs = {file: _outputs(args, file) for file in args.file}
+    seen: dict[Path | None, str] = {}
+    for file, paths in outputs.items():
+        for path in paths.values():
+            if path in seen and seen[path] != file:
+                args.misuse(f"{seen[path]} and {file} would both write {path}")
+            seen[path] = file
+    return _build_all(
+        {file: {t: p for t, p in paths.items() if p} for file, paths in outputs.items()}, args.check
+    )
+
+
+def _build_one(args: argparse.Namespace, file: str) -> int:
+    """One spec, as `specc build` has always built it: standard output, a file or a folder."""
+    source = _read(file)
+    outputs = _outputs(args, file)
     spec, warnings = analyze(source, list(outputs))
     _warn(source, warnings)
     scripts = {target: generate(spec, target) for target in outputs}  # all before any write
@@ -268,6 +341,194 @@ def _build(args: argparse.Namespace) -> int:
     else:
         sys.stdout.write(scripts[args.target[0]])
     return 0
+
+
+def _build_project(args: argparse.Namespace) -> int:
+    """The specs of the project config (those of them given as FILE), where it says."""
+    from . import project
+
+    if args.output:
+        args.misuse("-o goes with --target: the project config says where each output goes")
+    found = _config(args, "give --target")
+    loaded = project.load(found)
+    if not args.file:
+        chosen = list(loaded.outputs)
+    else:
+        chosen = []
+        for file in args.file:
+            outputs = loaded.of(Path(file)) if file != STDIN else []
+            if not outputs:
+                args.misuse(f"{file} is not one of the specs of {_shown(found)}: give --target")
+            chosen += outputs
+    jobs: dict[str, dict[str, Path]] = {}
+    for output in chosen:
+        jobs.setdefault(_shown(output.spec), {})[output.target] = Path(_shown(output.path))
+    return _build_all(jobs, args.check, summary=True)
+
+
+def _config(args: argparse.Namespace, otherwise: str) -> Path:
+    """The project config: --config, or the nearest one at or above the working directory."""
+    from . import project
+
+    if args.config:
+        path = Path(args.config)
+        if not path.is_file():
+            raise _InputError(f"{args.config}: error: no such file")
+        return path
+    found = project.find(Path.cwd())
+    if found is None:
+        args.misuse(
+            f"no project config here or above ([tool.specc] in pyproject.toml, or specc.toml): "
+            f"{otherwise}, or set one up (README: Pinning generated code)"
+        )
+    return found
+
+
+def _build_all(jobs: dict[str, dict[str, Path]], check: bool, summary: bool = False) -> int:
+    """Build each spec for its targets, then write (or, with `check`, compare) every file
+    at once: a spec with errors is reported and writes nothing; the others are written."""
+    scripts: dict[Path, str] = {}
+    failed = []
+    for file, outputs in jobs.items():
+        try:
+            source = _read(file)
+            spec, warnings = analyze(source, list(outputs))
+            _warn(source, warnings)
+            for target, path in outputs.items():
+                scripts[path] = generate(spec, target)
+        except SpecError as error:
+            sys.stderr.write(render_all(error.source, error.diagnostics))
+            failed.append(file)
+            for path in outputs.values():
+                scripts.pop(path, None)
+        except _InputError as error:
+            sys.stderr.write(f"{error}\n")
+            failed.append(file)
+    changed = {path: text for path, text in scripts.items() if _current(path) != text}
+    if check:
+        for path, text in changed.items():
+            sys.stdout.write(stale(path, text) or "")
+    elif changed:
+        write_all(changed)
+    if summary or failed or (check and changed):
+        sys.stderr.write(_summary(len(jobs), failed, scripts, changed, check))
+    return 1 if failed or (check and changed) else 0
+
+
+def _current(path: Path) -> str | None:
+    try:
+        return path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError):
+        return None
+
+
+def _summary(
+    specs: int, failed: list[str], scripts: dict[Path, str], changed: dict[Path, str], check: bool
+) -> str:
+    """One line on what the run did, and every stale file by name."""
+    lines = []
+    if check and changed:
+        names = ", ".join(_shown(path) for path in changed)
+        lines.append(f"specc: {len(changed)} stale: {names} (`specc build` writes them)")
+    built = f"{specs - len(failed)} of {specs} specs built" if failed else f"{specs} specs"
+    if failed:
+        lines.append(f"specc: {built}; errors in {', '.join(failed)}")
+    elif check:
+        fresh = len(scripts) - len(changed)
+        lines.append(f"specc: {built}, {len(scripts)} files: {fresh} up to date")
+    else:
+        kept = len(scripts) - len(changed)
+        lines.append(
+            f"specc: {built}, {len(scripts)} files: {len(changed)} written, {kept} unchanged"
+        )
+    return "".join(line + "\n" for line in lines)
+
+
+def _shown(path: Path) -> str:
+    """A path as the user would write it: relative to the working directory where it can be."""
+    try:
+        return os.path.relpath(path)
+    except ValueError:  # another drive
+        return str(path)
+
+
+def _fmt(args: argparse.Namespace) -> int:
+    from .fmt import format_spec
+
+    if STDIN in args.file:
+        if len(args.file) > 1:
+            args.misuse("- (standard input) is a spec of its own: give no other FILE with it")
+        source = _read(STDIN)
+        formatted = format_spec(source)
+        if args.check or args.diff:
+            return _fmt_report(STDIN, source.text, formatted, args)
+        sys.stdout.write(formatted)
+        return 0
+    files = _spec_files(args)
+    changed = failed = 0
+    for file in files:
+        try:
+            source = _read(file)
+            formatted = format_spec(source)
+        except SpecError as error:
+            sys.stderr.write(render_all(error.source, error.diagnostics))
+            failed += 1
+            continue
+        except _InputError as error:
+            sys.stderr.write(f"{error}\n")
+            failed += 1
+            continue
+        if formatted.encode("utf-8") == Path(file).read_bytes():
+            continue
+        changed += 1
+        if args.check or args.diff:
+            _fmt_report(file, source.text, formatted, args)
+        else:
+            write_all({Path(file): formatted})
+            sys.stderr.write(f"reformatted {file}\n")
+    verb = "would be reformatted" if args.check or args.diff else "reformatted"
+    sys.stderr.write(
+        f"specc: {len(files)} specs: {changed} {verb}, {len(files) - changed - failed} unchanged"
+        + (f", {failed} with errors" if failed else "")
+        + "\n"
+    )
+    return 1 if failed or (args.check and changed) else 0
+
+
+def _fmt_report(file: str, text: str, formatted: str, args: argparse.Namespace) -> int:
+    """--diff's diff and --check's name for one spec; 1 where it would change under --check."""
+    if text == formatted:
+        return 0
+    if args.diff:
+        name = "<stdin>" if file == STDIN else file
+        sys.stdout.writelines(
+            difflib.unified_diff(
+                text.splitlines(keepends=True),
+                formatted.splitlines(keepends=True),
+                fromfile=f"{name} (on disk)",
+                tofile=f"{name} (specc fmt)",
+            )
+        )
+    if args.check:
+        sys.stderr.write(f"would reformat {file}\n")
+    return 1 if args.check else 0
+
+
+def _spec_files(args: argparse.Namespace) -> list[str]:
+    """FILE arguments, with folders searched for *.spec; none: the project config's specs."""
+    if not args.file:
+        from . import project
+
+        loaded = project.load(_config(args, "give the specs to format"))
+        return [_shown(spec) for spec in loaded.specs]
+    files: list[str] = []
+    for name in args.file:
+        path = Path(name)
+        if path.is_dir():
+            files += sorted(str(found) for found in path.rglob("*.spec") if found.is_file())
+        else:
+            files.append(name)
+    return list(dict.fromkeys(files))
 
 
 def _compare(args: argparse.Namespace) -> int:

@@ -70,11 +70,9 @@ def _break_calls(tree: ast.Module, lines: list[str], wide: set[int]) -> list[str
     not in a simple statement (a docstring, a `def` line): black then formats the file."""
     replaced: dict[int, tuple[int, list[str]]] = {}
     alone: list[tuple[int, int, str]] = []
-    for node in ast.walk(tree):
-        if not isinstance(node, ast.stmt) or node.end_lineno is None:
-            continue
-        span = range(node.lineno, node.end_lineno + 1)
-        if not wide.intersection(span) or isinstance(node, _COMPOUND):
+    for node in _statements(tree.body, wide):
+        span = range(node.lineno, (node.end_lineno or node.lineno) + 1)
+        if isinstance(node, _COMPOUND):
             continue
         if isinstance(node, ast.Expr) and isinstance(node.value, ast.Constant):
             return None  # a docstring: black formats its text itself
@@ -107,6 +105,20 @@ def _break_calls(tree: ast.Module, lines: list[str], wide: set[int]) -> list[str
             out.append(lines[number - 1])
             number += 1
     return _joined_regions(out)
+
+
+def _statements(body: list[ast.stmt], wide: set[int]) -> Iterator[ast.stmt]:
+    """The statements, nested ones too, that a wide line is in (not every node: a deep
+    model's tree has a hundred times more)."""
+    for node in body:
+        last = node.end_lineno or node.lineno
+        if not any(node.lineno <= n <= last for n in wide):
+            continue
+        yield node
+        for field in ("body", "orelse", "finalbody"):
+            yield from _statements(getattr(node, field, []), wide)
+        for handler in getattr(node, "handlers", []):
+            yield from _statements(handler.body, wide)
 
 
 def _joined_regions(lines: list[str]) -> list[str]:

@@ -230,6 +230,10 @@ class _ToSyntax(Transformer):
     def kwarg(self, meta: Any, key: Token, value: s.Expr) -> s.Kwarg:
         return s.Kwarg(_word(key), value)
 
+    def paren(self, meta: Any, inner: s.Expr) -> s.Expr:
+        """`(a + b)`: the brackets only group (`specc fmt` keeps them: `fmt.Paren`)."""
+        return inner
+
     def array(self, meta: Any, *items: s.Expr) -> s.Array:
         return s.Array(items, _span(meta))
 
@@ -297,8 +301,17 @@ def _unquote(text: str) -> str:
     return re.sub(r"\\(.)", lambda m: _ESCAPES.get(m[1], m[1]), text[1:-1])
 
 
-def parse(source: Source) -> s.Program:
-    """Parse a spec, or raise SpecError with the located syntax error."""
+@v_args(meta=True, inline=True)
+class _Grouping(_ToSyntax):
+    """The syntax tree with the brackets that only group kept, as `specc fmt` needs it."""
+
+    def paren(self, meta: Any, inner: s.Expr) -> s.Paren:
+        return s.Paren(inner, _span(meta))
+
+
+def parse(source: Source, *, grouping: bool = False) -> s.Program:
+    """Parse a spec, or raise SpecError with the located syntax error; `grouping` keeps
+    brackets that only group as `Paren` nodes (for `specc fmt`)."""
     try:
         tree = _parser().parse(source.text)
     except UnexpectedInput as error:
@@ -310,7 +323,7 @@ def parse(source: Source) -> s.Program:
             "split it into several `data` lines, each naming a part",
         )
         raise SpecError(source, [diagnostic]) from None
-    return _ToSyntax().transform(tree)
+    return (_Grouping() if grouping else _ToSyntax()).transform(tree)
 
 
 def _syntax_error(source: Source, error: UnexpectedInput) -> Diagnostic:

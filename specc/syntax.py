@@ -80,7 +80,15 @@ class Unary(NamedTuple):
     span: Span
 
 
-Expr = Number | Name | String | Call | Array | Rows | BinOp | Unary
+class Paren(NamedTuple):
+    """`(a + b)`: brackets that only group. Only `parse(..., grouping=True)` keeps them, for
+    `specc fmt`, which writes them back; the checker never meets one."""
+
+    inner: Expr
+    span: Span
+
+
+Expr = Number | Name | String | Call | Array | Rows | BinOp | Unary | Paren
 
 
 # Statements: each starts with its keyword and its whole span -------------------------

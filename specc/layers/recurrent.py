@@ -100,7 +100,8 @@ _TORCH_CLASS = {"SimpleRNN": "RNN", "LSTM": "LSTM", "GRU": "GRU"}
 _SWAP_GATES = '''\
 def swap_gates(weight):
     """A GRU weight's gates, side by side along its last axis, in the other framework's
-    order: Keras's (update, reset, candidate) as torch's (reset, update, new), and back."""
+    order: Keras's (update, reset, candidate) as torch's (reset, update, new), and back.
+    """
     update, reset, candidate = np.split(weight, 3, axis=-1)
     return np.concatenate([reset, update, candidate], axis=-1)'''
 
