@@ -350,7 +350,7 @@ def _build_project(args: argparse.Namespace) -> int:
     if args.output:
         args.misuse("-o goes with --target: the project config says where each output goes")
     found = _config(args, "give --target")
-    loaded = project.load(found)
+    loaded = project.load(found, _shown(found))
     if not args.file:
         chosen = list(loaded.outputs)
     else:
@@ -519,7 +519,8 @@ def _spec_files(args: argparse.Namespace) -> list[str]:
     if not args.file:
         from . import project
 
-        loaded = project.load(_config(args, "give the specs to format"))
+        found = _config(args, "give the specs to format")
+        loaded = project.load(found, _shown(found))
         return [_shown(spec) for spec in loaded.specs]
     files: list[str] = []
     for name in args.file:

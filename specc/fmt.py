@@ -7,11 +7,11 @@ spaces Python's (`x**2`, `(x + 1) ** 2`), the brackets a spec writes to group ke
 one blank line between statements, and none at the ends.
 
 Comments are never lost. A comment on a line of its own stays on its own line; one after a
-statement stays after it, at the column it was written at while the code still leaves two
-spaces before it, and comments aligned on consecutive lines stay aligned. A list or call
-that the spec spreads over several lines stays spread, one line per source line of its items
-(a matrix keeps its rows), each indented by four spaces and ended by a comma, with the
-comments written between them.
+statement stays after it, two spaces after the code, and comments on consecutive lines are
+aligned, as gofmt aligns them (at the column the spec aligned them at, where it did). A list
+or call that the spec spreads over several lines stays spread, one line per source line of
+its items (a matrix keeps its rows), each indented by four spaces and ended by a comma (a
+call's last one excepted: the grammar takes none there), with the comments between them.
 
 `format_spec` parses the result again and checks that it says what the spec said, with the
 same comments, before anything is written.
@@ -342,28 +342,29 @@ def _indented(line: _Line) -> _Line:
 
 
 def _aligned(lines: list[_Line]) -> list[str]:
-    """The lines as text. A comment after code keeps its source column where the code leaves
-    two spaces before it, else it goes two spaces after the code; comments that shared a
-    column on consecutive lines share one still."""
+    """The lines as text, the comments after code aligned as gofmt aligns them: on a run of
+    consecutive lines that have one, two spaces after the longest code of the run, or where
+    the spec already aligned that run's comments, at that column if the code leaves room."""
     out = [_plain(line) for line in lines]
     index = 0
     while index < len(lines):
-        if lines[index].column is None or lines[index].standalone:
+        if not _trailing(lines[index]):
             index += 1
             continue
-        block = [index]
-        while (
-            block[-1] + 1 < len(lines)
-            and lines[block[-1] + 1].column == lines[index].column
-            and not lines[block[-1] + 1].standalone
-        ):
-            block.append(block[-1] + 1)
-        column = max(lines[index].column - 1, *(len(lines[n].code.rstrip()) + 2 for n in block))
-        for n in block:
-            code = lines[n].code.rstrip()
-            out[n] = code + " " * (column - len(code)) + str(lines[n].comment)
-        index = block[-1] + 1
-    return [line.rstrip() for line in out]
+        run = [index]
+        while run[-1] + 1 < len(lines) and _trailing(lines[run[-1] + 1]):
+            run.append(run[-1] + 1)
+        columns = {lines[n].column for n in run}
+        written = (columns.pop() or 1) - 1 if len(run) > 1 and len(columns) == 1 else 0
+        column = max(written, *(len(lines[n].code) + 2 for n in run))
+        for n in run:
+            out[n] = lines[n].code.ljust(column) + str(lines[n].comment)
+        index = run[-1] + 1
+    return out
+
+
+def _trailing(line: _Line) -> bool:
+    return line.comment is not None and not line.standalone
 
 
 # the vocabulary's order of options -----------------------------------------------------

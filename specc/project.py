@@ -88,14 +88,15 @@ def _has_table(pyproject: Path) -> bool:
     return re.search(r"^\s*\[+\s*tool\.specc\s*[\].]", text, re.MULTILINE) is not None
 
 
-def load(config: Path) -> Project:
-    """Read a config and expand its globs; SpecError (located in the config) if it is wrong."""
+def load(config: Path, shown: str | None = None) -> Project:
+    """Read a config and expand its globs; SpecError (located in the config, named `shown`)
+    if it is wrong."""
     text = config.read_text(encoding="utf-8")
-    source = Source(str(config), text)
+    source = Source(shown or str(config), text)
     try:
         document = tomllib.loads(text)
     except tomllib.TOMLDecodeError as error:
-        raise SpecError(source, [_toml_error(error)]) from None
+        raise SpecError(source, [_toml_error(text, error)]) from None
     nested = config.name == "pyproject.toml"
     table = document.get("tool", {}).get("specc", {}) if nested else document
     header = "tool.specc" if nested else ""
@@ -105,9 +106,11 @@ def load(config: Path) -> Project:
     root = config.parent
     outputs: dict[Path, Output] = {}
     for group in groups:
+        clash = False
         for output in _expand(root, group, reader):
             same = outputs.get(output.path)
-            if same is not None and same != output:
+            if same is not None and same != output and not clash:
+                clash = True  # one error says it: the rest are the same pattern's
                 errors.append(
                     Diagnostic.error(
                         f"two outputs at {output.path.relative_to(root)}: {same.spec.name} "
@@ -286,10 +289,15 @@ class _Reader:
 _FORMATTER = string.Formatter()
 
 
-def _toml_error(error: tomllib.TOMLDecodeError) -> Diagnostic:
-    match = re.search(r"\(at line (\d+), column (\d+)\)$", str(error))
-    message = re.sub(r"\s*\(at line \d+, column \d+\)$|\s*\(at end of document\)$", "", str(error))
-    span = Span.point(int(match[1]), int(match[2])) if match else None
+def _toml_error(text: str, error: tomllib.TOMLDecodeError) -> Diagnostic:
+    """tomllib's message, located: its line and column, or the end of the last line."""
+    where = re.search(r"\s*\((?:at line (\d+), column (\d+)|at end of document)\)$", str(error))
+    message = str(error)[: where.start()] if where else str(error)
+    if where and where[1]:
+        span = Span.point(int(where[1]), int(where[2]))
+    else:
+        lines = text.rstrip().split("\n")
+        span = Span.point(len(lines), len(lines[-1]) + 1)
     return Diagnostic.error(f"this is not TOML: {message[:1].lower()}{message[1:]}", span)
 
 

@@ -8,7 +8,9 @@ For any input, `specc check FILE` and `specc build FILE --target T` either
   in source order, may come before it),
 
 and never raise out of `specc.cli.main`, print "internal error" (exit 3, specc's catch-all for its
-own bugs), hit a RecursionError, hang, or disagree with each other about success. Inputs come from
+own bugs), hit a RecursionError, hang, or disagree with each other about success. `specc fmt`'s
+layout of the same input parses, formats to itself, keeps every comment and means the same:
+the same IR, or the same failure to check. Inputs come from
 three sources, one test each: sentences of grammar/specc.lark (read when the test runs, so the
 fuzzer follows the grammar as it grows), mutations of the real specs in examples/ and tests/, and
 random bytes.
@@ -48,7 +50,7 @@ from hypothesis.extra.lark import from_lark
 from lark.lexer import PatternStr
 from support import assert_valid
 
-from specc import TARGETS, cli
+from specc import TARGETS, cli, fmt
 from specc.compiler import analyze, generate
 from specc.diagnostics import Source, SpecError
 from specc.format import black_format
@@ -246,6 +248,37 @@ def _check_spec(path: Path, data: bytes, target: str) -> None:
             f"`specc check --target {target}` exited {checked}, `specc build --target {target}` "
             f"exited {built}",
         )
+    _check_fmt(path, data, checks=everywhere == 0)
+
+
+def _check_fmt(path: Path, data: bytes, checks: bool) -> None:
+    """`specc fmt` on the same spec: a located error where it does not parse; else a layout
+    that formats to itself, keeps every comment, and means what the spec means (the same
+    IR, or the same failure to check)."""
+    try:
+        text = data.decode("utf-8").removeprefix("\ufeff")
+    except UnicodeDecodeError:
+        return  # the command line refuses it before anything parses it
+    source = Source(str(path), text)
+    try:
+        formatted = fmt.format_spec(source)
+    except SpecError:
+        return
+    except Exception as error:
+        _fail(f"fmt raised {type(error).__name__}", traceback.format_exc())
+    again = Source(str(path), formatted)
+    if fmt.format_spec(again) != formatted:
+        _fail("fmt is not idempotent", formatted)
+    if [c.text for c in fmt.scan_comments(formatted)] != [c.text for c in fmt.scan_comments(text)]:
+        _fail("fmt lost or moved a comment", formatted)
+    try:
+        spec, _ = analyze(again)
+    except SpecError:
+        if checks:
+            _fail("a spec that checks does not check once formatted", formatted)
+        return
+    if not checks or spec != analyze(source)[0]:
+        _fail("fmt changed what a spec means", formatted)
 
 
 # --- source 1: sentences of the grammar --------------------------------------------------------
