@@ -69,10 +69,19 @@ def test_check_without_a_file_is_misuse() -> None:
 
 @pytest.mark.parametrize(
     "args",
-    [[], ["build"], ["build", "x.spec"], ["build", "x.spec", "-t", "jax"], ["frobnicate"]],
+    [
+        [],
+        ["build"],
+        ["build", "x.spec"],
+        ["build", "x.spec", "-t", "jax"],
+        ["build", "-t", "torch"],
+        ["build", "-o", "out"],
+        ["fmt"],
+        ["frobnicate"],
+    ],
 )
-def test_command_line_misuse_exits_2(args: list[str]) -> None:
-    result = specc(*args)
+def test_command_line_misuse_exits_2(args: list[str], tmp_path: Path) -> None:
+    result = specc(*args, cwd=tmp_path)  # no project config here: build and fmt need FILEs
     assert result.returncode == 2
     assert "usage:" in result.stderr
     assert "Traceback" not in result.stderr
