@@ -11,6 +11,7 @@ import difflib
 import json
 import os
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -389,21 +390,12 @@ def _build_all(jobs: dict[str, dict[str, Path]], check: bool, summary: bool = Fa
     at once: a spec with errors is reported and writes nothing; the others are written."""
     scripts: dict[Path, str] = {}
     failed = []
-    for file, outputs in jobs.items():
-        try:
-            source = _read(file)
-            spec, warnings = analyze(source, list(outputs))
-            _warn(source, warnings)
-            for target, path in outputs.items():
-                scripts[path] = generate(spec, target)
-        except SpecError as error:
-            sys.stderr.write(render_all(error.source, error.diagnostics))
+    for file, (said, built) in zip(jobs, _each_built(list(jobs.items())), strict=True):
+        sys.stderr.write(said)
+        if built is None:
             failed.append(file)
-            for path in outputs.values():
-                scripts.pop(path, None)
-        except _InputError as error:
-            sys.stderr.write(f"{error}\n")
-            failed.append(file)
+        else:
+            scripts |= built
     changed = {path: text for path, text in scripts.items() if _current(path) != text}
     if check:
         for path, text in changed.items():
@@ -413,6 +405,40 @@ def _build_all(jobs: dict[str, dict[str, Path]], check: bool, summary: bool = Fa
     if summary or failed or (check and changed):
         sys.stderr.write(_summary(len(jobs), failed, scripts, changed, check))
     return 1 if failed or (check and changed) else 0
+
+
+PARALLEL_FROM = 8  # specs: fewer are built faster than worker processes start
+
+
+def _each_built(jobs: list[tuple[str, dict[str, Path]]]) -> Iterator[_Built]:
+    """`_built` of each job, in order: on every core the machine gives this process, in
+    forks of it (which have imported the compiler already), where there are enough."""
+    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else 1
+    if len(jobs) < PARALLEL_FROM or cores < 2 or not hasattr(os, "fork"):
+        yield from map(_built, jobs)
+        return
+    import multiprocessing  # only here: a one-spec build never starts a process
+
+    with multiprocessing.get_context("fork").Pool(min(cores, len(jobs))) as pool:
+        yield from pool.imap(_built, jobs, chunksize=max(1, len(jobs) // (4 * cores)))
+
+
+_Built = tuple[str, dict[Path, str] | None]
+
+
+def _built(job: tuple[str, dict[str, Path]]) -> _Built:
+    """One spec's scripts by output path, and what it says on stderr (its warnings, or its
+    errors, and then None for the scripts)."""
+    file, outputs = job
+    try:
+        source = _read(file)
+        spec, warnings = analyze(source, list(outputs))
+        said = render_all(source, warnings) if warnings else ""
+        return said, {path: generate(spec, target) for target, path in outputs.items()}
+    except SpecError as error:
+        return render_all(error.source, error.diagnostics), None
+    except _InputError as error:
+        return f"{error}\n", None
 
 
 def _current(path: Path) -> str | None:

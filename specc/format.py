@@ -16,9 +16,11 @@ so a typical build never imports it, and a deep model's build formats only what 
 from __future__ import annotations
 
 import ast
+import functools
 import gc
+import re
 import unicodedata
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 
 LINE_LENGTH = 88  # black's default, which every script is formatted to
 INDENT = "    "
@@ -68,7 +70,7 @@ def _break_calls(tree: ast.Module, lines: list[str], wide: set[int]) -> list[str
     `break_call`, else by black on that statement alone (at its indentation, with the line
     length less the indentation, which is what black measures). None when a wide line is
     not in a simple statement (a docstring, a `def` line): black then formats the file."""
-    replaced: dict[int, tuple[int, list[str]]] = {}
+    replaced: dict[int, tuple[int, Sequence[str]]] = {}
     alone: list[tuple[int, int, str]] = []
     for node in _statements(tree.body, wide):
         span = range(node.lineno, (node.end_lineno or node.lineno) + 1)
@@ -135,8 +137,10 @@ def _joined_regions(lines: list[str]) -> list[str]:
 _COMPOUND = (ast.FunctionDef, ast.ClassDef, ast.For, ast.While, ast.If, ast.With, ast.Try)
 
 
-def _black_alone(text: str) -> list[str] | None:
-    """One simple statement formatted by black at its own indentation."""
+@functools.lru_cache(maxsize=4096)
+def _black_alone(text: str) -> tuple[str, ...] | None:
+    """One simple statement formatted by black at its own indentation. Kept: the specs of a
+    project built together share many (an optimizer's `compile` line, a `print`)."""
     indent = text[: len(text) - len(text.lstrip(" "))]
     body = text.splitlines()
     if not all(line.startswith(indent) or not line.strip() for line in body):
@@ -148,7 +152,7 @@ def _black_alone(text: str) -> list[str] | None:
     )
     dedented = "\n".join(line[len(indent) :] for line in body) + "\n"
     formatted = black.format_str(dedented, mode=mode)
-    return [indent + line if line else line for line in formatted.splitlines()]
+    return tuple(indent + line if line else line for line in formatted.splitlines())
 
 
 def _wrap_literals(node: ast.stmt, lines: list[str], wide: set[int]) -> list[str] | None:
@@ -283,7 +287,8 @@ def _break_statement(node: ast.stmt, line: str) -> list[str] | None:
 
 def _break_elements(node: ast.stmt, lines: list[str], wide: set[int]) -> list[str] | None:
     """A statement over several lines whose wide lines each hold one call and its comma, an
-    element of a list or an argument (Sequential's layers), each broken as black breaks it."""
+    element of a list or an argument (Sequential's layers, `optimizer=` of Keras's
+    `compile`), each broken as black breaks it."""
     assert node.end_lineno is not None
     if node.lineno == node.end_lineno:
         return None
@@ -302,7 +307,7 @@ def _break_elements(node: ast.stmt, lines: list[str], wide: set[int]) -> list[st
         if call is None or not text.isascii() or "#" in text:  # (offsets count UTF-8 bytes)
             return None
         opening = call.func.end_col_offset
-        if text[: call.col_offset].strip() or text[call.end_col_offset :] != ",":
+        if not _ELEMENT.fullmatch(text[: call.col_offset]) or text[call.end_col_offset :] != ",":
             return None
         if opening is None or text[opening : opening + 1] != "(":
             return None
@@ -312,6 +317,9 @@ def _break_elements(node: ast.stmt, lines: list[str], wide: set[int]) -> list[st
             return None
         out += [*broken[:-1], broken[-1] + ","]
     return out
+
+
+_ELEMENT = re.compile(r" *([A-Za-z_][A-Za-z0-9_]*=)?")  # what may come before it on its line
 
 
 def _break_names(node: ast.stmt, line: str) -> list[str] | None:
