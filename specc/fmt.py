@@ -19,6 +19,7 @@ same comments, before anything is written.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import NamedTuple
@@ -112,10 +113,14 @@ class _Layout:
         """Statements and comments on lines of their own, in source order, each with its
         first and last source line."""
         units: list[tuple[int, int, list[_Line]]] = []
-        for stmt in self.program.statements:
+        statements = self.program.statements
+        for index, stmt in enumerate(statements):
             lines = self._statement(stmt)  # takes the comments its lists hold
             trailing = self.comments.get(stmt.span.end_line)
-            if trailing is not None and self._owner(trailing) is stmt:
+            after = statements[index + 1].span if index + 1 < len(statements) else None
+            # A comment on a statement's last line follows it, unless another one starts
+            # between them (`a; b  # of b`).
+            if self._free(stmt.span.end_line) and trailing and not _between(after, trailing):
                 self.used.add(trailing.line)
                 lines[-1].comment, lines[-1].column = trailing.text, trailing.column
             # Comments inside a statement that no list could hold go on lines before it.
@@ -127,15 +132,6 @@ class _Layout:
                 units.append((comment.line, comment.line, [_Line("", comment.text)]))
         units.sort(key=lambda unit: unit[0])
         return units
-
-    def _owner(self, comment: _Comment) -> s.Statement | None:
-        """The statement a comment on its last line follows: the last one begun before it."""
-        before = [
-            stmt
-            for stmt in self.program.statements
-            if (stmt.span.line, stmt.span.column) < (comment.line, comment.column)
-        ]
-        return before[-1] if before and before[-1].span.end_line == comment.line else None
 
     def _blank_between(self, after: int, before: int) -> bool:
         return any(not self.lines[n - 1].strip() for n in range(after + 1, before))
@@ -271,6 +267,11 @@ class _Layout:
 # helpers ---------------------------------------------------------------------------
 
 
+def _between(span: Span | None, comment: _Comment) -> bool:
+    """Whether the statement at `span` starts on the comment's line, before it."""
+    return span is not None and (span.line, span.column) < (comment.line, comment.column)
+
+
 def _number(number: s.Number) -> str:
     """A number as written, its exponent's `E` lower-cased as black writes it."""
     return number.text.lower()
@@ -370,6 +371,7 @@ def _trailing(line: _Line) -> bool:
 # the vocabulary's order of options -----------------------------------------------------
 
 
+@functools.cache
 def _layer_options(kind: str) -> tuple[str, ...]:
     from .layers import KINDS  # the layer kinds load only where a spec has layers
 
@@ -377,6 +379,7 @@ def _layer_options(kind: str) -> tuple[str, ...]:
     return tuple(o.name for o in found.word.options) if found else ()
 
 
+@functools.cache
 def _word_options(category: str, name: str) -> tuple[str, ...]:
     from . import vocabulary
 
@@ -384,6 +387,7 @@ def _word_options(category: str, name: str) -> tuple[str, ...]:
     return tuple(o.name for o in words[name].options) if name in words else ()
 
 
+@functools.cache
 def _statement_options(keyword: str) -> tuple[str, ...]:
     from . import vocabulary
 

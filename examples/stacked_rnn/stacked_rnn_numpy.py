@@ -167,9 +167,8 @@ def backward(x, saved, grad_outputs):
     grad_fc1_kernel = hidden2.T @ grad_outputs
     grad_fc1_bias = grad_outputs.sum(axis=0)
     grad_hidden2 = grad_outputs @ fc1_kernel.T
-    grad_lstm1_steps = np.zeros_like(
-        lstm1_states[:, 1:]
-    )  # the last step's output alone
+    # The layer gives its last step's output alone: the others get no gradient.
+    grad_lstm1_steps = np.zeros_like(lstm1_states[:, 1:])
     grad_lstm1_steps[:, -1] = grad_hidden2
     grad_lstm1_kernel, grad_lstm1_recurrent_kernel, grad_lstm1_bias, grad_hidden1 = (
         lstm_backward(

@@ -334,7 +334,8 @@ class NumpyRecurrent(NumpySpelling):
         if not node.sequences:
             steps = f"grad_{n}_steps"
             lines += [
-                f"{steps} = np.zeros_like({n}_states[:, 1:])  # the last step's output alone",
+                "# The layer gives its last step's output alone: the others get no gradient.",
+                f"{steps} = np.zeros_like({n}_states[:, 1:])",
                 f"{steps}[:, -1] = {grad}",
             ]
         saved = self._saved(node)

@@ -151,9 +151,8 @@ def backward(x, saved, grad_outputs):
     grad_fc1_kernel = hidden2.T @ grad_outputs
     grad_fc1_bias = grad_outputs.sum(axis=0)
     grad_hidden2 = grad_outputs @ fc1_kernel.T
-    grad_lstm2_steps = np.zeros_like(
-        lstm2_states[:, 1:]
-    )  # the last step's output alone
+    # The layer gives its last step's output alone: the others get no gradient.
+    grad_lstm2_steps = np.zeros_like(lstm2_states[:, 1:])
     grad_lstm2_steps[:, -1] = grad_hidden2
     grad_lstm2_kernel, grad_lstm2_recurrent_kernel, grad_lstm2_bias, grad_hidden1 = (
         lstm_backward(

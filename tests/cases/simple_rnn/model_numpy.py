@@ -103,7 +103,8 @@ def backward(x, saved, grad_outputs):
     grad_fc1_kernel = hidden2.T @ grad_outputs
     grad_fc1_bias = grad_outputs.sum(axis=0)
     grad_hidden2 = grad_outputs @ fc1_kernel.T
-    grad_rnn2_steps = np.zeros_like(rnn2_states[:, 1:])  # the last step's output alone
+    # The layer gives its last step's output alone: the others get no gradient.
+    grad_rnn2_steps = np.zeros_like(rnn2_states[:, 1:])
     grad_rnn2_steps[:, -1] = grad_hidden2
     grad_rnn2_kernel, grad_rnn2_recurrent_kernel, grad_rnn2_bias, grad_hidden1 = (
         simple_rnn_backward(
