@@ -13,7 +13,7 @@ import os
 import sys
 from collections.abc import Iterator
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from . import __version__, ir
 from .backends import TARGETS
@@ -31,7 +31,8 @@ FORMATS = ("html", "mkdocs")  # an article's flavours (specc.article.FORMATS)
 
 def main(argv: list[str] | None = None) -> int:
     """Run the command line; returns the exit status."""
-    args = _parser().parse_args(argv)
+    argv = sys.argv[1:] if argv is None else argv
+    args = _parser(argv[0] if argv and argv[0] in _COMMANDS else None).parse_args(argv)
     try:
         return args.run(args)
     except SpecError as error:
@@ -51,7 +52,9 @@ def main(argv: list[str] | None = None) -> int:
         return 3
 
 
-def _parser() -> argparse.ArgumentParser:
+def _parser(only: str | None = None) -> argparse.ArgumentParser:
+    """The command line; `only`: the one command to define (a run parses one, and each
+    command's parser costs a few milliseconds: argparse looks up its translations)."""
     parser = argparse.ArgumentParser(
         prog="specc",
         description="Compile a model spec to PyTorch, TensorFlow-graph, Keras and NumPy training "
@@ -60,6 +63,13 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"specc {__version__}")
     commands = parser.add_subparsers(required=True, metavar="COMMAND")
 
+    for name, define in _COMMANDS.items():
+        if only in (None, name):
+            define(commands)
+    return parser
+
+
+def _define_build(commands: Any) -> None:
     build = commands.add_parser(
         "build",
         help="write the training script(s) for specs",
@@ -106,6 +116,8 @@ def _parser() -> argparse.ArgumentParser:
     )
     build.set_defaults(run=_build, misuse=build.error)
 
+
+def _define_fmt(commands: Any) -> None:
     fmt = commands.add_parser(
         "fmt",
         help="lay specs out in the canonical layout, comments and meaning kept",
@@ -133,6 +145,8 @@ def _parser() -> argparse.ArgumentParser:
     fmt.add_argument("--config", metavar="PATH", help="the project config to use, as for build")
     fmt.set_defaults(run=_fmt, misuse=fmt.error)
 
+
+def _define_check(commands: Any) -> None:
     check = commands.add_parser("check", help="parse and check a spec, and report its errors")
     check.add_argument("file", metavar="FILE", help="the spec (- reads standard input)")
     check.add_argument(
@@ -145,6 +159,8 @@ def _parser() -> argparse.ArgumentParser:
     )
     check.set_defaults(run=_check)
 
+
+def _define_compare(commands: Any) -> None:
     compare = commands.add_parser(
         "compare",
         help="build every target, run them in parallel, and hold each to the exact answer",
@@ -181,6 +197,8 @@ def _parser() -> argparse.ArgumentParser:
     )
     compare.set_defaults(run=_compare, misuse=compare.error)
 
+
+def _define_article(commands: Any) -> None:
     article = commands.add_parser(
         "article",
         help="write a page with every target's script side by side, and their results",
@@ -222,7 +240,15 @@ def _parser() -> argparse.ArgumentParser:
         "(the plot's image bytes aside)",
     )
     article.set_defaults(run=_article, misuse=article.error)
-    return parser
+
+
+_COMMANDS = {
+    "build": _define_build,
+    "fmt": _define_fmt,
+    "check": _define_check,
+    "compare": _define_compare,
+    "article": _define_article,
+}
 
 
 class _InputError(Exception):

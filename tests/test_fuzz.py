@@ -248,10 +248,10 @@ def _check_spec(path: Path, data: bytes, target: str) -> None:
             f"`specc check --target {target}` exited {checked}, `specc build --target {target}` "
             f"exited {built}",
         )
-    _check_fmt(path, data, checks=everywhere == 0)
+    _check_fmt(path, data)
 
 
-def _check_fmt(path: Path, data: bytes, checks: bool) -> None:
+def _check_fmt(path: Path, data: bytes) -> None:
     """`specc fmt` on the same spec: a located error where it does not parse; else a layout
     that formats to itself, keeps every comment, and means what the spec means (the same
     IR, or the same failure to check)."""
@@ -272,12 +272,16 @@ def _check_fmt(path: Path, data: bytes, checks: bool) -> None:
     if [c.text for c in fmt.scan_comments(formatted)] != [c.text for c in fmt.scan_comments(text)]:
         _fail("fmt lost or moved a comment", formatted)
     try:
-        spec, _ = analyze(again)
+        original = analyze(source)[0]
     except SpecError:
-        if checks:
-            _fail("a spec that checks does not check once formatted", formatted)
-        return
-    if not checks or spec != analyze(source)[0]:
+        original = None
+    try:
+        spec = analyze(again)[0]
+    except SpecError:
+        spec = None
+    if (original is None) != (spec is None):
+        _fail("fmt changed whether a spec checks", formatted)
+    if spec != original:
         _fail("fmt changed what a spec means", formatted)
 
 
