@@ -292,11 +292,10 @@ def _break_elements(node: ast.stmt, lines: list[str], wide: set[int]) -> list[st
     assert node.end_lineno is not None
     if node.lineno == node.end_lineno:
         return None
-    calls = {
-        call.lineno: call
-        for call in ast.walk(node)
-        if isinstance(call, ast.Call) and call.lineno == call.end_lineno and _dotted(call.func)
-    }
+    calls: dict[int, ast.Call] = {}  # line -> the outermost call on it (ast.walk goes out in)
+    for call in ast.walk(node):
+        if isinstance(call, ast.Call) and call.lineno == call.end_lineno and _dotted(call.func):
+            calls.setdefault(call.lineno, call)
     out: list[str] = []
     for number in range(node.lineno, node.end_lineno + 1):
         text = lines[number - 1].rstrip("\n")
