@@ -29,6 +29,10 @@ output = "generated/{name}_{target}.py"
 """
 
 
+# What CONFIG writes for the two specs.
+ALL_WRITTEN = ["iris_numpy.py", "iris_torch.py", "simplenet_numpy.py", "simplenet_torch.py"]
+
+
 def _project(root: Path, config: str = CONFIG) -> Path:
     (root / "specs").mkdir()
     shutil.copy(SIMPLENET, root / "specs")
@@ -47,12 +51,7 @@ def test_build_writes_every_spec_of_the_project(tmp_path: Path) -> None:
     result = specc("build", cwd=tmp_path / "specs" / "deeper")  # the config is found above
     assert result.returncode == 0, result.stderr
     assert result.stderr.endswith("specc: 2 specs, 4 files: 4 written, 0 unchanged\n")
-    assert sorted(p.name for p in generated.iterdir()) == [
-        "iris_numpy.py",
-        "iris_torch.py",
-        "simplenet_numpy.py",
-        "simplenet_torch.py",
-    ]
+    assert sorted(p.name for p in generated.iterdir()) == ALL_WRITTEN
     assert (generated / "iris_torch.py").read_text(encoding="utf-8") == _golden("iris", "torch")
     again = specc_main("build", cwd=tmp_path)
     assert again.stderr.endswith("specc: 2 specs, 4 files: 0 written, 4 unchanged\n")
@@ -87,12 +86,7 @@ def test_a_bad_spec_is_reported_and_the_others_are_written(tmp_path: Path) -> No
     assert result.returncode == 1
     assert "specs/bad.spec:3:" in result.stderr and ": error: " in result.stderr
     assert result.stderr.endswith("specc: 2 of 3 specs built; errors in specs/bad.spec\n")
-    assert sorted(p.name for p in generated.iterdir()) == [
-        "iris_numpy.py",
-        "iris_torch.py",
-        "simplenet_numpy.py",
-        "simplenet_torch.py",
-    ]
+    assert sorted(p.name for p in generated.iterdir()) == ALL_WRITTEN
     assert specc_main("build", "--check", cwd=tmp_path).returncode == 1  # still bad
 
 
