@@ -231,7 +231,7 @@ class _ToSyntax(Transformer):
         return s.Kwarg(_word(key), value)
 
     def paren(self, meta: Any, inner: s.Expr) -> s.Expr:
-        """`(a + b)`: the brackets only group (`specc fmt` keeps them: `fmt.Paren`)."""
+        """`(a + b)`: the brackets only group (`specc fmt` keeps them: `_Grouping`)."""
         return inner
 
     def array(self, meta: Any, *items: s.Expr) -> s.Array:

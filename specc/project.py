@@ -149,18 +149,18 @@ class _Reader:
 
     def groups(self, table: dict[str, Any]) -> Iterator[_Group]:
         if not isinstance(table, dict):
-            self._error("`tool.specc` must be a table", self._locate(self.header, None))
+            self.error("`tool.specc` must be a table", self._locate(self.header, None))
             return
         self._unknown(table, _KEYS, self.header, 0)
         builds = table.get("build", [])
         if not isinstance(builds, list) or not all(isinstance(b, dict) for b in builds):
-            self._error(
+            self.error(
                 "`build` must be an array of tables: `[[tool.specc.build]]`",
                 self._locate(self.header, "build"),
             )
             builds = []
         if "specs" not in table and not builds:
-            self._error(
+            self.error(
                 "the config names no specs",
                 self._locate(self.header, None),
                 'add `specs = ["*.spec"]`: globs from the config\'s folder',
@@ -172,7 +172,7 @@ class _Reader:
         for index, entry in enumerate(builds):
             self._unknown(entry, _GROUP_KEYS, build, index)
             if "specs" not in entry:
-                self._error("this group names no specs", self._locate(build, None, index), None)
+                self.error("this group names no specs", self._locate(build, None, index), None)
                 continue
             group = self._group(entry, build, index, defaults)
             if group is not None:
@@ -200,11 +200,11 @@ class _Reader:
         if isinstance(value, str):
             value = [value]
         if not isinstance(value, list) or not all(isinstance(v, str) and v for v in value):
-            self._error(f"`{key}` must be a list of globs", where[key], f'{key} = ["*.spec"]')
+            self.error(f"`{key}` must be a list of globs", where[key], f'{key} = ["*.spec"]')
             return ()
         for pattern in value:
             if Path(pattern).is_absolute() or ".." in Path(pattern).parts:
-                self._error(
+                self.error(
                     f"`{pattern}` leaves the project's folder",
                     where[key],
                     "globs are relative to the config's folder",
@@ -217,7 +217,7 @@ class _Reader:
         if isinstance(value, str):
             value = [value]
         if not isinstance(value, list) or not value or not all(isinstance(v, str) for v in value):
-            self._error(
+            self.error(
                 '`targets` must be a list of targets, or "all"',
                 span,
                 f"targets are {one_of(TARGETS, 'and')}",
@@ -225,7 +225,7 @@ class _Reader:
             return ()
         for name in value:
             if name not in TARGETS:
-                self._error(
+                self.error(
                     f"unknown target `{name}`",
                     span,
                     did_you_mean(name, TARGETS) or f"targets are {one_of(TARGETS, 'and')}",
@@ -234,36 +234,39 @@ class _Reader:
 
     def _output(self, value: Any, span: Span) -> str:
         if not isinstance(value, str) or not value:
-            self._error("`output` must be a path", span, f'output = "{DEFAULT_OUTPUT}"')
+            self.error("`output` must be a path", span, f'output = "{DEFAULT_OUTPUT}"')
             return DEFAULT_OUTPUT
         try:
             fields = {name for _, name, _, _ in _FORMATTER.parse(value) if name is not None}
         except ValueError:
             fields = {"{"}
         if unknown := sorted(fields - set(PLACEHOLDERS)):
-            self._error(
+            self.error(
                 f"`output` has an unknown placeholder `{{{unknown[0]}}}`",
                 span,
                 f"the placeholders are {one_of(['{' + p + '}' for p in PLACEHOLDERS], 'and')}",
             )
         elif Path(value).is_absolute() or ".." in Path(value).parts:
-            self._error(
+            self.error(
                 "`output` leaves the project's folder",
                 span,
                 "outputs are relative to the config's folder",
             )
         return value
 
-    def _unknown(self, table: dict[str, Any], known: tuple[str, ...], header: str, index: int):
+    def _unknown(
+        self, table: dict[str, Any], known: tuple[str, ...], header: str, index: int
+    ) -> None:
         for key in table:
             if key not in known:
-                self._error(
+                self.error(
                     f"unknown key `{key}`",
                     self._locate(header, key, index),
                     did_you_mean(key, known) or f"the keys are {one_of(known, 'and')}",
                 )
 
-    def _error(self, message: str, span: Span | None, help: str | None = None) -> None:
+    def error(self, message: str, span: Span | None, help: str | None = None) -> None:
+        """Report a located error in the config."""
         self.errors.append(Diagnostic.error(message, span, help))
 
     def _locate(self, header: str, key: str | None, index: int = 0) -> Span | None:
@@ -307,10 +310,10 @@ def _expand(root: Path, group: _Group, reader: _Reader) -> Iterator[Output]:
     for pattern in group.specs:
         matches = sorted(p for p in root.glob(pattern) if p.is_file())
         if not matches:
-            reader._error(
+            reader.error(
                 f"`{pattern}` matches no file",
                 group.span("specs"),
-                "globs are relative to " f"the config's folder, {root}",
+                f"globs are relative to the config's folder, {root}",
             )
         for spec in matches:
             if spec.resolve() in excluded:
