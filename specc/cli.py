@@ -482,18 +482,25 @@ def _summary(
     if check and changed:
         names = ", ".join(_shown(path) for path in changed)
         lines.append(f"specc: {len(changed)} stale: {names} (`specc build` writes them)")
-    built = f"{specs - len(failed)} of {specs} specs built" if failed else f"{specs} specs"
+    built = (
+        f"{specs - len(failed)} of {_count(specs, 'spec')} built"
+        if failed
+        else _count(specs, "spec")
+    )
+    files = _count(len(scripts), "file")
     if failed:
         lines.append(f"specc: {built}; errors in {', '.join(failed)}")
     elif check:
-        fresh = len(scripts) - len(changed)
-        lines.append(f"specc: {built}, {len(scripts)} files: {fresh} up to date")
+        lines.append(f"specc: {built}, {files}: {len(scripts) - len(changed)} up to date")
     else:
         kept = len(scripts) - len(changed)
-        lines.append(
-            f"specc: {built}, {len(scripts)} files: {len(changed)} written, {kept} unchanged"
-        )
+        lines.append(f"specc: {built}, {files}: {len(changed)} written, {kept} unchanged")
     return "".join(line + "\n" for line in lines)
+
+
+def _count(number: int, noun: str) -> str:
+    """`1 spec`, `2 specs`."""
+    return f"{number} {noun}{'' if number == 1 else 's'}"
 
 
 def _shown(path: Path) -> str:
@@ -540,7 +547,8 @@ def _fmt(args: argparse.Namespace) -> int:
             sys.stderr.write(f"reformatted {file}\n")
     verb = "would be reformatted" if args.check or args.diff else "reformatted"
     sys.stderr.write(
-        f"specc: {len(files)} specs: {changed} {verb}, {len(files) - changed - failed} unchanged"
+        f"specc: {_count(len(files), 'spec')}: {changed} {verb}, "
+        f"{len(files) - changed - failed} unchanged"
         + (f", {failed} with errors" if failed else "")
         + "\n"
     )

@@ -7,7 +7,7 @@ from the working directory as black and ruff find theirs:
     specs = ["models/*.spec"]                  # globs, from the config's folder
     targets = ["torch", "keras"]               # default: "all"
     output = "generated/{name}_{target}.py"    # default: "{folder}/{name}_{target}.py"
-    exclude = ["models/drafts/*.spec"]         # default: none
+    exclude = ["models/draft_*.spec"]          # default: none
 
 `{name}` is the spec's file name without `.spec`, `{folder}` its folder and `{target}` the
 target. Specs that need other targets or outputs go in groups of their own, each taking the
@@ -184,7 +184,9 @@ class _Reader:
         where = {key: self._locate(header, key, index) for key in _GROUP_KEYS if key in table}
         before = len(self.errors)
         specs = self._globs(table, "specs", where)
-        exclude = self._globs(table, "exclude", where)
+        exclude = defaults.exclude if defaults and "exclude" not in table else ()
+        if "exclude" in table:
+            exclude = self._globs(table, "exclude", where)
         targets = defaults.targets if defaults else TARGETS
         if "targets" in table:
             targets = self._targets(table["targets"], where["targets"])

@@ -158,6 +158,18 @@ def test_groups_and_a_named_specc_toml(tmp_path: Path) -> None:
     ]
 
 
+def test_a_group_takes_the_top_level_exclude(tmp_path: Path) -> None:
+    generated = _project(
+        tmp_path,
+        '[tool.specc]\ntargets = ["torch"]\noutput = "generated/{name}_{target}.py"\n'
+        'exclude = ["specs/iris.spec"]\n\n[[tool.specc.build]]\nspecs = ["specs/*.spec"]\n',
+    )
+    result = specc_main("build", cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert result.stderr.endswith("specc: 1 spec, 1 file: 1 written, 0 unchanged\n")
+    assert [p.name for p in generated.iterdir()] == ["simplenet_torch.py"]
+
+
 @pytest.mark.parametrize(
     ("config", "expected"),
     [
