@@ -14,6 +14,8 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from support import CASES, ERRORS, EXAMPLES, ROOT, specc, specc_main
 
 from specc import fmt
@@ -229,3 +231,56 @@ def test_without_files_or_config_it_is_misuse(tmp_path: Path) -> None:
     result = specc("fmt", cwd=tmp_path)
     assert result.returncode == 2
     assert "no project config here or above" in result.stderr
+
+
+# --- lists spread over lines, with comments between their items ---------------------------
+
+
+@st.composite
+def _spread(draw: st.DrawFn) -> str:
+    """A real spec whose brackets are broken after some commas and brackets, with comments
+    after some of the breaks and on lines of their own: what no example writes, but people
+    do with a table of numbers."""
+    text = draw(st.sampled_from([p.read_text(encoding="utf-8") for p in SPECS[:60]]))
+    out, depth, quoted, comment = [], 0, False, False
+    for char in text:
+        out.append(char)
+        if comment:
+            comment = char != "\n"
+        elif quoted:
+            quoted = char != '"'
+        elif char == '"':
+            quoted = True
+        elif char == "#":
+            comment = True
+        elif char in "([":
+            depth += 1
+        elif char in ")]":
+            depth -= 1
+        if depth > 0 and not quoted and not comment and char in ",([" and draw(st.booleans()):
+            note = draw(st.sampled_from(["", "", "  # after", "\n# own line", "\n  #bare"]))
+            out.append(note + "\n" + " " * draw(st.integers(0, 6)))
+    return "".join(out)
+
+
+@settings(max_examples=150, derandomize=True, database=None, deadline=None)
+@given(text=_spread())
+def test_spread_lists_keep_meaning_and_comments(text: str) -> None:
+    source = Source("spread.spec", text)
+    try:
+        formatted = fmt.format_spec(source)
+    except SpecError:
+        with pytest.raises(SpecError):
+            analyze(source)
+        return
+    assert fmt.format_spec(Source("spread.spec", formatted)) == formatted
+    assert [c.text for c in fmt.scan_comments(formatted)] == [
+        c.text for c in fmt.scan_comments(text)
+    ]
+    try:
+        spec = analyze(source)[0]
+    except SpecError:
+        with pytest.raises(SpecError):
+            analyze(Source("spread.spec", formatted))
+        return
+    assert analyze(Source("spread.spec", formatted))[0] == spec
