@@ -244,8 +244,11 @@ class _Layout:
             if comma or number < len(groups) - 1:
                 body[-1].code += ","
             trailing = self.comments.get(last.end_line)
-            # A comment on the closing bracket's line comes after it: not this group's.
-            if self._free(last.end_line) and trailing and last.end_line < span.end_line:
+            # A comment on the closing bracket's line comes after it, and one on a line where
+            # the next group starts comes after that group: neither is this group's.
+            following = _start(groups[number + 1][0]).line if number + 1 < len(groups) else None
+            ends = last.end_line not in (span.end_line, following)
+            if self._free(last.end_line) and trailing and ends:
                 self.used.add(last.end_line)
                 body[-1].comment, body[-1].column = trailing.text, trailing.column
             lines += [_indented(line) for line in body]

@@ -122,6 +122,9 @@ def test_lists_spread_over_lines_keep_their_lines_and_comments() -> None:
         "data x = reshape(\n"
         "  [[1, 2],\n"
         "   [3, 4]], 2, 1, 1)\n"
+        "data z = [[1,\n"
+        " 2], 3,  # of 3, on the line where a spread item ends\n"
+        " 4]\n"
     )
     assert fmt.format_spec(Source("lists.spec", text)) == (
         "data y = [\n"
@@ -137,6 +140,14 @@ def test_lists_spread_over_lines_keep_their_lines_and_comments() -> None:
         "    ],\n"
         "    2, 1, 1\n"
         ")\n"
+        "data z = [\n"
+        "    [\n"
+        "        1,\n"
+        "        2,\n"
+        "    ],\n"
+        "    3,  # of 3, on the line where a spread item ends\n"
+        "    4,\n"
+        "]\n"
     )
 
 
