@@ -52,10 +52,8 @@ class Output:
 
 @dataclass(frozen=True)
 class Project:
-    """A loaded config: where it is and every output it names, in a stable order."""
+    """A loaded config: every output it names, in a stable order."""
 
-    config: Path
-    root: Path  # the config's folder: globs and outputs are relative to it
     outputs: tuple[Output, ...]
 
     @property
@@ -82,16 +80,23 @@ def find(start: Path) -> Path | None:
 
 def _has_table(pyproject: Path) -> bool:
     try:
-        text = pyproject.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError):
+        data = pyproject.read_bytes()  # one that is not UTF-8 is found, and `load` says so
+    except OSError:
         return False
-    return re.search(r"^\s*\[+\s*tool\.specc\s*[\].]", text, re.MULTILINE) is not None
+    return re.search(rb"^\s*\[+\s*tool\.specc\s*[\].]", data, re.MULTILINE) is not None
 
 
 def load(config: Path, shown: str | None = None) -> Project:
     """Read a config and expand its globs; SpecError (located in the config, named `shown`)
     if it is wrong."""
-    text = config.read_text(encoding="utf-8")
+    data = config.read_bytes()
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as error:
+        message = f"not UTF-8 text (byte 0x{data[error.start]:02x} at offset {error.start})"
+        raise SpecError(
+            Source(shown or str(config), ""), [Diagnostic.error(message, None)]
+        ) from None
     source = Source(shown or str(config), text)
     try:
         document = tomllib.loads(text)
@@ -122,7 +127,7 @@ def load(config: Path, shown: str | None = None) -> Project:
             outputs[output.path] = output
     if errors:
         raise SpecError(source, errors)
-    return Project(config, root, tuple(outputs.values()))
+    return Project(tuple(outputs.values()))
 
 
 @dataclass(frozen=True)

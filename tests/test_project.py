@@ -232,6 +232,15 @@ def test_a_wrong_config_is_a_located_error(tmp_path: Path, config: str, expected
     assert not generated.exists()  # nothing written
 
 
+def test_a_config_that_is_not_utf8_is_an_error(tmp_path: Path) -> None:
+    generated = _project(tmp_path)
+    (tmp_path / "pyproject.toml").write_bytes(b'[tool.specc]\nspecs = ["\xff"]\n')
+    result = specc_main("build", cwd=tmp_path)
+    assert result.returncode == 1
+    assert result.stderr == "pyproject.toml: error: not UTF-8 text (byte 0xff at offset 23)\n"
+    assert not generated.exists()
+
+
 def test_without_a_target_or_a_config_it_is_misuse(tmp_path: Path) -> None:
     result = specc("build", str(SIMPLENET), cwd=tmp_path)
     assert result.returncode == 2
