@@ -73,6 +73,7 @@ from .runner import (
     band_scripts,
     ensemble_reports,
     installed,
+    job,
     missing_extras,
     native_groups,
     native_scripts,
@@ -328,7 +329,7 @@ def execute(
         for target, source in plan.given.items():
             paths[target] = directory / f"{stem}_{target}.py"
             shutil.copyfile(source, paths[target])
-        jobs = [(run, Job(paths[RUNS[run][0]], RUNS[run][1])) for run in slowest_first(plan.runs)]
+        jobs = [(run, job(paths[RUNS[run][0]], run, spec)) for run in slowest_first(plan.runs)]
         if plan.reference == DRAWS:
             targets = [RUNS[run][0] for run in plan.runs]
             draws = native_scripts(spec, targets, directory, stem, NATIVE_MEMBERS)

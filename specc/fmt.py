@@ -148,7 +148,7 @@ class _Layout:
     def _statement(self, stmt: s.Statement) -> list[_Line]:
         parts: list[str | list[_Line]] = [stmt.keyword.text]
         match stmt:
-            case s.ModelStmt() | s.DtypeStmt():
+            case s.ModelStmt() | s.DtypeStmt() | s.DeviceStmt():
                 parts.append(stmt.name.text)
             case s.SeedStmt() | s.PredictStmt():
                 parts.append(self._expr(stmt.value))
@@ -172,7 +172,7 @@ class _Layout:
                 parts.append(stmt.kind.text)
                 order = _word_options(_OPTION_WORDS[stmt.keyword.text], stmt.kind.text)
                 parts += self._options(stmt.options, order)
-            case s.TrainStmt() | s.SplitStmt() | s.LogStmt():
+            case s.TrainStmt() | s.SplitStmt() | s.LogStmt() | s.DistributeStmt():
                 parts += self._options(stmt.options, _statement_options(stmt.keyword.text))
             case s.SaveStmt():
                 parts.append(self._raw(stmt.name.span))
@@ -398,6 +398,7 @@ def _statement_options(keyword: str) -> tuple[str, ...]:
         "train": vocabulary.TRAIN_OPTIONS,
         "split": vocabulary.SPLIT_OPTIONS,
         "log": vocabulary.LOG_OPTIONS,
+        "distribute": vocabulary.DISTRIBUTE_OPTIONS,
     }[keyword]
     return tuple(o.name for o in word.options)
 

@@ -539,6 +539,15 @@ class Split(Node):
     rows: PositiveInt | None = None  # the rows held out, where the data's rows are known
 
 
+class Distribution(Node):
+    """`distribute replicas=2`: data-parallel training. Each global batch is split into
+    `replicas` contiguous shards, as even as they can be (the first ones a row larger, as
+    `np.array_split` splits), and each shard's loss weighted by its rows: the combined
+    gradient is the one-process step's."""
+
+    replicas: Annotated[int, Field(ge=1, le=v.MAX_REPLICAS)]
+
+
 class Prediction(Node):
     inputs: ArrayLiteral | Rows  # a literal, or rows of data the checker held to the model
 
@@ -570,6 +579,8 @@ class Spec(Node):
     # The seed of NumPy's Dropout masks: the spec's own unless set (the runs that hold the
     # frameworks' to the reference draw other masks).
     mask_seed: Annotated[int, Field(ge=0)] | None = None
+    distribute: Distribution | None = None  # else one process on one device
+    device: Literal[v.DEVICES.names] = "cpu"  # type: ignore[valid-type]
 
     @model_validator(mode="after")
     def _consistent(self) -> Spec:
@@ -606,6 +617,15 @@ class Spec(Node):
             check_format(self.logging.format, self.log_fields)
         if self.schedule is not None and self.schedule.min >= self.optimizer["lr"]:
             raise ValueError("a cosine schedule's `min` must be below the learning rate")
+        if self.distribute is not None:
+            layers = self.network.layers if isinstance(self.network, Sequential) else ()
+            if any(layer.kind == "BatchNorm" for layer in layers):
+                raise ValueError("BatchNorm's batch statistics are per shard under `distribute`")
+            trained = rows - self.split.rows if rows and self.split and self.split.rows else rows
+            batch = min(self.training.batch or trained, trained) if trained else 0
+            smallest = min(batch, trained % batch or batch) if batch else 0
+            if trained and smallest < self.distribute.replicas:
+                raise ValueError("a batch of fewer rows than replicas leaves a shard empty")
         return self
 
     @property

@@ -71,7 +71,9 @@ OPERATORS = {
 }
 
 # The statements that end in `key=value` options (the rest assign with `=`: `data x = ...`).
-OPTION_STATEMENTS = ("layer", "loss", "optim", "schedule", "train", "split", "log")
+OPTION_STATEMENTS = (
+    "layer", "loss", "optim", "schedule", "train", "split", "log", "distribute",
+)  # fmt: skip
 
 # Categories whose words a spec writes as bare names (data sets are named in strings).
 VOCABULARY = (
@@ -79,6 +81,7 @@ VOCABULARY = (
     v.ACTIVATIONS,
     v.INITIALIZERS,
     v.DTYPES,
+    v.DEVICES,
     v.LOSSES,
     v.OPTIMIZERS,
     v.SCHEDULES,

@@ -128,7 +128,7 @@ def lower(spec: ir.Spec, backend: Backend, marked: bool = False) -> Plan:
         architecture=architecture(spec),
         quiet_tensorflow=backend.quiet_tensorflow,
         environment=backend.environment(spec),
-        imports=(*(("import csv", "") if csv else ()), *_imports(spec, backend)),
+        imports=_imports(spec, backend, csv),
         csv=csv,
         glorot=glorot,
         orthogonal=any(w.init.kind == "orthogonal" for w in spec.weights),
@@ -259,10 +259,20 @@ def _order(spec: ir.Spec) -> tuple[str, ...]:
     )
 
 
-def _imports(spec: ir.Spec, backend: Backend) -> list[str]:
-    """The framework's imports and scikit-learn's loaders, sorted as isort sorts them."""
+def _imports(spec: ir.Spec, backend: Backend, csv: bool) -> tuple[str, ...]:
+    """The standard library's imports, then the framework's and scikit-learn's loaders, each
+    group sorted as isort sorts it."""
     loaders = [f"from sklearn.datasets import {dataset_loader(d)}" for d in datasets(spec)]
-    return sorted([*backend.imports, *loaders], key=lambda line: (line[0] == "f", line.split()[1]))
+    lines = [*(["import csv"] if csv else []), *backend.imported(spec), *loaders]
+    standard = sorted(line for line in lines if line.split()[1] in _STANDARD_LIBRARY)
+    others = sorted(
+        (line for line in lines if line.split()[1] not in _STANDARD_LIBRARY),
+        key=lambda line: (line[0] == "f", line.split()[1]),
+    )
+    return (*standard, *([""] if standard else []), *others)
+
+
+_STANDARD_LIBRARY = ("csv", "os", "sys")  # the modules a script imports from it
 
 
 def _data(spec: ir.Spec) -> tuple[str, ...]:

@@ -22,6 +22,7 @@ MAX_DEPTH = 100  # brackets and chained operators: the syntax tree's depth, boun
 KEYWORDS = (
     "model", "seed", "dtype", "data", "layer", "param", "forward",
     "loss", "optim", "schedule", "train", "split", "log", "predict", "save",
+    "distribute", "device",
 )  # fmt: skip
 
 # Characters people paste from documents, and what they meant.
@@ -202,6 +203,12 @@ class _ToSyntax(Transformer):
     def save_stmt(self, meta: Any, name: Token) -> s.SaveStmt:
         string = s.String(_unquote(str(name)), _span(name))
         return s.SaveStmt(**self._head(meta, "save"), name=string)
+
+    def distribute_stmt(self, meta: Any, *options: s.Option) -> s.DistributeStmt:
+        return s.DistributeStmt(**self._head(meta, "distribute"), options=options)
+
+    def device_stmt(self, meta: Any, name: Token) -> s.DeviceStmt:
+        return s.DeviceStmt(**self._head(meta, "device"), name=_word(name))
 
     def option(self, meta: Any, key: Token, *values: s.Expr) -> s.Option:
         return s.Option(_word(key), values, _span(meta))

@@ -22,7 +22,7 @@ import threading
 import time
 from collections.abc import Callable, Hashable, Iterable, Mapping, Sequence
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path, PurePosixPath, PureWindowsPath
 from typing import Literal, TypeVar
 
@@ -63,6 +63,13 @@ TIMEOUT = 900.0
 # What a framework imports on its first use rather than when it is imported, which a warm
 # interpreter imports too: torch's first optimizer imports torch._dynamo (1.3 s here).
 FIRST_USE_IMPORTS = {"torch": ("torch._dynamo",)}
+
+
+def job(script: Path, run: str, spec: ir.Spec) -> Job:
+    """How a run of `spec`'s script is started: its environment, and its launcher (torchrun
+    for a distributed torch script)."""
+    target, env = RUNS[run]
+    return Job(script, env, launcher=backend(target).launcher(spec))
 
 
 def requirements(run: str, spec: ir.Spec | None = None) -> dict[str, str]:
@@ -299,6 +306,9 @@ class Job:
     script: Path
     env: Mapping[str, str]
     fresh: bool = False
+    # what runs the script instead of plain `python`: `-m torch.distributed.run ...`
+    # (torchrun) for a distributed torch script; such a run is always fresh
+    launcher: tuple[str, ...] = ()
 
 
 class Stopped(Exception):
@@ -347,7 +357,9 @@ class _Processes:
             if self.stopped:
                 return None
             process = subprocess.Popen(
-                [sys.executable, job.script.name],
+                [sys.executable, *job.launcher, job.script.name],
+                # a launcher's own processes are ended with it, as one process group
+                start_new_session=bool(job.launcher),
                 cwd=job.script.parent,  # a user's directory: nothing of specc's beside it
                 stdin=subprocess.DEVNULL,
                 stdout=subprocess.PIPE,
@@ -366,7 +378,18 @@ class _Processes:
         with self._lock:
             self.stopped = True
             for process in self._live:
-                process.kill()
+                kill(process)
+
+
+def kill(process: subprocess.Popen[str]) -> None:
+    """End a script, and the processes a launcher started for it (its process group)."""
+    try:
+        if os.getpgid(process.pid) == process.pid:
+            os.killpg(process.pid, signal.SIGKILL)
+            return
+    except OSError:  # it has ended already
+        pass
+    process.kill()
 
 
 def prologue(script: str) -> str:
@@ -477,7 +500,7 @@ def _execute(job: Job, processes: _Processes, timeout: float) -> Execution:
     try:
         stdout, stderr = process.communicate(timeout=timeout)
     except subprocess.TimeoutExpired:
-        process.kill()
+        kill(process)
         stdout, stderr = process.communicate()
         stderr += f"specc: killed after {timeout:g} s\n"
     finally:
@@ -504,14 +527,15 @@ def run_all(
     thread: the tests run theirs beside other tests)."""
     workers = workers or os.cpu_count() or 2
     if limits := thread_limits(min(workers, len(jobs))):
-        jobs = [(key, Job(job.script, limits | dict(job.env), job.fresh)) for key, job in jobs]
+        jobs = [(key, replace(job, env=limits | dict(job.env))) for key, job in jobs]
     processes = _Processes()
     report = on_event or (lambda key, event, execution: None)
     warmth = _Warmth(jobs) if warm else None
 
     def one(key: K, job: Job) -> Execution:
         report(key, "started", None)
-        zygote = warmth.zygote(job) if warmth and not job.fresh and not processes.stopped else None
+        cold = job.fresh or job.launcher or processes.stopped
+        zygote = warmth.zygote(job) if warmth and not cold else None
         if zygote is not None:
             execution = zygote.run(job, timeout)
         else:
@@ -586,7 +610,7 @@ class _Warmth:
         self._groups: dict[tuple[Path, tuple[tuple[str, str], ...]], Group] = {}
         self._imports: dict[Group, dict[str, None]] = {}
         for _, job in jobs:
-            if job.fresh:
+            if job.fresh or job.launcher:
                 continue
             lines = prologue(job.script.read_text(encoding="utf-8")).splitlines()
             settings = max((n + 1 for n, line in enumerate(lines) if "environ" in line), default=0)

@@ -216,6 +216,22 @@ class SaveStmt(NamedTuple):
     name: String
 
 
+class DistributeStmt(NamedTuple):
+    """`distribute replicas=2`: data-parallel training, each global batch split in shards."""
+
+    keyword: Word
+    span: Span
+    options: tuple[Option, ...]
+
+
+class DeviceStmt(NamedTuple):
+    """`device gpu`: train on a GPU where the framework sees one."""
+
+    keyword: Word
+    span: Span
+    name: Word
+
+
 Statement = (
     ModelStmt
     | SeedStmt
@@ -232,6 +248,8 @@ Statement = (
     | LogStmt
     | PredictStmt
     | SaveStmt
+    | DistributeStmt
+    | DeviceStmt
 )
 
 

@@ -414,6 +414,34 @@ SPLIT_OPTIONS = Word(
     ),
 )
 
+MAX_REPLICAS = 256  # data-parallel replicas: processes (torch) or devices (TensorFlow, JAX)
+DISTRIBUTE_OPTIONS = Word(
+    "distribute",
+    "data-parallel training: each global batch split into `replicas` shards, one per replica, "
+    "whose gradients are combined into the one-process step",
+    options=(Option("replicas", "integer", "the number of replicas", low=1, high=MAX_REPLICAS),),
+    hints=(
+        ("nproc_per_node", "the number of replicas is `distribute replicas=2`"),
+        ("world_size", "the number of replicas is `distribute replicas=2`"),
+        ("devices", "the number of replicas is `distribute replicas=2`"),
+        ("workers", "the number of replicas is `distribute replicas=2`"),
+        ("gpus", "`distribute replicas=2` splits the batch; `device gpu` trains on a GPU"),
+    ),
+)
+
+DEVICES = Words(
+    "device",
+    "devices",
+    (
+        Word("cpu", "the CPU, every framework's default"),
+        Word("gpu", "a GPU where the framework sees one (else the CPU, said on stderr)"),
+    ),
+    hints=(
+        ("cuda", "a GPU is `device gpu`"),
+        ("tpu", "the devices specc trains on are `cpu` and `gpu`"),
+    ),
+)
+
 NUMBERS = ("shortest", "python")
 LOG_OPTIONS = Word(
     "log",

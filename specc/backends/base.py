@@ -179,6 +179,15 @@ class Backend:
             f"beta1, beta2 = float(np.float32({beta1})), float(np.float32({beta2}))",
         )
 
+    def imported(self, spec: ir.Spec) -> tuple[str, ...]:
+        """The lines importing what the spec's script uses of the framework."""
+        return self.imports
+
+    def launcher(self, spec: ir.Spec) -> tuple[str, ...]:
+        """The arguments to `python` before the script's name that run it as the spec
+        means (none: `python script.py`)."""
+        return ()
+
     def environment(self, spec: ir.Spec) -> tuple[str, ...]:
         """Lines setting environment variables the framework reads on import (none)."""
         return ()

@@ -58,6 +58,11 @@ class TorchModel:
     tested: tuple[str, ...]  # the trained model's loss on them
     watch: tuple[str, ...]  # with `patience`: their loss after every epoch
     predictions: str
+    distribution: tuple[str, ...] = ()  # with `distribute`: the replicas, before the model
+    replica: tuple[str, ...] = ()  # ... the model wrapped in DDP, which trains it
+    shard: str = ""  # ... the rows of a batch (or of the data) this replica trains on
+    backward: str = "loss.backward()"
+    finish: tuple[str, ...] = ()  # ... leaving the process group, after the report
 
 
 class Torch(Backend):
@@ -80,6 +85,33 @@ class Torch(Backend):
         if spec.loss.kind == "bce":
             yield Unsupported("loss", f"torch's {self.BCE_WITHOUT_LOG1P}")
 
+    def imported(self, spec: ir.Spec) -> tuple[str, ...]:
+        if spec.distribute is None:
+            return self.imports
+        return (
+            *self.imports,
+            "import os",
+            "import sys",
+            "import torch.distributed as dist",
+            "from torch.nn.parallel import DistributedDataParallel",
+        )
+
+    def launcher(self, spec: ir.Spec) -> tuple[str, ...]:
+        """torchrun (`python -m torch.distributed.run`), one process per replica."""
+        if spec.distribute is None:
+            return ()
+        replicas = spec.distribute.replicas
+        return ("-m", "torch.distributed.run", "--standalone", f"--nproc_per_node={replicas}")
+
+    def unsupported(self, spec: ir.Spec) -> Iterator[Unsupported]:
+        yield from super().unsupported(spec)
+        if spec.distribute is not None and isinstance(spec.network, ir.Formula):
+            yield Unsupported(
+                "distribute",
+                "data-parallel training of a `forward` formula",
+                "DistributedDataParallel replicates an nn.Module: write the model as layers",
+            )
+
     def read(self, weight: ir.Weight) -> str:
         if weight.role == "param":
             return f"{weight.var}.detach().numpy()"
@@ -100,6 +132,12 @@ class Torch(Backend):
         return replace(made, step=(*clipping, *made.step))
 
     def save(self, spec: ir.Spec, name: str) -> tuple[str, ...]:
+        lines = self._saved(spec, name)
+        if spec.distribute is None:
+            return lines
+        return ("if rank == 0:  # one replica writes the file", *(f"    {line}" for line in lines))
+
+    def _saved(self, spec: ir.Spec, name: str) -> tuple[str, ...]:
         path = py(f"{name}_torch.pt")
         if isinstance(spec.network, ir.Formula):
             tensors = ", ".join(f'"{w.name}": {w.var}.detach()' for w in spec.weights)
@@ -186,20 +224,34 @@ class Torch(Backend):
         )
         optimizer = self.optimizer(spec, params)
         batched = spec.training.batch is not None
+        distributed = spec.distribute is not None
         model = "forward" if formula_model else "model"
-        inputs, targets = ("inputs[rows]", "targets[rows]") if batched else ("inputs", "targets")
+        trained = "replica" if distributed else model  # what the updates call
+        rows = "shard" if distributed else "rows"
+        inputs, targets = (
+            (f"inputs[{rows}]", f"targets[{rows}]")
+            if batched or distributed
+            else ("inputs", "targets")
+        )
         correct = self._correct(spec, targets) if spec.logging.accuracy else ""
         site = (
             LogSite(f"total / len({spec.inputs})", lambda w: f"{w.var}_value", "epoch",
                     f"total_correct / len({spec.inputs})")
             if batched
-            else LogSite("loss.item()", self.read, spec.training.unit, "accuracy")
+            else LogSite("summed(loss.item())" if distributed else "loss.item()", self.read,
+                         spec.training.unit, "accuracy")
         )  # fmt: skip
         # The fraction of all the data classified right: each log line's, or the trained one's.
         accuracy = (
             (f"accuracy = {self._correct(spec, 'targets')} / len(targets)",) if correct else ()
         )
-        before = () if batched else accuracy
+        before: tuple[str, ...] = ()
+        if batched and distributed:  # the epoch's figures: every replica's shards, added up
+            before = ("total = summed(total)  # every replica's shards",)
+            before += ("total_correct = summed(total_correct)",) if correct else ()
+        elif not batched:
+            before = (f"accuracy = summed({correct}) / len(targets)",) if distributed else accuracy
+            before = before if correct else ()
         logging = spec.logging
         test_figures, watch = held_out(
             spec, self._tested(spec, model, logging.test_accuracy, training=True)
@@ -240,7 +292,7 @@ class Torch(Backend):
             scheduler=() if optimizer.written_out else self._scheduler(spec),
             schedule=scheduled(spec, "learning_rate") if optimizer.written_out else (),
             params=params,
-            loss=self._loss(model, inputs, targets, bool(correct)),
+            loss=self._loss(trained, inputs, targets, bool(correct), self._share(spec)),
             correct=correct if batched else "",
             fetch=(
                 tuple(f"{w.var}_value = {self.read(w)}.copy()" for w in spec.shown)
@@ -249,7 +301,7 @@ class Torch(Backend):
             ),
             watch=watch,
             log=log(spec, site, before),
-            seed=seeded("torch's", f"torch.manual_seed({spec.seed})") if spec.draws else (),
+            seed=self._seed(spec) if spec.draws else (),
             evaluate=self._evaluate(spec),
             trained_loss=trained_loss(
                 spec,
@@ -270,6 +322,76 @@ class Torch(Backend):
                 self._tested(spec, model, spec.classifies, training=False),
             ),
             predictions=f"{predictions}.numpy()",
+            **(self._distributed(spec) if distributed else {}),
+        )
+
+    def _seed(self, spec: ir.Spec) -> tuple[str, ...]:
+        if spec.distribute is None:
+            return seeded("torch's", f"torch.manual_seed({spec.seed})")
+        return (
+            *seeded("torch's", f"torch.manual_seed({spec.seed} + rank)")[:-1],
+            f"torch.manual_seed({spec.seed} + rank)  # each replica draws its own masks",
+        )
+
+    def _share(self, spec: ir.Spec) -> str:
+        """With `distribute`: what a shard's loss is multiplied by to give its share of the
+        batch's loss, which the replicas' shares add up to (a sum's share is the shard's sum)."""
+        if spec.distribute is None or spec.loss.reduction == "sum":
+            return ""
+        rows = "rows" if spec.training.batch is not None else "inputs"
+        return f"len(shard) / len({rows})"
+
+    def _distributed(self, spec: ir.Spec) -> dict[str, object]:
+        """The lines of data-parallel training: `torchrun` starts one process per replica
+        (plain `python` runs one), each trains on its shard of every batch, and DDP averages
+        their gradients in backward."""
+        assert spec.distribute is not None
+        replicas = spec.distribute.replicas
+        batched = spec.training.batch is not None
+        shard = (
+            "np.array_split(rows, replicas)[rank]"
+            if batched
+            else (f"np.array_split(np.arange(len({spec.inputs})), replicas)[rank]")
+        )
+        share = self._share(spec)
+        return dict(
+            distribution=(
+                *comment_lines(
+                    f"Data-parallel: `torchrun --standalone --nproc_per_node={replicas} "
+                    "<this file>` starts one process per replica, each training on its shard "
+                    "of every batch (gloo, on the CPU); plain `python` trains in one process."
+                ),
+                'distributed = "RANK" in os.environ  # set by torchrun',
+                "if distributed:",
+                "    torch.set_num_threads(1)  # the processes share the cores",
+                '    dist.init_process_group("gloo")',
+                "rank = dist.get_rank() if distributed else 0",
+                "replicas = dist.get_world_size() if distributed else 1",
+                "if rank != 0:",
+                '    sys.stdout = open(os.devnull, "w")  # the first replica prints',
+                "",
+                "",
+                "def summed(value):",
+                '    """The whole batch\'s number, added up from each replica\'s shard."""',
+                "    if not distributed:",
+                "        return value",
+                "    total = torch.tensor(value, dtype=torch.float64)",
+                "    dist.all_reduce(total)",
+                "    return total.item()",
+                "",
+                "",
+            ),
+            replica=(
+                "# Each replica's gradients are averaged over the replicas in backward.",
+                "replica = DistributedDataParallel(model) if distributed else model",
+            ),
+            shard=f"shard = {shard}  # this replica's rows",
+            backward=(
+                "(loss * replicas).backward()  # DDP averages the replicas' gradients"
+                if share or spec.loss.reduction == "sum"
+                else "loss.backward()"
+            ),
+            finish=("if distributed:", "    dist.destroy_process_group()"),
         )
 
     def _scheduler(self, spec: ir.Spec) -> tuple[str, ...]:
@@ -304,11 +426,21 @@ class Torch(Backend):
             return (line,)
         return (*comment_lines(f"From here on {modes(spec, 'inference')}."), "model.eval()")
 
-    def _loss(self, model: str, inputs: str, targets: str, outputs: bool) -> tuple[str, ...]:
-        """The lines computing the loss on `inputs`, keeping the `outputs` where asked."""
+    def _loss(
+        self, model: str, inputs: str, targets: str, outputs: bool, share: str = ""
+    ) -> tuple[str, ...]:
+        """The lines computing the loss on `inputs`, keeping the `outputs` where asked; with
+        `share`, a shard's share of the batch's loss."""
+        scaled = f" * ({share})" if share else ""
+        said = ("# This shard's share of the batch's mean loss: the shares add up to it.",)
+        said = said if share else ()
         if outputs:
-            return (f"outputs = {model}({inputs})", f"loss = criterion(outputs, {targets})")
-        return (f"loss = criterion({model}({inputs}), {targets})",)
+            return (
+                f"outputs = {model}({inputs})",
+                *said,
+                f"loss = criterion(outputs, {targets}){scaled}",
+            )
+        return (*said, f"loss = criterion({model}({inputs}), {targets}){scaled}")
 
     def _correct(self, spec: ir.Spec, targets: str, outputs: str = "outputs") -> str:
         """How many samples the outputs classify right: the largest logit, or a logit above 0."""

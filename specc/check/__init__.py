@@ -34,6 +34,8 @@ ONCE = (
     s.LogStmt,
     s.PredictStmt,
     s.SaveStmt,
+    s.DistributeStmt,
+    s.DeviceStmt,
 )
 
 # What each statement adds to the scope as it is walked. `forward`, `log` and `predict` are
@@ -51,6 +53,8 @@ STATEMENTS: dict[type[s.Statement], Callable[[Scope, Any], None]] = {
     s.TrainStmt: training.train_stmt,
     s.SplitStmt: training.split_stmt,
     s.SaveStmt: training.save_stmt,
+    s.DistributeStmt: training.distribute_stmt,
+    s.DeviceStmt: training.device_stmt,
 }
 
 
@@ -74,6 +78,7 @@ def check(
         report.attempt(lambda: training.split(scope))
         report.attempt(lambda: training.patience(scope))
         report.attempt(lambda: training.batches(scope))
+        report.attempt(lambda: training.distribution(scope))
         report.attempt(lambda: training.schedule_min(scope))
         training.bias_before_batchnorm(scope)
         report.attempt(lambda: training.classification(scope, network))

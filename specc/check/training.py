@@ -104,6 +104,26 @@ def split_stmt(scope: Scope, stmt: s.SplitStmt) -> None:
     scope.fields["split"] = ir.Split.model_construct(test=float(given["test"]))  # type: ignore[arg-type]
 
 
+def distribute_stmt(scope: Scope, stmt: s.DistributeStmt) -> None:
+    """`distribute replicas=2`: the shards are checked once the data's rows are known
+    (`distribution`)."""
+    given = options(scope.report, stmt.options, v.DISTRIBUTE_OPTIONS)
+    if "replicas" not in given and stmt.options:  # its one option, misspelled: said already
+        return
+    if "replicas" not in given:
+        raise scope.report.error(
+            "`distribute` needs the number of replicas to split each batch over",
+            stmt.keyword.span,
+            "write `distribute replicas=2`",
+        )
+    scope.fields["distribute"] = ir.Distribution.model_construct(replicas=given["replicas"])
+
+
+def device_stmt(scope: Scope, stmt: s.DeviceStmt) -> None:
+    """`device gpu`."""
+    scope.fields["device"] = choice(scope.report, stmt.name, v.DEVICES)
+
+
 def save_stmt(scope: Scope, stmt: s.SaveStmt) -> None:
     """`save "iris"`: a plain name, which each target turns into its own file's name."""
     name, span = stmt.name.value, stmt.name.span
@@ -131,7 +151,7 @@ def save_stmt(scope: Scope, stmt: s.SaveStmt) -> None:
     scope.fields["save"] = name
 
 
-def _option(stmt: s.TrainStmt | s.SplitStmt, key: str) -> s.Option:
+def _option(stmt: s.TrainStmt | s.SplitStmt | s.DistributeStmt, key: str) -> s.Option:
     return next(o for o in stmt.options if o.key.text == key)
 
 
@@ -181,6 +201,49 @@ def split(scope: Scope) -> None:
             "leaves one to train on",
         )
     scope.fields["split"] = held.model_copy(update={"rows": test})
+
+
+def distribution(scope: Scope) -> None:
+    """Data-parallel training trains the one-process model: no statistics of a shard's own
+    (BatchNorm), and every batch, the last one too, gives each replica a row at least."""
+    distributed, stmt = scope.fields.get("distribute"), scope.first.get(s.DistributeStmt)
+    if distributed is None or not isinstance(stmt, s.DistributeStmt):
+        return
+    replicas = distributed.replicas
+    for layer, layer_stmt in scope.layers:
+        if layer.kind == "BatchNorm":
+            raise scope.report.error(
+                f"BatchNorm normalizes by the batch's statistics, and with `distribute "
+                f"replicas={replicas}` each replica would use its own shard's: the replicas "
+                "would not train the one-process model",
+                layer_stmt.kind.span,
+                "leave BatchNorm out of a distributed spec (`LayerNorm` normalizes each "
+                "sample on its own), or train in one process",
+            )
+    rows = scope.data["x"][0].shape[0] if "x" in scope.data else None
+    held = scope.fields.get("split")
+    if rows is None or (held is not None and held.rows is None):
+        return  # a file's rows are known only when the script reads it
+    trained = rows - (held.rows if held is not None else 0)
+    batch = min(scope.training.batch or trained, trained)
+    last = trained % batch or batch
+    if min(batch, last) >= replicas:
+        return
+    span = _option(stmt, "replicas").values[0].span
+    if batch < replicas:
+        what = "samples" if scope.training.batch is None else "rows in a batch"
+        raise scope.report.error(
+            f"{replicas} replicas and {batch} {what}: a replica would get no rows",
+            span,
+            f"split each batch over at most {batch} replicas",
+        )
+    raise scope.report.error(
+        f"batches of {batch} from {trained} rows leave a last batch of {last}, too few for "
+        f"{replicas} replicas: a replica would get no rows",
+        span,
+        f"split over at most {last} replicas, or pick a batch size that leaves a last batch of "
+        f"{replicas} rows or more",
+    )
 
 
 def patience(scope: Scope) -> None:
