@@ -21,6 +21,7 @@ from mutants import MUTANTS
 from support import FORK_CHECK, FRESH, FRESH_RUNS, RUNS, TARGETS, build_cases, case_targets
 
 import specc
+from specc import ir
 from specc.agreement import MEMBERS
 from specc.diagnostics import Source
 from specc.runner import (
@@ -28,6 +29,7 @@ from specc.runner import (
     Execution,
     Job,
     band_scripts,
+    job,
     native_scripts,
     run_all,
     slowest_first,
@@ -37,15 +39,24 @@ from specc.runner import (
 SHARED = ("scripts", "executions")  # the fixtures the background makes
 
 
+# Each case's IR, for how its scripts are launched (`specc.runner.job`): torchrun for a
+# distributed torch script.
+SPECS: dict[str, ir.Spec] = {}
+
+
 def write_all(root: Path) -> dict[tuple[str, str], Path]:
     """Every case built for every target that computes it, written with its data files;
     keyed by (case, target). A float32 case's NumPy script has the band's runs beside it,
     keyed by (case, run): `exact` and the ensemble's (`specc.runner.band_scripts`); a case
-    whose frameworks draw for themselves, the draws' (`specc.runner.native_scripts`)."""
+    whose frameworks draw for themselves, the draws' (`specc.runner.native_scripts`). Cases
+    whose NumPy scripts are one experiment (a distributed example and its one-process
+    original: the reference trains in one process) share one band's scripts."""
     paths: dict[tuple[str, str], Path] = {}
+    bands: dict[str, dict[str, Path]] = {}  # a NumPy script, less its stamp -> its band
     for case in build_cases():
         source = Source(case.spec.name, case.spec.read_text(encoding="utf-8"))
         result = specc.build(source, case_targets(case))  # NumPy has no `native` weights
+        SPECS[case.name] = result.spec
         directory = root / case.name.replace("/", "_")
         written = write_scripts(
             result.scripts, directory, case.spec.stem, result.spec, case.spec.parent
@@ -55,8 +66,10 @@ def write_all(root: Path) -> dict[tuple[str, str], Path]:
             draws = native_scripts(result.spec, written, directory, case.spec.stem, NATIVE_MEMBERS)
             paths |= {(case.name, run): path for run, path in draws.items()}
         elif result.spec.dtype == "float32" and "numpy" in written:
-            band = band_scripts(written["numpy"], MEMBERS)
-            paths |= {(case.name, run): path for run, path in band.items()}
+            experiment = result.scripts["numpy"].split("\n", 1)[1]
+            if experiment not in bands:
+                bands[experiment] = band_scripts(written["numpy"], MEMBERS)
+            paths |= {(case.name, run): path for run, path in bands[experiment].items()}
     for mutant in MUTANTS:  # tests/test_mutations.py says when one's `old` is not there
         script = paths[(mutant.case, RUNS[mutant.run][0])]
         text = script.read_text(encoding="utf-8")
@@ -74,7 +87,7 @@ def jobs(scripts: dict[tuple[str, str], Path]) -> list[tuple[tuple[str, str], Jo
     hold the forked ones to."""
     cases = build_cases()
     listed = [
-        ((case.name, run), Job(scripts[(case.name, RUNS[run][0])], RUNS[run][1]))
+        ((case.name, run), job(scripts[(case.name, RUNS[run][0])], run, SPECS[case.name]))
         for run in slowest_first(RUNS)
         for case in cases
         if (case.name, RUNS[run][0]) in scripts
@@ -84,12 +97,23 @@ def jobs(scripts: dict[tuple[str, str], Path]) -> list[tuple[tuple[str, str], Jo
         for run in slowest_first(FRESH_RUNS)
     ]
     mutants = {f"mutant {m.name}": RUNS[m.run][1] for m in MUTANTS}
-    listed += [
-        (key, Job(path, mutants.get(key[1], {})))
-        for key, path in scripts.items()
-        if key[1] not in TARGETS
-    ]
+    shared = set()  # a band's runs that cases share run once (`shared_runs`)
+    for key, path in scripts.items():
+        if key[1] not in TARGETS and path not in shared:
+            shared.add(path)
+            listed.append((key, Job(path, mutants.get(key[1], {}))))
     return listed
+
+
+def shared_runs(
+    scripts: dict[tuple[str, str], Path], executions: dict[tuple[str, str], Execution]
+) -> dict[tuple[str, str], Execution]:
+    """The executions of every run, the band's that cases share given to each of them."""
+    ran = {scripts[key]: execution for key, execution in executions.items() if key in scripts}
+    shared = {
+        key: ran[path] for key, path in scripts.items() if key not in executions and path in ran
+    }
+    return executions | shared
 
 
 class Background:
@@ -116,7 +140,8 @@ class Background:
         if self._error is not None:
             return
         try:
-            self.executions = run_all(jobs(self.scripts), warm=True, stop=self._stop)
+            ran = run_all(jobs(self.scripts), warm=True, stop=self._stop)
+            self.executions = shared_runs(self.scripts, ran)
         except BaseException as error:  # raised again in every test that reads the runs
             self._error = error
 

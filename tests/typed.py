@@ -394,6 +394,7 @@ def specs(draw: st.DrawFn) -> str:
         options = " ".join(draw(st.permutations([f"{k}={n}" for k, n in given.items()])))
         lines.append(" ".join(p for p in ("schedule", schedule, options) if p))
     unit = "epoch"
+    batch = trained_rows  # full-batch, unless the mini-batches are drawn
     if draw(st.booleans()):
         steps = draw(st.integers(1, 8))
         lines.append(f"train steps={steps}")
@@ -401,7 +402,8 @@ def specs(draw: st.DrawFn) -> str:
     else:
         parts = [f"epochs={draw(st.integers(1, 6))}"]
         if draw(st.booleans()):
-            parts.append(f"batch={draw(st.integers(1, trained_rows))}")
+            batch = draw(st.integers(1, trained_rows))
+            parts.append(f"batch={batch}")
             if draw(st.booleans()):
                 parts.append(f"shuffle={draw(st.sampled_from(['true', 'false']))}")
         lines.append("train " + " ".join(draw(st.permutations(parts))))
@@ -435,4 +437,11 @@ def specs(draw: st.DrawFn) -> str:
         lines.append(f"predict {draw(st.sampled_from(forms))}")
     if draw(st.integers(0, 3)) == 0:  # the fuzz builds the scripts; run, they write here
         lines.append('save "typed"')
+    # Data-parallel: a layer model without BatchNorm, every shard of every batch a row.
+    shard = min(batch, trained_rows % batch or batch)
+    batchnorm = any("BatchNorm" in line for line in lines)
+    if not formula and not batchnorm and source != "csv" and draw(st.integers(0, 3)) == 0:
+        lines.append(f"distribute replicas={draw(st.integers(1, min(shard, 4)))}")
+    if draw(st.integers(0, 5)) == 0:
+        lines.append(f"device {draw(st.sampled_from(v.DEVICES.names))}")
     return "\n".join(lines) + "\n"

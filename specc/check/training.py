@@ -237,12 +237,19 @@ def distribution(scope: Scope) -> None:
             span,
             f"split each batch over at most {batch} replicas",
         )
+    # The batch size nearest the spec's whose last batch gives every replica a row.
+    near = next(
+        b
+        for distance in itertools.count()
+        for b in (batch - distance, batch + distance)
+        if replicas <= b <= trained and (trained % b == 0 or trained % b >= replicas)
+    )
+    left = trained % near or near
     raise scope.report.error(
         f"batches of {batch} from {trained} rows leave a last batch of {last}, too few for "
         f"{replicas} replicas: a replica would get no rows",
         span,
-        f"split over at most {last} replicas, or pick a batch size that leaves a last batch of "
-        f"{replicas} rows or more",
+        f"`batch={near}` leaves a last batch of {left}; or split over at most {last} replicas",
     )
 
 
