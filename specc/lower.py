@@ -171,7 +171,7 @@ def lower(spec: ir.Spec, backend: Backend, marked: bool = False) -> Plan:
             if sequential
             else "The trained weights."
         ),
-        trained=tuple(f'print("{w.name}", fmt({backend.read(w)}))' for w in spec.weights),
+        trained=tuple(f'print("{w.name}", fmt({backend.value(spec, w)}))' for w in spec.weights),
         save=backend.save(spec, spec.save) if spec.save else (),
         model=backend.lower(spec),
         sections={key: SECTION_MARK + key if marked else "" for key in SECTIONS},

@@ -200,6 +200,10 @@ class Backend:
         """Code for a weight's current value as a NumPy array, kernels as (in, out)."""
         raise NotImplementedError
 
+    def value(self, spec: ir.Spec, weight: ir.Weight) -> str:
+        """Code for a weight's current value as a NumPy array, where the spec trains it."""
+        return self.read(weight)
+
     def save(self, spec: ir.Spec, name: str) -> tuple[str, ...]:
         """The lines writing the trained model in this framework's own format, to a file
         named from `name` that no other target's is, and printing `saved <file>`."""

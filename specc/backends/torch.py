@@ -63,6 +63,9 @@ class TorchModel:
     shard: str = ""  # ... the rows of a batch (or of the data) this replica trains on
     backward: str = "loss.backward()"
     finish: tuple[str, ...] = ()  # ... leaving the process group, after the report
+    device: tuple[str, ...] = ()  # with `device gpu`: the device, before the model
+    moved: str = ""  # ... the model moved to it, once it holds its initial weights
+    to_device: str = ""  # ... what moves a tensor of data there
 
 
 class Torch(Backend):
@@ -86,15 +89,17 @@ class Torch(Backend):
             yield Unsupported("loss", f"torch's {self.BCE_WITHOUT_LOG1P}")
 
     def imported(self, spec: ir.Spec) -> tuple[str, ...]:
-        if spec.distribute is None:
-            return self.imports
-        return (
-            *self.imports,
-            "import os",
-            "import sys",
-            "import torch.distributed as dist",
-            "from torch.nn.parallel import DistributedDataParallel",
-        )
+        lines = self.imports
+        if spec.distribute is not None:
+            lines += (
+                "import os",
+                "import sys",
+                "import torch.distributed as dist",
+                "from torch.nn.parallel import DistributedDataParallel",
+            )
+        elif spec.device == "gpu":
+            lines += ("import sys",)
+        return lines
 
     def launcher(self, spec: ir.Spec) -> tuple[str, ...]:
         """torchrun (`python -m torch.distributed.run`), one process per replica."""
@@ -111,6 +116,10 @@ class Torch(Backend):
                 "data-parallel training of a `forward` formula",
                 "DistributedDataParallel replicates an nn.Module: write the model as layers",
             )
+
+    def value(self, spec: ir.Spec, weight: ir.Weight) -> str:
+        read = self.read(weight)
+        return read.replace(".numpy()", ".cpu().numpy()") if spec.device == "gpu" else read
 
     def read(self, weight: ir.Weight) -> str:
         if weight.role == "param":
@@ -225,6 +234,10 @@ class Torch(Backend):
         optimizer = self.optimizer(spec, params)
         batched = spec.training.batch is not None
         distributed = spec.distribute is not None
+        gpu = spec.device == "gpu"
+        to_device = ".to(device)" if gpu else ""
+        on_device = ", device=device" if gpu else ""
+        value = functools.partial(self.value, spec)
         model = "forward" if formula_model else "model"
         trained = "replica" if distributed else model  # what the updates call
         rows = "shard" if distributed else "rows"
@@ -238,7 +251,7 @@ class Torch(Backend):
             LogSite(f"total / len({spec.inputs})", lambda w: f"{w.var}_value", "epoch",
                     f"total_correct / len({spec.inputs})")
             if batched
-            else LogSite("summed(loss.item())" if distributed else "loss.item()", self.read,
+            else LogSite("summed(loss.item())" if distributed else "loss.item()", value,
                          spec.training.unit, "accuracy")
         )  # fmt: skip
         # The fraction of all the data classified right: each log line's, or the trained one's.
@@ -261,13 +274,13 @@ class Torch(Backend):
         site = replace(site, test_loss="test_loss", test_accuracy="test_accuracy")
         loss = spec.loss
         reduction = f'reduction="{loss.reduction}"' if loss.reduction != "mean" else ""
-        predictions = f"{model}(torch.from_numpy(x_new))"
+        predictions = f"{model}(torch.from_numpy(x_new){to_device})"
         if loss.kind in self.probabilities:
             predictions = self.probabilities[loss.kind].format(predictions)
         return TorchModel(
             tensors=(
                 tuple(
-                    f'{w.var} = torch.tensor(init["{w.name}"], requires_grad=True)'
+                    f'{w.var} = torch.tensor(init["{w.name}"]{on_device}, requires_grad=True)'
                     for w in spec.weights
                 )
                 if formula_model
@@ -295,7 +308,7 @@ class Torch(Backend):
             loss=self._loss(trained, inputs, targets, bool(correct), self._share(spec)),
             correct=correct if batched else "",
             fetch=(
-                tuple(f"{w.var}_value = {self.read(w)}.copy()" for w in spec.shown)
+                tuple(f"{w.var}_value = {value(w)}.copy()" for w in spec.shown)
                 if batched
                 else test_figures  # a step's: at the weights its loss is of, before its forward
             ),
@@ -311,7 +324,8 @@ class Torch(Backend):
             ),
             test_tensors=(
                 "test_inputs, test_targets = "
-                f"torch.from_numpy({spec.inputs}_test), torch.from_numpy({spec.targets}_test)"
+                f"torch.from_numpy({spec.inputs}_test){to_device}, "
+                f"torch.from_numpy({spec.targets}_test){to_device}"
                 if spec.split
                 else ""
             ),
@@ -321,8 +335,29 @@ class Torch(Backend):
                 "test_accuracy",
                 self._tested(spec, model, spec.classifies, training=False),
             ),
-            predictions=f"{predictions}.numpy()",
+            predictions=f"{predictions}{'.cpu()' if gpu else ''}.numpy()",
             **(self._distributed(spec) if distributed else {}),
+            **(self._gpu(spec) if gpu else {}),
+        )
+
+    def _gpu(self, spec: ir.Spec) -> dict[str, object]:
+        """The lines of `device gpu`: a GPU where torch sees one, else the CPU, said on
+        stderr; TF32 off, so that a float32 matmul or convolution rounds as float32."""
+        index = ', int(os.environ.get("LOCAL_RANK", 0))' if spec.distribute else ""
+        return dict(
+            device=(
+                "# `device gpu`: a GPU where torch sees one. TF32 off: float32 stays float32.",
+                "torch.backends.cuda.matmul.allow_tf32 = False",
+                "torch.backends.cudnn.allow_tf32 = False",
+                "if torch.cuda.is_available():",
+                f'    device = torch.device("cuda"{index})',
+                "else:",
+                '    device = torch.device("cpu")',
+                '    print("no GPU that torch can use: training on the CPU", file=sys.stderr)',
+                *(("",) if isinstance(spec.network, ir.Sequential) else ()),
+            ),
+            moved="model.to(device)" if isinstance(spec.network, ir.Sequential) else "",
+            to_device=".to(device)",
         )
 
     def _seed(self, spec: ir.Spec) -> tuple[str, ...]:
@@ -354,17 +389,22 @@ class Torch(Backend):
             else (f"np.array_split(np.arange(len({spec.inputs})), replicas)[rank]")
         )
         share = self._share(spec)
+        engine = "nccl on GPUs, gloo on the CPU" if spec.device == "gpu" else "gloo, on the CPU"
         return dict(
             distribution=(
                 *comment_lines(
                     f"Data-parallel: `torchrun --standalone --nproc_per_node={replicas} "
                     "<this file>` starts one process per replica, each training on its shard "
-                    "of every batch (gloo, on the CPU); plain `python` trains in one process."
+                    f"of every batch ({engine}); plain `python` trains in one process."
                 ),
                 'distributed = "RANK" in os.environ  # set by torchrun',
                 "if distributed:",
                 "    torch.set_num_threads(1)  # the processes share the cores",
-                '    dist.init_process_group("gloo")',
+                (
+                    '    dist.init_process_group("nccl" if torch.cuda.is_available() else "gloo")'
+                    if spec.device == "gpu"
+                    else '    dist.init_process_group("gloo")'
+                ),
                 "rank = dist.get_rank() if distributed else 0",
                 "replicas = dist.get_world_size() if distributed else 1",
                 "if rank != 0:",
@@ -375,7 +415,8 @@ class Torch(Backend):
                 '    """The whole batch\'s number, added up from each replica\'s shard."""',
                 "    if not distributed:",
                 "        return value",
-                "    total = torch.tensor(value, dtype=torch.float64)",
+                "    total = torch.tensor(value, dtype=torch.float64"
+                + (", device=device)" if spec.device == "gpu" else ")"),
                 "    dist.all_reduce(total)",
                 "    return total.item()",
                 "",
