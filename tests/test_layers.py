@@ -147,3 +147,17 @@ def test_keras_torch_backend_is_warned_where_repeating_the_edge_changes_a_mean(
     found = [w for w in warnings if "repeating the edge" in w.message]
     assert len(found) == warned
     assert all(w.span is not None and w.span.line == 2 for w in found)
+
+
+def test_each_dropout_layer_of_a_graph_draws_its_own_masks() -> None:
+    """A tf.cond branch is a graph of its own, where an unseeded op takes op seed 0: two
+    Dropout layers left unseeded draw one mask (found by execution). Each gets its own."""
+    text = (
+        "data x = randn(16, 4)\ndata y = randn(16, 1)\nlayer Dense 4->8 relu\n"
+        "layer Dropout 0.5\nlayer Dense 8->8 relu\nlayer Dropout 0.5\nlayer Dense 8->1\n"
+    )
+    script = specc.build(Source("two.spec", text), ["tfgraph"]).scripts["tfgraph"]
+    seeds = [
+        line.split("seed=")[1].split(")")[0] for line in script.splitlines() if "dropout(" in line
+    ]
+    assert seeds == ["1", "2"]

@@ -10,6 +10,7 @@ held to NumPy runs that drew other masks.
 
 from __future__ import annotations
 
+import re
 from typing import Annotated, Literal
 
 from pydantic import Field
@@ -61,8 +62,22 @@ class KerasDropout(KerasSpelling):
 
 
 class GraphDropout(GraphSpelling):
+    def before(self, node: ir.LayerNode, x: str) -> tuple[str, ...]:
+        if _number(node) != 1:
+            return ()
+        return (
+            "# Each Dropout its own op seed: a tf.cond branch is a graph of its own, where an",
+            "# unseeded op would take op seed 0, the same mask in every Dropout layer.",
+        )
+
     def call(self, node: ir.LayerNode, x: str) -> str:
-        return f"tf.cond(training, lambda: tf.nn.dropout({x}, rate={_rate(node)}), lambda: {x})"
+        dropped = f"tf.nn.dropout({x}, rate={_rate(node)}, seed={_number(node)})"
+        return f"tf.cond(training, lambda: {dropped}, lambda: {x})"
+
+
+def _number(node: ir.LayerNode) -> int:
+    """Which Dropout layer of the model it is, from 1 (`drop2`: 2)."""
+    return int(re.search(r"\d+$", node.name).group())  # type: ignore[union-attr]
 
 
 class NumpyDropout(NumpySpelling):

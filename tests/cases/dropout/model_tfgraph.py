@@ -60,7 +60,11 @@ fc2_kernel = tf.Variable(init["fc2.kernel"], name="fc2/kernel")
 fc2_bias = tf.Variable(init["fc2.bias"], name="fc2/bias")
 
 hidden1 = tf.nn.relu(tf.matmul(inputs, fc1_kernel) + fc1_bias)
-hidden2 = tf.cond(training, lambda: tf.nn.dropout(hidden1, rate=0.5), lambda: hidden1)
+# Each Dropout its own op seed: a tf.cond branch is a graph of its own, where an
+# unseeded op would take op seed 0, the same mask in every Dropout layer.
+hidden2 = tf.cond(
+    training, lambda: tf.nn.dropout(hidden1, rate=0.5, seed=1), lambda: hidden1
+)
 outputs = tf.matmul(hidden2, fc2_kernel) + fc2_bias
 loss = tf.reduce_mean(tf.square(outputs - targets))
 optimizer = tf.compat.v1.train.MomentumOptimizer(learning_rate=0.02, momentum=0.9)
