@@ -31,6 +31,14 @@ FORK_CHECK = "minibatch_float64"
 FRESH = "fresh "
 FRESH_RUNS = ("numpy", "torch", "tfgraph", "keras[jax]")
 
+# A float32 case's band (the exact answer and the ensemble) is stored in BANDS, keyed by what
+# its runs depend on (conftest.py's `band_key`), and not run again while the key holds. One
+# band runs every session all the same and must print its file's stdout exactly
+# (tests/test_bands.py): the cheapest (0.2 s), whose 2-term products print the same bytes on
+# every BLAS kernel (OPENBLAS_CORETYPE=Prescott too), where larger bands' last digits move.
+BANDS = ROOT / "tests" / "bands"
+BAND_CHECK = "adversarial_strings"
+
 # Runs that compute other numbers than the spec means, as their build warns, with why: each
 # must leave the band (tests/test_execute.py), until its framework is fixed.
 KNOWN_WRONG = {
