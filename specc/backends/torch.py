@@ -423,8 +423,13 @@ class Torch(Backend):
                 "",
             ),
             replica=(
-                "# Each replica's gradients are averaged over the replicas in backward.",
-                "replica = DistributedDataParallel(model) if distributed else model",
+                "# Backward averages the replicas' gradients, in place in DDP's buckets (a copy",
+                "# would warn where a gradient's strides differ from its bucket's).",
+                "replica = (",
+                "    DistributedDataParallel(model, gradient_as_bucket_view=True)",
+                "    if distributed",
+                "    else model",
+                ")",
             ),
             shard=f"shard = {shard}  # this replica's rows",
             backward=(
