@@ -51,6 +51,13 @@ RESERVED_NAMES = frozenset(
         "norm", "factor", "clipped", "grads", "grad", "CoupledSGD", "CoupledAdam", "CoupledRMSprop",
         "DenseCoupledAdam", "DenseCoupledRMSprop",
         "scheduler", "VelocitySGD", "schedule", "CoupledVelocitySGD",
+        "sys", "contextlib", "jax", "replicas", "backend", "cpu", "devices", "device", "gpu", "gpus",
+        "scope", "padded", "evaluated", "MeanLoss", "Accuracy", "TrainingBatches", "orders",
+        "test_batch", "padding",
+        "dist", "distributed", "rank", "replica", "shard", "summed", "DistributedDataParallel",
+        "config", "split_rows", "sum_gradients", "batch_rows", "batch_values", "shards", "tower",
+        "shard_inputs", "shard_targets", "shard_outputs", "shard_losses", "tower_loss",
+        "tower_outputs", "tower_losses", "tower_gradients",
     }
 )  # fmt: skip
 

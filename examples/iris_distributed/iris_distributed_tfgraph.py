@@ -45,7 +45,32 @@ init = {
 }
 
 
-# The graph: placeholders for the data, Variables for the weights, then the model.
+# Data-parallel over 2 replicas, in one graph: each batch is split into 2 contiguous
+# shards, one tower per device computes its shard's loss and gradients, and the
+# optimizer applies their sum once. The devices: CPU devices that the session makes.
+replicas = 2
+devices = [f"/cpu:{tower}" for tower in range(replicas)]
+config = tf.compat.v1.ConfigProto(device_count={"CPU": replicas})
+
+
+def split_rows(tensor, parts):
+    """Contiguous slices of a batch, the first ones a row longer where the rows don't
+    divide evenly (np.array_split's rule)."""
+    rows = tf.shape(tensor)[0]
+    sizes = rows // parts + tf.cast(tf.range(parts) < rows % parts, tf.int32)
+    return tf.split(tensor, sizes, num=parts)
+
+
+def sum_gradients(tower_gradients):
+    """Each weight's gradients from every tower, added up: [(gradient, weight)]."""
+    return [
+        (tf.add_n([gradient for gradient, _ in pairs]), pairs[0][1])
+        for pairs in zip(*tower_gradients)
+    ]
+
+
+# The graph: placeholders for the data, Variables for the weights (made once, shared by
+# the towers), then the model as a function that each tower calls.
 inputs = tf.compat.v1.placeholder(tf.float32, shape=(None, 4), name="inputs")
 targets = tf.compat.v1.placeholder(tf.int64, shape=(None,), name="targets")
 fc1_kernel = tf.Variable(init["fc1.kernel"], name="fc1/kernel")
@@ -53,24 +78,45 @@ fc1_bias = tf.Variable(init["fc1.bias"], name="fc1/bias")
 fc2_kernel = tf.Variable(init["fc2.kernel"], name="fc2/kernel")
 fc2_bias = tf.Variable(init["fc2.bias"], name="fc2/bias")
 
-hidden = tf.nn.relu(tf.matmul(inputs, fc1_kernel) + fc1_bias)
-outputs = tf.matmul(hidden, fc2_kernel) + fc2_bias
-loss = tf.reduce_mean(
-    tf.nn.sparse_softmax_cross_entropy_with_logits(labels=targets, logits=outputs)
+
+def model(inputs):
+    hidden = tf.nn.relu(tf.matmul(inputs, fc1_kernel) + fc1_bias)
+    return tf.matmul(hidden, fc2_kernel) + fc2_bias
+
+
+optimizer = tf.compat.v1.train.AdamOptimizer(
+    learning_rate=0.01, beta1=0.9, beta2=0.999, epsilon=1e-08
 )
+# Each tower's loss is its shard's summed loss over the whole batch's rows, so that the
+# towers' losses and gradients add up to the batch's mean loss and its gradient, however
+# the rows divide between the shards.
+batch_rows = tf.cast(tf.shape(targets)[0], tf.float32)
+tower_outputs, tower_losses, tower_gradients = [], [], []
+shards = zip(split_rows(inputs, replicas), split_rows(targets, replicas))
+for tower, (shard_inputs, shard_targets) in enumerate(shards):
+    with tf.device(devices[tower]), tf.name_scope(f"tower{tower}"):
+        shard_outputs = model(shard_inputs)
+        shard_losses = tf.nn.sparse_softmax_cross_entropy_with_logits(
+            labels=shard_targets, logits=shard_outputs
+        )
+        tower_loss = tf.reduce_sum(shard_losses) / batch_rows
+        tower_outputs.append(shard_outputs)
+        tower_losses.append(tower_loss)
+        tower_gradients.append(optimizer.compute_gradients(tower_loss))
+# The batch's outputs and loss, for the log, the report and predictions.
+outputs = tf.concat(tower_outputs, axis=0)
+loss = tf.add_n(tower_losses)
 # How many samples the outputs classify right, for the accuracy.
 correct = tf.reduce_sum(
     tf.cast(tf.equal(tf.argmax(outputs, axis=1), targets), tf.int64)
 )
-optimizer = tf.compat.v1.train.AdamOptimizer(
-    learning_rate=0.01, beta1=0.9, beta2=0.999, epsilon=1e-08
-)
-train_op = optimizer.minimize(loss)
+# The towers' gradients add up to the batch's, applied in one update.
+train_op = optimizer.apply_gradients(sum_gradients(tower_gradients))
 
 epochs = 50
 batch_size = 16
 batches = range(0, len(x), batch_size)  # where each batch starts
-with tf.compat.v1.Session() as sess:
+with tf.compat.v1.Session(config=config) as sess:
     sess.run(tf.compat.v1.global_variables_initializer())
     for epoch in range(1, epochs + 1):
         # A new NumPy-drawn order each epoch: every target visits the same batches.

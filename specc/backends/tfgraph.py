@@ -1,12 +1,21 @@
 """TensorFlow in graph mode (`tf.compat.v1`): placeholders, Variables, a loss tensor, a train op
-and one Session."""
+and one Session.
+
+With `distribute`, the model is replicated in the one graph, a tower per device (in-graph
+replication, as TF1's multi-GPU examples do it): each tower computes its shard of every batch,
+the towers' gradients are added up and applied once. With `device gpu`, TensorFlow's placer
+puts the ops on a GPU where it sees one. Neither turns on `enable_op_determinism`: a GPU's
+reductions may add in another order from run to run, which the band already allows, while
+under it an op with no deterministic GPU kernel raises instead of running (no GPU was at hand
+to find which of the scripts' ops have one).
+"""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
 from .. import ir
-from ..layers import GraphSpelling, spelling
+from ..layers import KINDS, GraphSpelling, spelling
 from ..lower import (
     Log,
     LogSite,
@@ -25,9 +34,26 @@ from .base import Backend, Optimizer
 
 
 @dataclass(frozen=True)
+class Towers:
+    """With `distribute`: the model as a function that each tower calls on its shard."""
+
+    adapts: tuple[str, ...]  # what the layers fix before training (Normalize's statistics)
+    arguments: str  # the model function's: `inputs`, or `inputs, tower` for Dropout's seeds
+    model: tuple[str, ...]  # its body, one tensor a line, ending in `return`
+    count: tuple[str, ...]  # why a tower's loss is its share of the batch's, and its divisor
+    call: str  # the tower's outputs: `model(shard_inputs)`
+    losses: str  # each of its shard's samples' (or values') loss
+    loss: str  # the tower's share of the batch's loss, from them
+    gradients: str  # the tower's gradients: `optimizer.compute_gradients(tower_loss)`
+
+
+@dataclass(frozen=True)
 class GraphModel:
     """The TF-graph half of a plan."""
 
+    devices: tuple[str, ...]  # where the graph runs, with `distribute` or `device gpu`
+    session: str  # the Session's arguments: its config, where the devices need one
+    heading: tuple[str, ...]  # the comment over the graph
     dtype: str  # the inputs' placeholder's: `tf.float32`, or `tf.int64` for token ids
     shape: str  # the inputs' placeholder shape: `(None, 1)`
     targets: str  # the targets' placeholder: `tf.float32, shape=(None, 1)`, or labels'
@@ -51,6 +77,7 @@ class GraphModel:
     tested: tuple[str, ...]  # ... and on the held-out rows, with a `split`
     watch: tuple[str, ...]  # with `patience`: their loss after every epoch
     predictions: str  # the tensor `predict` prints
+    towers: Towers | None  # with `distribute`
 
 
 class TFGraph(Backend):
@@ -61,7 +88,7 @@ class TFGraph(Backend):
     extra = "tensorflow"
     imports = ("import numpy as np", "import tensorflow as tf")
     quiet_tensorflow = True
-    modules = ("numpy", "os", "tensorflow")
+    modules = ("numpy", "os", "sys", "tensorflow")
     activations = {"linear": None, "relu": "tf.nn.relu", "sigmoid": "tf.sigmoid",
                    "tanh": "tf.tanh"}  # fmt: skip
     functions = {
@@ -70,13 +97,13 @@ class TFGraph(Backend):
         "relu": "tf.nn.relu",
     }
     dtypes = {"float32": "tf.float32", "float64": "tf.float64"}
-    # Each element's or sample's loss.
+    # Each element's or sample's loss, of the tensors named `outputs` and `targets`.
     losses = {
-        "mse": "tf.square(outputs - targets)",
-        "mae": "tf.abs(outputs - targets)",
+        "mse": "tf.square({outputs} - {targets})",
+        "mae": "tf.abs({outputs} - {targets})",
         "crossentropy": "tf.nn.sparse_softmax_cross_entropy_with_logits("
-        "labels=targets, logits=outputs)",
-        "bce": "tf.nn.sigmoid_cross_entropy_with_logits(labels=targets, logits=outputs)",
+        "labels={targets}, logits={outputs})",
+        "bce": "tf.nn.sigmoid_cross_entropy_with_logits(labels={targets}, logits={outputs})",
     }
     # How many samples the outputs classify right: the largest logit, or a logit above 0.
     corrects = {
@@ -92,6 +119,10 @@ class TFGraph(Backend):
         # variable's dtype, so a float64 model would step with lr rounded to float32.
         value = py(spec.optimizer[name])
         return f"tf.constant({value}, dtype=tf.float64)" if spec.dtype == "float64" else value
+
+    def imported(self, spec: ir.Spec) -> tuple[str, ...]:
+        # `device gpu` says on stderr where no GPU is found
+        return (*self.imports, "import sys") if spec.device == "gpu" else self.imports
 
     def read(self, weight: ir.Weight) -> str:
         return f"sess.run({weight.var})"
@@ -171,16 +202,25 @@ class TFGraph(Backend):
         self, spec: ir.Spec, lazy: str = "", decoupled: tuple[str, ...] = ()
     ) -> tuple[str, ...]:
         """The train op: `minimize`, or where the spec's update needs it, the gradients
-        computed, made dense for an optimizer whose sparse updates are `lazy`, their global
-        norm clipped, the weight decay added, in that order; then applied, after a
-        `decoupled` decay where given (its lines make train_op)."""
+        computed (with `distribute`, the towers' added up), made dense for an optimizer whose
+        sparse updates are `lazy`, their global norm clipped, the weight decay added, in that
+        order; then applied, after a `decoupled` decay where given (its lines make train_op)."""
         clip, decay = self.clip(spec), self.coupled_decay(spec)
         dense = bool(lazy) and _sparse(spec)
-        if not (dense or clip is not None or decay or decoupled):
+        if spec.distribute is not None:
+            lines = list(_summed(lazy if dense else ""))
+            if not (clip is not None or decay or decoupled):
+                return (
+                    *lines,
+                    "train_op = optimizer.apply_gradients(sum_gradients(tower_gradients))",
+                )
+            lines.append("gradients = sum_gradients(tower_gradients)")
+        elif not (dense or clip is not None or decay or decoupled):
             return ("train_op = optimizer.minimize(loss)",)
-        lines = list(
-            self._dense(lazy) if dense else ("gradients = optimizer.compute_gradients(loss)",)
-        )
+        else:
+            lines = list(
+                self._dense(lazy) if dense else ("gradients = optimizer.compute_gradients(loss)",)
+            )
         if clip is not None:
             lines += _clipped(py(clip))
         if decay:
@@ -228,7 +268,19 @@ class TFGraph(Backend):
         kind = spec.loss.kind
         logging = spec.logging
         test_figures, watch = held_out(spec, self._tested(spec, logging.test_accuracy))
+        towers = self._towers(spec)
         return GraphModel(
+            devices=self._devices(spec),
+            session="config=config" if towers else "",
+            heading=comment_lines(
+                "The graph: placeholders for the data, Variables for the weights"
+                + (
+                    " (made once, shared by the towers), then the model as a function that "
+                    "each tower calls."
+                    if towers
+                    else ", then the model."
+                )
+            ),
             dtype="tf.int64" if spec.integer_inputs else self.dtypes[spec.dtype],
             shape=str((None, *spec.sample_in)),
             targets=(
@@ -239,8 +291,8 @@ class TFGraph(Backend):
             definitions=self.definitions(spec),
             training=self._training(spec),
             variables=tuple(self._variable(w, spec.dtype) for w in spec.weights),
-            layers=self._layers(spec),
-            loss=f"{reduce}({self.losses[kind]})",
+            layers=() if towers else self._layers(spec),
+            loss=f"{reduce}({self.losses[kind].format(outputs='outputs', targets='targets')})",
             correct=(
                 f"tf.reduce_sum(tf.cast({self.corrects[kind]}, tf.int64))"
                 if spec.logging.accuracy or (spec.split and spec.classifies)
@@ -286,6 +338,109 @@ class TFGraph(Backend):
             ),
             tested=tested(spec, "test_loss", "test_accuracy", self._tested(spec, spec.classifies)),
             predictions=self.probabilities.get(kind, "outputs"),
+            towers=towers,
+        )
+
+    def _devices(self, spec: ir.Spec) -> tuple[str, ...]:
+        """Where the graph runs: with `distribute`, a device per tower, GPUs where asked and
+        found; with `device gpu` alone, TensorFlow's placer's own choice, a GPU where it sees
+        one. TF32 off on a GPU, so that a float32 matmul or convolution rounds as float32."""
+        no_gpu = 'print("no GPU that TensorFlow can use: training on the CPU", file=sys.stderr)'
+        tf32 = (
+            "# TF32 off: float32 matmuls and convolutions stay float32.",
+            "tf.config.experimental.enable_tensor_float_32_execution(False)",
+        )
+        if spec.distribute is None:
+            if spec.device != "gpu":
+                return ()
+            return (
+                "# `device gpu`: TensorFlow places the graph's ops on a GPU where it sees one,",
+                "# else on the CPU, said on stderr.",
+                'if tf.config.list_physical_devices("GPU"):',
+                *(f"    {line}" for line in tf32),
+                "else:",
+                f"    {no_gpu}",
+            )
+        replicas = spec.distribute.replicas
+        said = (
+            f"Data-parallel over {replicas} replicas, in one graph: each batch is split into "
+            f"{replicas} contiguous shards, one tower per device computes its shard's loss and "
+            "gradients, and the optimizer applies their sum once."
+        )
+        cpus = 'devices = [f"/cpu:{tower}" for tower in range(replicas)]'
+        if spec.device != "gpu":
+            return (
+                *comment_lines(f"{said} The devices: CPU devices that the session makes."),
+                f"replicas = {replicas}",
+                cpus,
+                'config = tf.compat.v1.ConfigProto(device_count={"CPU": replicas})',
+            )
+        return (
+            *comment_lines(
+                f"{said} The devices: the GPUs that TensorFlow sees, in turn; without one, CPU "
+                "devices that the session makes, said on stderr."
+            ),
+            f"replicas = {replicas}",
+            'gpus = tf.config.list_physical_devices("GPU")',
+            "if gpus:",
+            *(f"    {line}" for line in tf32),
+            '    devices = [f"/gpu:{tower % len(gpus)}" for tower in range(replicas)]',
+            "else:",
+            f"    {no_gpu}",
+            f"    {cpus}",
+            "# Soft placement: an op with no GPU kernel runs on the CPU.",
+            "config = tf.compat.v1.ConfigProto(",
+            '    allow_soft_placement=True, device_count={"CPU": replicas}',
+            ")",
+        )
+
+    def _towers(self, spec: ir.Spec) -> Towers | None:
+        """With `distribute`: the model as a function, and what each tower computes with it."""
+        if spec.distribute is None:
+            return None
+        draws = _draws(spec)
+        if spec.loss.reduction == "sum":
+            count: tuple[str, ...] = comment_lines(
+                "Each tower's loss is its shard's summed loss: the towers' losses and gradients "
+                "add up to the batch's."
+            )
+            share = "tf.reduce_sum(shard_losses)"
+        else:
+            rows = spec.loss.kind == "crossentropy" or spec.units_out == 1
+            divisor = "batch_rows" if rows else "batch_values"
+            whole = (
+                "the whole batch's rows"
+                if rows
+                else f"the whole batch's values (its rows times {spec.units_out} outputs: what "
+                "the batch's mean divides by)"
+            )
+            count = (
+                *comment_lines(
+                    f"Each tower's loss is its shard's summed loss over {whole}, so that the "
+                    "towers' losses and gradients add up to the batch's mean loss and its "
+                    "gradient, however the rows divide between the shards."
+                ),
+                f"{divisor} = tf.cast("
+                + ("tf.shape(targets)[0]" if rows else "tf.size(targets)")
+                + f", {self.dtypes[spec.dtype]})",
+            )
+            share = f"tf.reduce_sum(shard_losses) / {divisor}"
+        weights = ", ".join(w.var for w in spec.trainable)
+        return Towers(
+            adapts=self.adapts(spec),
+            arguments="inputs, tower" if draws else "inputs",
+            model=self._layers(spec, replicated=True),
+            count=count,
+            call="model(shard_inputs, tower)" if draws else "model(shard_inputs)",
+            losses=self.losses[spec.loss.kind].format(
+                outputs="shard_outputs", targets="shard_targets"
+            ),
+            loss=share,
+            gradients=(
+                f"tf.gradients(tower_loss, [{weights}])"
+                if spec.optimizer.kind == "gd"
+                else "optimizer.compute_gradients(tower_loss)"
+            ),
         )
 
     def _tested(self, spec: ir.Spec, accuracy: bool) -> tuple[str, ...]:
@@ -301,8 +456,15 @@ class TFGraph(Backend):
         )
 
     def _gradients(self, spec: ir.Spec, grads: list[str], weights: list[str]) -> tuple[str, ...]:
-        """An update written out: the lines naming each weight's gradient, clipped if asked."""
-        lines = (f"{names(grads)} = tf.gradients(loss, [{', '.join(weights)}])",)
+        """An update written out: the lines naming each weight's gradient (with `distribute`,
+        the towers' added up), clipped if asked."""
+        if spec.distribute is not None:
+            lines: tuple[str, ...] = (
+                *_summed(),
+                f"{names(grads)} = sum_gradients(tower_gradients)",
+            )
+        else:
+            lines = (f"{names(grads)} = tf.gradients(loss, [{', '.join(weights)}])",)
         if (clip := self.clip(spec)) is None:
             return lines
         listed = f"[{', '.join(grads)}]"
@@ -366,27 +528,47 @@ class TFGraph(Backend):
             ")",
         )
 
-    def _layers(self, spec: ir.Spec) -> tuple[str, ...]:
+    def _layers(self, spec: ir.Spec, replicated: bool = False) -> tuple[str, ...]:
+        """The forward pass, ending in `outputs`; `replicated`, the body of the towers'
+        model function, ending in its `return` (what the layers fix before training, their
+        `adapts`, stays outside it)."""
         network = spec.network
+        last = "return " if replicated else "outputs = "
         if isinstance(network, ir.Formula):
-            return (f"outputs = {formula(network.expr, self.functions, 'inputs')}",)
+            return (f"{last}{formula(network.expr, self.functions, 'inputs')}",)
         lines, previous = [], "inputs"
         said: set[str] = set()  # the comments so far
         for i, layer in enumerate(network.layers, start=1):
             activation = self.activations[layer.activation]
             spelled = spelling(layer, "tfgraph", GraphSpelling)
-            lines += spelled.adapt(layer, spec.inputs)
+            if replicated:
+                before, affine = spelled.replicated(layer, previous, _draws(spec))
+            else:
+                lines += spelled.adapt(layer, spec.inputs)
+                before, affine = spelled.before(layer, previous), spelled.call(layer, previous)
             # A comment explaining a kind's spelling is said at its first layer only.
-            lines += [line for line in spelled.before(layer, previous) if line not in said]
+            lines += [line for line in before if line not in said]
             said |= {line for line in lines if line.startswith("#")}
-            affine = spelled.call(layer, previous)
+            result = f"{activation}({affine})" if activation else affine
             if i == len(network.layers):
-                out = "outputs"
+                lines.append(f"{last}{result}")
             else:
                 out = "hidden" if len(network.layers) == 2 else f"hidden{i}"
-            lines.append(f"{out} = {activation}({affine})" if activation else f"{out} = {affine}")
-            previous = out
+                lines.append(f"{out} = {result}")
+                previous = out
         return tuple(lines)
+
+
+def _summed(lazy: str = "") -> tuple[str, ...]:
+    """The comment over the towers' gradients added up; for an optimizer whose sparse
+    updates are `lazy`, why no lookup's gradients are made dense here: their sum is."""
+    said = "The towers' gradients add up to the batch's, applied in one update."
+    if lazy:
+        said += (
+            f" Added up, a lookup's IndexedSlices are dense: TF1's {lazy}, which applies them "
+            "lazily (the rows not looked up keep their momentum), moves every row."
+        )
+    return comment_lines(said)
 
 
 def _clipped(clip: str) -> tuple[str, ...]:
@@ -397,6 +579,13 @@ def _clipped(clip: str) -> tuple[str, ...]:
         f"clipped, _ = tf.clip_by_global_norm([gradient for gradient, _ in gradients], {clip})",
         "gradients = list(zip(clipped, [weight for _, weight in gradients], strict=True))",
     )
+
+
+def _draws(spec: ir.Spec) -> int:
+    """How many of the model's layers draw random numbers (Dropout's masks)."""
+    if not isinstance(spec.network, ir.Sequential):
+        return 0
+    return sum(KINDS[layer.kind].draws for layer in spec.network.layers)
 
 
 def _sparse(spec: ir.Spec) -> bool:

@@ -250,6 +250,12 @@ class GraphSpelling(Spelling):
         """Ops updating its state, run with every training update (none by default)."""
         return ()
 
+    def replicated(self, node: ir.LayerNode, x: str, draws: int) -> tuple[tuple[str, ...], str]:
+        """Its `before` lines and `call` in one tower of a model replicated by `distribute`
+        (`model(inputs, tower)`), where `draws` of the model's layers draw random numbers:
+        as in one process, unless its random op needs a seed of its own in each tower."""
+        return self.before(node, x), self.call(node, x)
+
 
 class NumpySpelling(Spelling):
     """A layer written out: its forward pass and the chain rule back through it."""

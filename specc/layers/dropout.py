@@ -71,8 +71,23 @@ class GraphDropout(GraphSpelling):
         )
 
     def call(self, node: ir.LayerNode, x: str) -> str:
-        dropped = f"tf.nn.dropout({x}, rate={_rate(node)}, seed={_number(node)})"
-        return f"tf.cond(training, lambda: {dropped}, lambda: {x})"
+        return _dropped(node, x, str(_number(node)))
+
+    def replicated(self, node: ir.LayerNode, x: str, draws: int) -> tuple[tuple[str, ...], str]:
+        # Tower 0 takes the one-process seeds, tower 1 the next `draws`, and so on.
+        seed = f"{_number(node)} + {'' if draws == 1 else f'{draws} * '}tower"
+        said = (
+            "# Each Dropout of each tower its own op seed: a tf.cond branch is a graph of its",
+            "# own, where an unseeded op would take op seed 0, the same mask in every Dropout",
+            "# layer and every tower.",
+        )
+        return said if _number(node) == 1 else (), _dropped(node, x, seed)
+
+
+def _dropped(node: ir.LayerNode, x: str, seed: str) -> str:
+    """Dropout in training, its op seeded with `seed`; in inference, `x` as it is."""
+    dropped = f"tf.nn.dropout({x}, rate={_rate(node)}, seed={seed})"
+    return f"tf.cond(training, lambda: {dropped}, lambda: {x})"
 
 
 def _number(node: ir.LayerNode) -> int:
