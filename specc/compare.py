@@ -77,6 +77,7 @@ from .runner import (
     missing_extras,
     native_groups,
     native_scripts,
+    refusal,
     run_all,
     script_folder,
     slowest_first,
@@ -200,6 +201,8 @@ def plan(
         target = RUNS[name][0]
         if extras := missing_extras(name, spec):
             skipped[name] = "install " + " ".join(extras)
+        elif why := refusal(name, spec):
+            skipped[name] = why
         elif (not explicit or name not in requested) and target not in given:
             if refused := list(backend(target).unsupported(spec)):
                 skipped[name] = f"`{target}` does not support {refused[0].message}"

@@ -264,15 +264,15 @@ def _imports(spec: ir.Spec, backend: Backend, csv: bool) -> tuple[str, ...]:
     group sorted as isort sorts it."""
     loaders = [f"from sklearn.datasets import {dataset_loader(d)}" for d in datasets(spec)]
     lines = [*(["import csv"] if csv else []), *backend.imported(spec), *loaders]
-    standard = sorted(line for line in lines if line.split()[1] in _STANDARD_LIBRARY)
+    standard = sorted(line for line in lines if line.split()[1] in STANDARD_LIBRARY)
     others = sorted(
-        (line for line in lines if line.split()[1] not in _STANDARD_LIBRARY),
+        (line for line in lines if line.split()[1] not in STANDARD_LIBRARY),
         key=lambda line: (line[0] == "f", line.split()[1]),
     )
     return (*standard, *([""] if standard else []), *others)
 
 
-_STANDARD_LIBRARY = ("csv", "os", "sys")  # the modules a script imports from it
+STANDARD_LIBRARY = ("contextlib", "csv", "os", "sys")  # the modules a script imports from it
 
 
 def _data(spec: ir.Spec) -> tuple[str, ...]:

@@ -65,6 +65,12 @@ TIMEOUT = 900.0
 FIRST_USE_IMPORTS = {"torch": ("torch._dynamo",)}
 
 
+def refusal(run: str, spec: ir.Spec) -> str | None:
+    """Why a run's script refuses to train the spec (Keras on torch under `distribute`)."""
+    target, env = RUNS[run]
+    return backend(target).refuses_run(spec, env)
+
+
 def job(script: Path, run: str, spec: ir.Spec) -> Job:
     """How a run of `spec`'s script is started: its environment, and its launcher (torchrun
     for a distributed torch script)."""

@@ -28,6 +28,7 @@ from specc.runner import (
     NATIVE_MEMBERS,
     ensemble_reports,
     native_groups,
+    refusal,
 )
 
 REFERENCE = runner.REFERENCE  # "numpy"
@@ -42,6 +43,13 @@ def test_script_runs_quietly(case: Case, target: str, executions: dict) -> None:
     if (case.name, target) not in executions:
         pytest.skip(f"{target} does not build this spec (it refuses the spec with an error)")
     run = executions[(case.name, target)]
+    spec = specc.build(Source(case.spec.name, case.spec.read_text()), []).spec
+    if (why := refusal(target, spec)) is not None:  # the script says so, and exits
+        assert run.returncode == 1, f"{case.name} ({target}) ran, where it refuses: {why}"
+        said = run.stderr.strip().splitlines()[-1] if run.stderr.strip() else ""
+        told = (why, why.replace(" its ", " ").removesuffix(" backend"))
+        assert said.startswith(f"{spec.name}: ") and any(t in said for t in told), said
+        return
     assert run.returncode == 0, f"{case.name} ({target}) failed:\n{run.stderr}"
     assert run.stderr == "", f"{case.name} ({target}) wrote to stderr:\n{run.stderr}"
     report = parse_output(run.stdout)

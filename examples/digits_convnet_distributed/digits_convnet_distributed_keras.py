@@ -10,6 +10,11 @@ import os
 # Quiet TensorFlow's C++ info and warnings and its oneDNN banner; errors still show.
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 os.environ.setdefault("TF_ENABLE_ONEDNN_OPTS", "0")
+# JAX sees the CPU as one device unless told before it starts: one per replica.
+os.environ["JAX_NUM_CPU_DEVICES"] = "2"
+
+import contextlib
+import sys
 
 import keras
 import numpy as np
@@ -53,48 +58,120 @@ init = {
 }
 
 
-# Kernels that the shared initial weights replace start as zeros: Keras's own random
-# draw would cost a second of compiling on the JAX backend.
-model = keras.Sequential(
-    [
-        keras.Input(shape=(8, 8, 1)),
-        keras.layers.Conv2D(
-            16,
-            3,
-            padding="same",
-            activation="relu",
-            kernel_initializer="zeros",
-            name="conv1",
-        ),
-        keras.layers.MaxPooling2D(2, name="pool1"),
-        keras.layers.Conv2D(
-            32,
-            3,
-            padding="same",
-            activation="relu",
-            kernel_initializer="zeros",
-            name="conv2",
-        ),
-        keras.layers.MaxPooling2D(2, name="pool2"),
-        keras.layers.Flatten(name="flatten1"),
-        keras.layers.Dense(10, kernel_initializer="zeros", name="fc1"),
-    ],
-    name="DigitsConvNet",
-)
-# Start from the shared initial weights.
-model.get_layer("conv1").set_weights([init["conv1.kernel"], init["conv1.bias"]])
-model.get_layer("conv2").set_weights([init["conv2.kernel"], init["conv2.bias"]])
-model.get_layer("fc1").set_weights([init["fc1.kernel"], init["fc1.bias"]])
+# Data-parallel over 2 replicas, on Keras's own engines: each batch is split into 2
+# contiguous shards, one per device, and the replicas' gradients are added up into the
+# one-process step. The devices are shares of the CPU.
+replicas = 2
+backend = keras.backend.backend()
+if backend == "tensorflow":
+    import tensorflow as tf
+
+    # Split the CPU into logical devices before TensorFlow starts using it.
+    cpu = tf.config.list_physical_devices("CPU")[0]
+    tf.config.set_logical_device_configuration(
+        cpu, [tf.config.LogicalDeviceConfiguration()] * replicas
+    )
+    devices = [logical.name for logical in tf.config.list_logical_devices("CPU")]
+    # Variables made in the strategy's scope are mirrored on every replica.
+    scope = tf.distribute.MirroredStrategy(devices).scope
+elif backend == "jax":
+    devices = keras.distribution.list_devices("cpu")[:replicas]
+    keras.distribution.set_distribution(
+        keras.distribution.DataParallel(devices=devices)
+    )
+    scope = contextlib.nullcontext  # the distribution set above is global
+else:
+    sys.exit(f"DigitsConvNet: Keras 3 has no data parallelism on {backend}")
+if len(devices) != replicas:
+    sys.exit(f"DigitsConvNet: {replicas} replicas need {replicas} devices: {devices}")
+
+
+def padded(x, y):
+    """x and y with zero rows appended up to a multiple of the replicas, and each row's
+    weight: JAX splits a batch only into equal shares, and TensorFlow computes each
+    share's loss as if the shares were equal. Padding rows weigh 0 and real rows
+    padded/real, so that the loss, a mean over the padded batch, is the real rows' mean.
+    """
+    pad = -len(x) % replicas
+    weights = np.zeros(len(x) + pad, dtype=np.float32)
+    weights[: len(x)] = (len(x) + pad) / len(x)
+    x = np.concatenate([x, np.zeros((pad, *x.shape[1:]), dtype=x.dtype)])
+    y = np.concatenate([y, np.zeros((pad, *y.shape[1:]), dtype=y.dtype)])
+    return x, y, weights
+
+
+def evaluated(x, y):
+    """The compiled loss and metrics on x and y, in one batch that evaluate splits
+    between the replicas as fit does (test_on_batch gives each replica all of it)."""
+    x, y, weights = padded(x, y)
+    return model.evaluate(
+        x, y, batch_size=len(x), sample_weight=weights, verbose=0, return_dict=True
+    )
+
+
+class MeanLoss(keras.metrics.SparseCategoricalCrossentropy):
+    """The loss, each real row counted once (a padding row weighs 0): fit's own weighs a
+    batch by its padded rows."""
+
+    def update_state(self, y_true, y_pred, sample_weight):
+        super().update_state(y_true, y_pred, keras.ops.sign(sample_weight))
+
+
+class Accuracy(keras.metrics.SparseCategoricalAccuracy):
+    """The accuracy, each real row counted once (a padding row weighs 0)."""
+
+    def update_state(self, y_true, y_pred, sample_weight):
+        super().update_state(y_true, y_pred, keras.ops.sign(sample_weight))
+
+
+with scope():
+    # Kernels that the shared initial weights replace start as zeros: Keras's own random
+    # draw would cost a second of compiling on the JAX backend.
+    model = keras.Sequential(
+        [
+            keras.Input(shape=(8, 8, 1)),
+            keras.layers.Conv2D(
+                16,
+                3,
+                padding="same",
+                activation="relu",
+                kernel_initializer="zeros",
+                name="conv1",
+            ),
+            keras.layers.MaxPooling2D(2, name="pool1"),
+            keras.layers.Conv2D(
+                32,
+                3,
+                padding="same",
+                activation="relu",
+                kernel_initializer="zeros",
+                name="conv2",
+            ),
+            keras.layers.MaxPooling2D(2, name="pool2"),
+            keras.layers.Flatten(name="flatten1"),
+            keras.layers.Dense(10, kernel_initializer="zeros", name="fc1"),
+        ],
+        name="DigitsConvNet",
+    )
+    # Start from the shared initial weights.
+    model.get_layer("conv1").set_weights([init["conv1.kernel"], init["conv1.bias"]])
+    model.get_layer("conv2").set_weights([init["conv2.kernel"], init["conv2.bias"]])
+    model.get_layer("fc1").set_weights([init["fc1.kernel"], init["fc1.bias"]])
+
 # A float32 model's betas are float32 numbers, in the bias corrections too, as
 # TensorFlow computes them.
 beta1, beta2 = float(np.float32(0.9)), float(np.float32(0.999))
-model.compile(
-    optimizer=keras.optimizers.Adam(
-        learning_rate=0.001, beta_1=beta1, beta_2=beta2, epsilon=1e-08
-    ),
-    loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True),
-    metrics=[keras.metrics.SparseCategoricalAccuracy(name="accuracy")],
-)
+with scope():  # the optimizer's variables are mirrored too
+    model.compile(
+        optimizer=keras.optimizers.Adam(
+            learning_rate=0.001, beta_1=beta1, beta_2=beta2, epsilon=1e-08
+        ),
+        loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True),
+        weighted_metrics=[
+            MeanLoss(from_logits=True, name="mean_loss"),
+            Accuracy(name="accuracy"),
+        ],
+    )
 
 epochs = 5
 
@@ -104,7 +181,7 @@ class TrainingLog(keras.callbacks.Callback):
 
     def on_epoch_end(self, epoch, logs=None):
         print(
-            f"epoch {epoch + 1}/{epochs}  loss {fmt(logs['loss'])}",
+            f"epoch {epoch + 1}/{epochs}  loss {fmt(logs['mean_loss'])}",
             f"accuracy {fmt(logs['accuracy'])}",
             sep="  ",
         )
@@ -114,18 +191,25 @@ batch_size = 128
 batches = range(0, len(x), batch_size)  # where each batch starts
 
 
-def training_batches():
-    """Every epoch's mini-batches, in the order every target visits them: fit's own
-    batching (shuffled by its own generator) would make a different experiment."""
-    for _ in range(epochs):
-        order = np.arange(len(x))  # the data's own order
-        for start in batches:
-            rows = order[start : start + batch_size]
-            yield x[rows], y[rows]
+class TrainingBatches(keras.utils.PyDataset):
+    """The run's mini-batches, in the order every target visits them: fit's own batching
+    (shuffled by its own generator) would make a different experiment. Batches are
+    looked up by index, not drawn from a generator: under a tf.distribute strategy fit
+    reads ahead to build the model, then starts again from the first batch."""
+
+    def __len__(self):
+        return epochs * len(batches)
+
+    def __getitem__(self, index):
+        start = batches[index % len(batches)]  # the data's own order
+        # The rows' numbers, not a slice: indexing by them copies the rows, where a
+        # slice would give TensorFlow a view of the data, which it may write into.
+        rows = np.arange(start, min(start + batch_size, len(x)))
+        return padded(x[rows], y[rows])
 
 
 model.fit(
-    training_batches(),
+    TrainingBatches(),
     steps_per_epoch=len(batches),
     epochs=epochs,
     shuffle=False,
@@ -134,9 +218,12 @@ model.fit(
 )
 
 # The trained model's loss on the training data: logged losses come before updates.
-# test_on_batch calls the model with training=False and updates nothing.
-loss_value, accuracy = model.test_on_batch(x, y)
-print(f"trained  loss {fmt(loss_value)}", f"accuracy {fmt(accuracy)}", sep="  ")
+logs = evaluated(x, y)
+print(
+    f"trained  loss {fmt(logs['mean_loss'])}",
+    f"accuracy {fmt(logs['accuracy'])}",
+    sep="  ",
+)
 
 # The trained weights, kernels as (inputs, outputs) in every target.
 print("conv1.kernel", fmt(model.get_layer("conv1").kernel.numpy()))

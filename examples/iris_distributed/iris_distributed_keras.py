@@ -6,6 +6,11 @@ import os
 # Quiet TensorFlow's C++ info and warnings and its oneDNN banner; errors still show.
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 os.environ.setdefault("TF_ENABLE_ONEDNN_OPTS", "0")
+# JAX sees the CPU as one device unless told before it starts: one per replica.
+os.environ["JAX_NUM_CPU_DEVICES"] = "2"
+
+import contextlib
+import sys
 
 import keras
 import numpy as np
@@ -43,31 +48,68 @@ init = {
 }
 
 
-# Kernels that the shared initial weights replace start as zeros: Keras's own random
-# draw would cost a second of compiling on the JAX backend.
-model = keras.Sequential(
-    [
-        keras.Input(shape=(4,)),
-        keras.layers.Dense(
-            16, activation="relu", kernel_initializer="zeros", name="fc1"
-        ),
-        keras.layers.Dense(3, kernel_initializer="zeros", name="fc2"),
-    ],
-    name="IrisClassifier",
-)
-# Start from the shared initial weights.
-model.get_layer("fc1").set_weights([init["fc1.kernel"], init["fc1.bias"]])
-model.get_layer("fc2").set_weights([init["fc2.kernel"], init["fc2.bias"]])
+# Data-parallel over 2 replicas, on Keras's own engines: each batch is split into 2
+# contiguous shards, one per device, and the replicas' gradients are added up into the
+# one-process step. The devices are shares of the CPU.
+replicas = 2
+backend = keras.backend.backend()
+if backend == "tensorflow":
+    import tensorflow as tf
+
+    # Split the CPU into logical devices before TensorFlow starts using it.
+    cpu = tf.config.list_physical_devices("CPU")[0]
+    tf.config.set_logical_device_configuration(
+        cpu, [tf.config.LogicalDeviceConfiguration()] * replicas
+    )
+    devices = [logical.name for logical in tf.config.list_logical_devices("CPU")]
+    # Variables made in the strategy's scope are mirrored on every replica.
+    scope = tf.distribute.MirroredStrategy(devices).scope
+elif backend == "jax":
+    devices = keras.distribution.list_devices("cpu")[:replicas]
+    keras.distribution.set_distribution(
+        keras.distribution.DataParallel(devices=devices)
+    )
+    scope = contextlib.nullcontext  # the distribution set above is global
+else:
+    sys.exit(f"IrisClassifier: Keras 3 has no data parallelism on {backend}")
+if len(devices) != replicas:
+    sys.exit(f"IrisClassifier: {replicas} replicas need {replicas} devices: {devices}")
+
+
+def evaluated(x, y):
+    """The compiled loss and metrics on x and y, in one batch that evaluate splits
+    between the replicas as fit does (test_on_batch gives each replica all of it)."""
+    return model.evaluate(x, y, batch_size=len(x), verbose=0, return_dict=True)
+
+
+with scope():
+    # Kernels that the shared initial weights replace start as zeros: Keras's own random
+    # draw would cost a second of compiling on the JAX backend.
+    model = keras.Sequential(
+        [
+            keras.Input(shape=(4,)),
+            keras.layers.Dense(
+                16, activation="relu", kernel_initializer="zeros", name="fc1"
+            ),
+            keras.layers.Dense(3, kernel_initializer="zeros", name="fc2"),
+        ],
+        name="IrisClassifier",
+    )
+    # Start from the shared initial weights.
+    model.get_layer("fc1").set_weights([init["fc1.kernel"], init["fc1.bias"]])
+    model.get_layer("fc2").set_weights([init["fc2.kernel"], init["fc2.bias"]])
+
 # A float32 model's betas are float32 numbers, in the bias corrections too, as
 # TensorFlow computes them.
 beta1, beta2 = float(np.float32(0.9)), float(np.float32(0.999))
-model.compile(
-    optimizer=keras.optimizers.Adam(
-        learning_rate=0.01, beta_1=beta1, beta_2=beta2, epsilon=1e-08
-    ),
-    loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True),
-    metrics=[keras.metrics.SparseCategoricalAccuracy(name="accuracy")],
-)
+with scope():  # the optimizer's variables are mirrored too
+    model.compile(
+        optimizer=keras.optimizers.Adam(
+            learning_rate=0.01, beta_1=beta1, beta_2=beta2, epsilon=1e-08
+        ),
+        loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True),
+        metrics=[keras.metrics.SparseCategoricalAccuracy(name="accuracy")],
+    )
 
 epochs = 50
 
@@ -86,21 +128,27 @@ class TrainingLog(keras.callbacks.Callback):
 
 batch_size = 16
 batches = range(0, len(x), batch_size)  # where each batch starts
+# Every epoch's order, drawn up front in the order every target draws them.
+orders = [rng.permutation(len(x)) for _ in range(epochs)]
 
 
-def training_batches():
-    """Every epoch's mini-batches, in the order every target visits them: fit's own
-    batching (shuffled by its own generator) would make a different experiment."""
-    for _ in range(epochs):
-        # A new NumPy-drawn order each epoch: every target visits the same batches.
-        order = rng.permutation(len(x))
-        for start in batches:
-            rows = order[start : start + batch_size]
-            yield x[rows], y[rows]
+class TrainingBatches(keras.utils.PyDataset):
+    """The run's mini-batches, in the order every target visits them: fit's own batching
+    (shuffled by its own generator) would make a different experiment. Batches are
+    looked up by index, not drawn from a generator: under a tf.distribute strategy fit
+    reads ahead to build the model, then starts again from the first batch."""
+
+    def __len__(self):
+        return epochs * len(batches)
+
+    def __getitem__(self, index):
+        epoch, step = divmod(index, len(batches))
+        rows = orders[epoch][batches[step] : batches[step] + batch_size]
+        return x[rows], y[rows]
 
 
 model.fit(
-    training_batches(),
+    TrainingBatches(),
     steps_per_epoch=len(batches),
     epochs=epochs,
     shuffle=False,
@@ -109,13 +157,16 @@ model.fit(
 )
 
 # The trained model's loss on the training data: logged losses come before updates.
-# test_on_batch calls the model with training=False and updates nothing.
-loss_value, accuracy = model.test_on_batch(x, y)
-print(f"trained  loss {fmt(loss_value)}", f"accuracy {fmt(accuracy)}", sep="  ")
-
-predictions = keras.ops.convert_to_numpy(
-    keras.ops.softmax(model.predict(x_new, verbose=0))
+logs = evaluated(x, y)
+print(
+    f"trained  loss {fmt(logs['loss'])}", f"accuracy {fmt(logs['accuracy'])}", sep="  "
 )
+
+# JAX splits a batch only into equal shares: x_new gets zero rows up to a multiple
+# of the replicas, whose outputs are left out.
+padding = np.zeros((-len(x_new) % replicas, *x_new.shape[1:]), dtype=x_new.dtype)
+outputs = model.predict(np.concatenate([x_new, padding]), verbose=0)[: len(x_new)]
+predictions = keras.ops.convert_to_numpy(keras.ops.softmax(outputs))
 for features, prediction in zip(x_new, predictions, strict=True):
     print(
         f"predict {fmt(features)} -> class {prediction.argmax()}",

@@ -65,6 +65,8 @@ class Backend:
     imports: tuple[str, ...] = ()  # the lines importing NumPy and the framework
     quiet_tensorflow: bool = False  # TensorFlow is imported: quiet its start-up chatter
     modules: tuple[str, ...] = ()  # the top-level modules its scripts may import
+    # ... and those a script imports only where it runs on them (Keras's backends)
+    engines: tuple[str, ...] = ()
     activations: Mapping[str, str | None] = {}  # IR activation -> function (None: no call)
     functions: Mapping[str, str] = {}  # formula function -> the framework's
     dtypes: Mapping[str, str] = {}  # IR dtype -> the framework's spelling
@@ -182,6 +184,11 @@ class Backend:
     def imported(self, spec: ir.Spec) -> tuple[str, ...]:
         """The lines importing what the spec's script uses of the framework."""
         return self.imports
+
+    def refuses_run(self, spec: ir.Spec, env: Mapping[str, str]) -> str | None:
+        """Why the script, run with `env` added to its environment (a Keras backend),
+        refuses to train the spec, or None."""
+        return None
 
     def launcher(self, spec: ir.Spec) -> tuple[str, ...]:
         """The arguments to `python` before the script's name that run it as the spec

@@ -5,7 +5,7 @@ scripts run unchanged under `KERAS_BACKEND=tensorflow`, `torch` and `jax`."""
 from __future__ import annotations
 
 import textwrap
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, replace
 
 from .. import ir
@@ -50,10 +50,11 @@ class KerasModel:
     loss: str
     metrics: str  # `[keras.metrics.SparseCategoricalAccuracy(...)]` for `show=accuracy`
     trained: str  # what train_on_batch's result is unpacked into
-    fit: bool  # mini-batch epochs: `fit` with a callback; full batches: `train_on_batch`
+    fit: bool  # mini-batch epochs (and all under `distribute`): `fit`; else `train_on_batch`
     updates: tuple[str, ...]  # the comment over a train_on_batch loop
     every: str  # "epoch" or "10 epochs", for the callback's docstring
-    reads: str  # code reading the weights a log line shows, before an epoch's update
+    counter: str  # the callbacks' name for fit's epoch: `epoch`, or `step` where each is a step
+    begin: tuple[str, ...]  # the callback's lines before an epoch: the weights a log shows
     fetch: tuple[str, ...]  # ... or before a step's update
     log: Log
     trained_loss: tuple[str, ...]  # the compiled loss (and accuracy) on all the data
@@ -63,6 +64,18 @@ class KerasModel:
     stopping: tuple[str, ...]  # making the EarlyStopping callback
     stopped: tuple[str, ...]  # after fit: where it stopped
     predictions: str  # the code `predict` prints: probabilities of a classifier
+    placed: tuple[str, ...] = ()  # with `device gpu` alone: where Keras trains, said
+    # With `distribute`:
+    strategy: tuple[str, ...] = ()  # the replicas' devices and `scope`, before the model
+    helpers: tuple[str, ...] = ()  # functions and classes the replicas need, one per entry
+    spaced: bool = False  # a blank line after the model's `with scope():`, before compile
+    feed: str = "generator"  # fit's batches: "generator", "dataset" (PyDataset) or "arrays"
+    orders: tuple[str, ...] = ()  # every epoch's order, drawn up front
+    lookup: tuple[str, ...] = ()  # the PyDataset's lines giving batch `index`
+    # fit's first arguments, one a line: the batches (or the full batch's arrays)
+    data: tuple[str, ...] = ("training_batches(),", "steps_per_epoch=len(batches),")
+    prepared: tuple[str, ...] = ()  # lines before fit: padded arrays it takes
+    padding: tuple[str, ...] = ()  # x_new padded to a multiple of the replicas, before predict
 
 
 class Keras(Backend):
@@ -73,7 +86,8 @@ class Keras(Backend):
     extra = "keras"
     imports = ("import keras", "import numpy as np")
     quiet_tensorflow = True  # on the TensorFlow backend, Keras imports it
-    modules = ("keras", "numpy", "os")
+    modules = ("contextlib", "keras", "numpy", "os", "sys")
+    engines = ("jax", "tensorflow", "torch")  # imported where the script runs on them
     activations = {"linear": None, "relu": '"relu"', "sigmoid": '"sigmoid"', "tanh": '"tanh"'}
     functions = {fn: f"keras.ops.{fn}" for fn in ir.FORMULA_FUNCTIONS}
     dtypes = {"float32": '"float32"', "float64": '"float64"'}
@@ -89,6 +103,13 @@ class Keras(Backend):
         "bce": 'keras.metrics.BinaryAccuracy(threshold=0.0, name="accuracy")',
     }
     probabilities = {"crossentropy": "keras.ops.softmax", "bce": "keras.ops.sigmoid"}
+    # Each loss as a metric: under `distribute`, the logged loss of padded batches.
+    loss_metrics = {
+        "mse": "keras.metrics.MeanSquaredError",
+        "mae": "keras.metrics.MeanAbsoluteError",
+        "crossentropy": "keras.metrics.SparseCategoricalCrossentropy",
+        "bce": "keras.metrics.BinaryCrossentropy",
+    }
 
     def unsupported(self, spec: ir.Spec) -> Iterator[Unsupported]:
         yield from super().unsupported(spec)
@@ -99,9 +120,32 @@ class Keras(Backend):
                 "Keras sums the per-sample means, so it would train on another loss: use "
                 "`reduction=mean`, or build for the other targets",
             )
+        distributed = spec.distribute is not None
+        if distributed and spec.loss.reduction == "sum" and spec.training.batch and _uneven(spec):
+            yield Unsupported(
+                "distribute",
+                "`reduction=sum` with mini-batches padded to a multiple of the replicas",
+                "Keras's logged loss of an epoch would weigh each batch's sum by its padded "
+                "rows: use `reduction=mean`, or batches (and a last batch) of a multiple of the "
+                "replicas",
+            )
 
     def caveats(self, spec: ir.Spec) -> Iterator[Unsupported]:
         yield from super().caveats(spec)
+        if spec.distribute is not None:
+            yield Unsupported(
+                "distribute",
+                "Keras 3 has no data parallelism on its torch backend: the script exits there "
+                "with a message",
+            )
+            if refused := self._tensorflow_refuses(spec):
+                short, why, jax = refused
+                yield Unsupported(
+                    "distribute",
+                    f"on its TensorFlow backend, {short} ({why}): the script exits there with "
+                    "a message",
+                    f"run it with KERAS_BACKEND=jax: {jax}",
+                )
         if spec.loss.kind == "bce":
             yield Unsupported("loss", f"on its torch backend, torch's {self.BCE_WITHOUT_LOG1P}")
         if spec.dtype == "float64":
@@ -118,13 +162,43 @@ class Keras(Backend):
                 f"start `{zeros[0]}` away from 0, as in `param {zeros[0]}{list(zeros[1])} = 0.01`",
             )
 
+    def imported(self, spec: ir.Spec) -> tuple[str, ...]:
+        if spec.distribute is not None:  # the strategy's scope on JAX, and its exits
+            return (*self.imports, "import contextlib", "import sys")
+        if spec.device == "gpu":  # said on stderr where no GPU is found
+            return (*self.imports, "import sys")
+        return self.imports
+
     def environment(self, spec: ir.Spec) -> tuple[str, ...]:
-        if spec.dtype != "float64":
-            return ()
-        return (
-            "# On the JAX backend, float64 needs JAX's 64-bit mode; other backends ignore it.",
-            'os.environ.setdefault("JAX_ENABLE_X64", "1")',
-        )
+        lines: tuple[str, ...] = ()
+        if spec.distribute is not None:
+            lines += (
+                "# JAX sees the CPU as one device unless told before it starts: one per replica.",
+                f'os.environ["JAX_NUM_CPU_DEVICES"] = "{spec.distribute.replicas}"',
+            )
+        if spec.device == "gpu":
+            lines += (
+                "# Matmuls and convolutions in full float32 on a GPU too: JAX's default rounds",
+                "# their inputs to bfloat16 or TF32.",
+                'os.environ["JAX_DEFAULT_MATMUL_PRECISION"] = "highest"',
+            )
+        if spec.dtype == "float64":
+            lines += (
+                "# On the JAX backend, float64 needs JAX's 64-bit mode; other backends ignore it.",
+                'os.environ.setdefault("JAX_ENABLE_X64", "1")',
+            )
+        return lines
+
+    def refuses_run(self, spec: ir.Spec, env: Mapping[str, str]) -> str | None:
+        if spec.distribute is None:
+            return None
+        engine = env.get("KERAS_BACKEND", "tensorflow")
+        if engine == "jax":
+            return None
+        if engine != "tensorflow":
+            return f"Keras 3 has no data parallelism on its {engine} backend"
+        refused = self._tensorflow_refuses(spec)
+        return f"on TensorFlow, {refused[0]}" if refused else None
 
     def hyper(self, spec: ir.Spec, name: str) -> str:
         # Keras refuses an integer learning rate or momentum: `lr=1` is spelled 1.0.
@@ -269,28 +343,94 @@ class Keras(Backend):
         # The accuracy is a compiled metric: shown, or for the held-out rows' report.
         measured = accuracy or bool(spec.split and spec.classifies)
         trained = "loss_value, accuracy" if measured else "loss_value"  # a batch's results
+        distributed = spec.distribute is not None
+        batched = spec.training.batch is not None
         # `fit` pays ~28 ms a call per epoch; a full batch per epoch is one update, as a step
         # is, so only mini-batch epochs go through `fit`, the rest through train_on_batch.
-        fit = spec.training.unit == "epoch" and spec.training.batch is not None
+        # Under a strategy everything does: train_on_batch (and test_on_batch) would give
+        # every replica the whole batch, where fit splits it between them.
+        fit = (spec.training.unit == "epoch" and batched) or distributed
+        padded = distributed and _uneven(spec)
+        # With padding, the logged loss is a metric that counts each real row once (a mean's;
+        # a summed loss's padding rows weigh 0, and a batch's sum is the real rows').
+        mean_loss = padded and loss.reduction == "mean"
+        figure = "mean_loss" if mean_loss else "loss"
         every = spec.logging.every
         value = lambda w: f"{w.var}_value"  # noqa: E731
         values = [value(w) for w in spec.shown]
         shown, reads = ", ".join(values), ", ".join(self.read(w) for w in spec.shown)
+        counter = "step" if spec.training.unit == "step" else "epoch"
+        logging = spec.logging
+        shows_test = logging.test_loss or logging.test_accuracy
+        # Test figures before each full-batch update: evaluated as the epoch begins.
+        tested_first = fit and not batched and shows_test
         site = (
-            LogSite("logs['loss']", value, "epoch + 1", "logs['accuracy']",
-                    "logs['val_loss']", "logs['val_accuracy']")
+            LogSite(f"logs['{figure}']", value, "step" if counter == "step" else "epoch + 1",
+                    "logs['accuracy']", f"logs['val_{figure}']", "logs['val_accuracy']")
             if fit
             else LogSite("loss_value", value, spec.training.unit, "accuracy",
                          "test_loss", "test_accuracy")
         )  # fmt: skip
-        logging = spec.logging
-        shows_test = logging.test_loss or logging.test_accuracy
+        if tested_first:
+            site = replace(site, test_loss=f"self.tested['{figure}']",
+                           test_accuracy="self.tested['accuracy']")  # fmt: skip
         tested_lines = self._tested(spec, measured)
         watched = spec.training.patience is not None
         predictions = "model.predict(x_new, verbose=0)"
+        padding: tuple[str, ...] = ()
+        if distributed and _uneven_new(spec):
+            padding, predictions = _padding(spec, loss.kind in self.probabilities)
         if loss.kind in self.probabilities:
             probabilities = f"{self.probabilities[loss.kind]}({predictions})"
             predictions = f"keras.ops.convert_to_numpy({probabilities})"
+        metrics = f"metrics=[{self.metrics[loss.kind]}]" if measured else ""
+        if padded:
+            metrics = self._weighted(spec, mean_loss, measured)
+        begin = (
+            (
+                f"# The weights this {counter}'s loss is computed with, before its update.",
+                f"self.weights_before = [{reads}]",
+            )
+            if reads and fit
+            else ()
+        )
+        if tested_first:
+            begin += _guarded(
+                log(spec, site).condition,
+                (
+                    test_comment(spec),
+                    f"self.tested = evaluated({spec.inputs}_test, {spec.targets}_test)",
+                    "self.model.reset_metrics()  # evaluate filled those fit's epoch counts in",
+                ),
+            )
+        validation: tuple[str, ...] = ()
+        if (shows_test or watched) and fit and batched:
+            held = "test_batch" if padded else f"({spec.inputs}_test, {spec.targets}_test)"
+            size = "len(test_batch[0])" if padded else f"len({spec.inputs}_test)"
+            validation = (
+                # Keras's own validation, where an epoch is logged or early stopping
+                # watches, in one batch as the other targets compute it.
+                f"validation_data={held},",
+                f"validation_batch_size={size},  # one batch, as elsewhere",
+                *((f"validation_freq={every},",) if every > 1 and not watched else ()),
+            )
+        if distributed:  # evaluate splits a batch between the replicas
+            x, y = spec.inputs, spec.targets
+            reported = trained_loss(spec, f"logs['{figure}']", "logs['accuracy']",
+                                    (f"logs = evaluated({x}, {y})",))  # fmt: skip
+            reported_test = tested(spec, f"logs['{figure}']", "logs['accuracy']",
+                                   (f"logs = evaluated({x}_test, {y}_test)",))  # fmt: skip
+        else:
+            reported = trained_loss(
+                spec,
+                "loss_value",
+                "accuracy",
+                (
+                    "# test_on_batch calls the model with training=False and updates nothing.",
+                    f"{trained} = model.test_on_batch({spec.inputs}, {spec.targets})",
+                ),
+            )
+            reported_test = tested(spec, "test_loss", "test_accuracy", tested_lines)
         return KerasModel(
             floatx=None if spec.dtype == "float32" else self.dtypes[spec.dtype],
             definitions=self.definitions(spec),
@@ -321,7 +461,7 @@ class Keras(Backend):
             scheduler=self._scheduler(spec) if fit else (),
             schedule=() if fit else scheduled(spec, "model.optimizer.learning_rate"),
             loss=f"{self.losses[loss.kind]}({', '.join(arguments)})",
-            metrics=f"[{self.metrics[loss.kind]}]" if measured else "",
+            metrics=metrics,
             trained=trained,
             fit=fit,
             updates=(
@@ -334,21 +474,12 @@ class Keras(Backend):
                     else ""
                 ),
             ),
-            every=f"{every} epochs" if every > 1 else "epoch",
-            reads=reads if fit else "",
+            every=f"{every} {counter}s" if every > 1 else counter,
+            counter=counter,
+            begin=begin,
             fetch=(_fetch(spec, shown, reads) if shown and not fit else ())
             + ((test_comment(spec), *tested_lines) if shows_test and not fit else ()),
-            validation=(
-                (
-                    # Keras's own validation, where an epoch is logged or early stopping
-                    # watches, in one batch as the other targets compute it.
-                    f"validation_data=({spec.inputs}_test, {spec.targets}_test),",
-                    f"validation_batch_size=len({spec.inputs}_test),  # one batch, as elsewhere",
-                    *((f"validation_freq={every},",) if every > 1 and not watched else ()),
-                )
-                if (shows_test or watched) and fit
-                else ()
-            ),
+            validation=validation,
             callbacks="["
             + ", ".join(
                 [
@@ -361,10 +492,11 @@ class Keras(Backend):
             stopping=(
                 (
                     f"patience = {spec.training.patience}",
-                    "# Stop after an epoch when the test loss (fit's val_loss) has not gone below",
+                    f"# Stop after an epoch when the test loss (fit's val_{figure}) has not gone "
+                    "below",
                     "# its best for `patience` epochs.",
                     "early_stopping = keras.callbacks.EarlyStopping("
-                    'monitor="val_loss", patience=patience)',
+                    f'monitor="val_{figure}", patience=patience)',
                 )
                 if watched
                 else ()
@@ -380,18 +512,258 @@ class Keras(Backend):
             log=log(
                 spec, site, (f"{names(values)} = self.weights_before",) if values and fit else ()
             ),
-            tested=tested(spec, "test_loss", "test_accuracy", tested_lines),
-            trained_loss=trained_loss(
-                spec,
-                "loss_value",
-                "accuracy",
-                (
-                    "# test_on_batch calls the model with training=False and updates nothing.",
-                    f"{trained} = model.test_on_batch({spec.inputs}, {spec.targets})",
-                ),
-            ),
+            tested=reported_test,
+            trained_loss=reported,
             predictions=predictions,
+            padding=padding,
+            placed=self._placed(spec) if spec.device == "gpu" and not distributed else (),
+            **(self._distributed(spec, padded, mean_loss, measured) if distributed else {}),
         )
+
+    def _weighted(self, spec: ir.Spec, mean_loss: bool, measured: bool) -> str:
+        """compile's `weighted_metrics` for padded batches: the metrics of the script's own
+        that count each real row once (`_counted`), or "" where none is needed."""
+        weighted = []
+        if mean_loss:
+            logits = "from_logits=True, " if spec.classifies else ""
+            weighted.append(f'MeanLoss({logits}name="mean_loss")')
+        if measured:
+            weighted.append("Accuracy(" + self.metrics[spec.loss.kind].split("(", 1)[1])
+        return f"weighted_metrics=[{', '.join(weighted)}]" if weighted else ""
+
+    def _counted(self, spec: ir.Spec, mean_loss: bool, measured: bool) -> tuple[str, ...]:
+        """The metric classes that count each real row of a padded batch once, by the sign
+        of its weight: the mean loss and the accuracy, where the script shows them."""
+        classes = []
+        said = "each real row counted once (a padding row weighs 0)"
+        if mean_loss:
+            classes.append(
+                (f"MeanLoss({self.loss_metrics[spec.loss.kind]})",
+                 f"The loss, {said}: fit's own weighs a batch by its padded rows.")
+            )  # fmt: skip
+        if measured:
+            parent = self.metrics[spec.loss.kind].split("(", 1)[0]
+            classes.append((f"Accuracy({parent})", f"The accuracy, {said}."))
+        return tuple(
+            "\n".join(
+                (
+                    f"class {name}:",
+                    *textwrap.wrap(f'"""{doc}"""', LINE_LENGTH, initial_indent="    ",
+                                   subsequent_indent="    "),
+                    "",
+                    "    def update_state(self, y_true, y_pred, sample_weight):",
+                    "        super().update_state(y_true, y_pred, keras.ops.sign(sample_weight))",
+                )
+            )
+            for name, doc in classes
+        )  # fmt: skip
+
+    def _distributed(
+        self, spec: ir.Spec, padded: bool, mean_loss: bool, measured: bool
+    ) -> dict[str, object]:
+        """The lines of data-parallel training: the strategy, the functions its batches and
+        evaluations need, and fit's feed (a PyDataset of the mini-batches, or the full
+        batch's arrays)."""
+        assert spec.distribute is not None
+        x, y = spec.inputs, spec.targets
+        helpers = [_padded(spec)] if padded else []
+        helpers.append(_evaluated(padded))
+        if padded:
+            helpers += self._counted(spec, mean_loss, measured)
+        optimizer = self.optimizer(spec)
+        spaced = not (optimizer.definition or optimizer.before[:1] == ("",))
+        if spec.training.batch is None:
+            counter = "step" if spec.training.unit == "step" else "epoch"
+            full = f"the full batch: one update per {counter}"
+            if padded:
+                return dict(
+                    strategy=self._strategy(spec), helpers=tuple(helpers), spaced=spaced,
+                    feed="arrays",
+                    prepared=(f"inputs, targets, weights = padded({x}, {y})",),
+                    data=("inputs,", "targets,", "sample_weight=weights,",
+                          f"batch_size=len(inputs),  # {full}"),
+                )  # fmt: skip
+            return dict(
+                strategy=self._strategy(spec), helpers=tuple(helpers), spaced=spaced,
+                feed="arrays", data=(f"{x},", f"{y},", f"batch_size=len({x}),  # {full}"),
+            )  # fmt: skip
+        if spec.training.shuffle:
+            orders: tuple[str, ...] = (
+                "# Every epoch's order, drawn up front in the order every target draws them.",
+                f"orders = [rng.permutation(len({x})) for _ in range(epochs)]",
+            )
+            lookup = (
+                "epoch, step = divmod(index, len(batches))",
+                "rows = orders[epoch][batches[step] : batches[step] + batch_size]",
+            )
+        else:
+            orders = ()
+            lookup = (
+                "start = batches[index % len(batches)]  # the data's own order",
+                "# The rows' numbers, not a slice: indexing by them copies the rows, where a",
+                "# slice would give TensorFlow a view of the data, which it may write into.",
+                f"rows = np.arange(start, min(start + batch_size, len({x})))",
+            )
+        rows = f"{x}[rows], {y}[rows]"
+        logging = spec.logging
+        validated = logging.test_loss or logging.test_accuracy or spec.training.patience
+        return dict(
+            strategy=self._strategy(spec),
+            helpers=tuple(helpers),
+            spaced=spaced,
+            feed="dataset",
+            orders=orders,
+            lookup=(*lookup, f"return padded({rows})" if padded else f"return {rows}"),
+            data=("TrainingBatches(),", "steps_per_epoch=len(batches),"),
+            prepared=(
+                (f"test_batch = padded({x}_test, {y}_test)  # the held-out rows, padded",)
+                if padded and validated
+                else ()
+            ),
+        )
+
+    def _strategy(self, spec: ir.Spec) -> tuple[str, ...]:
+        """The replicas' devices and `scope`: TensorFlow's MirroredStrategy over logical CPU
+        devices (or GPUs, with `device gpu`), JAX's DataParallel over its CPU devices (or
+        GPUs); no data parallelism on Keras's torch backend, nor where TensorFlow's would
+        not train the one-process model (`_tensorflow_refuses`): the script exits there."""
+        assert spec.distribute is not None
+        replicas, name = spec.distribute.replicas, spec.name
+        gpu = spec.device == "gpu"
+        said = (
+            f"Data-parallel over {replicas} replicas, on Keras's own engines: each batch is "
+            f"split into {replicas} contiguous shards, one per device, and the replicas' "
+            "gradients are added up into the one-process step. "
+        )
+        if gpu:
+            said += (
+                "`device gpu`: a GPU per replica where the backend sees enough of them, else "
+                "shares of the CPU, said on stderr."
+            )
+        else:
+            said += "The devices are shares of the CPU."
+        lines = [*comment_lines(said), f"replicas = {replicas}"]
+        lines.append("backend = keras.backend.backend()")
+        refused = self._tensorflow_refuses(spec)
+        if refused:
+            short, why, jax = refused
+            said = comment_lines(f"On TensorFlow, {short}: {why}. {jax}.", 4)
+            lines += [
+                'if backend == "tensorflow":',
+                *(f"    {line}" for line in said),
+                f'    sys.exit("{name}: on TensorFlow, {short}; run it on JAX")',
+                'elif backend == "jax":',
+            ]
+        else:
+            lines += ['if backend == "tensorflow":', "    import tensorflow as tf", ""]
+            split = (
+                "# Split the CPU into logical devices before TensorFlow starts using it.",
+                'cpu = tf.config.list_physical_devices("CPU")[0]',
+                "tf.config.set_logical_device_configuration(",
+                "    cpu, [tf.config.LogicalDeviceConfiguration()] * replicas",
+                ")",
+            )
+            if gpu:
+                lines += [
+                    "    # TF32 off: float32 matmuls and convolutions stay float32.",
+                    "    tf.config.experimental.enable_tensor_float_32_execution(False)",
+                    '    gpus = len(tf.config.list_physical_devices("GPU"))',
+                    '    device = "GPU" if gpus >= replicas else "CPU"',
+                    '    if device == "CPU":',
+                    *(f"        {line}" for line in split),
+                    "    found = tf.config.list_logical_devices(device)[:replicas]",
+                    "    devices = [logical.name for logical in found]",
+                ]
+            else:
+                lines += [
+                    *(f"    {line}" for line in split),
+                    "    devices = [logical.name for logical in "
+                    'tf.config.list_logical_devices("CPU")]',
+                ]
+            lines += [
+                "    # Variables made in the strategy's scope are mirrored on every replica.",
+                "    scope = tf.distribute.MirroredStrategy(devices).scope",
+                'elif backend == "jax":',
+            ]
+        if gpu:
+            lines += [
+                "    import jax",
+                "",
+                '    gpus = jax.device_count() if jax.default_backend() == "gpu" else 0',
+                '    device = "gpu" if gpus >= replicas else "cpu"',
+                "    devices = keras.distribution.list_devices(device)[:replicas]",
+            ]
+        else:
+            lines.append('    devices = keras.distribution.list_devices("cpu")[:replicas]')
+        lines += [
+            "    keras.distribution.set_distribution(",
+            "        keras.distribution.DataParallel(devices=devices)",
+            "    )",
+            "    scope = contextlib.nullcontext  # the distribution set above is global",
+            "else:",
+            f'    sys.exit(f"{name}: Keras 3 has no data parallelism on {{backend}}")',
+            "if len(devices) != replicas:",
+            f'    sys.exit(f"{name}: {{replicas}} replicas need {{replicas}} devices: '
+            '{devices}")',
+        ]
+        if gpu:
+            lines += [
+                'if device.lower() == "cpu":',
+                '    print(f"no {replicas} GPUs that Keras on {backend} can use: training on '
+                'the CPU", file=sys.stderr)',
+            ]
+        return tuple(lines)
+
+    def _placed(self, spec: ir.Spec) -> tuple[str, ...]:
+        """`device gpu` in one process: Keras places the model and its batches on a GPU
+        where its backend sees one; TF32 off, so that float32 stays float32; else the CPU,
+        said on stderr."""
+        tf32 = "# TF32 off: float32 matmuls and convolutions stay float32."
+        return (
+            "# `device gpu`: Keras trains on a GPU where its backend sees one.",
+            "backend = keras.backend.backend()",
+            'if backend == "tensorflow":',
+            "    import tensorflow as tf",
+            "",
+            f"    {tf32}",
+            "    tf.config.experimental.enable_tensor_float_32_execution(False)",
+            '    gpu = bool(tf.config.list_physical_devices("GPU"))',
+            'elif backend == "jax":',
+            "    import jax",
+            "",
+            '    gpu = jax.default_backend() == "gpu"',
+            "else:",
+            "    import torch",
+            "",
+            f"    {tf32}",
+            "    torch.backends.cuda.matmul.allow_tf32 = False",
+            "    torch.backends.cudnn.allow_tf32 = False",
+            "    gpu = torch.cuda.is_available()",
+            "if not gpu:",
+            '    print(f"no GPU that Keras on {backend} can use: training on the CPU", '
+            "file=sys.stderr)",
+        )
+
+    def _tensorflow_refuses(self, spec: ir.Spec) -> tuple[str, str, str] | None:
+        """Why Keras's TensorFlow backend would not train the spec data-parallel as one
+        process trains it: in brief, the cause, and what JAX does instead; or None (each
+        found by execution)."""
+        if spec.distribute is None:
+            return None
+        if spec.draws:
+            return (
+                "Keras's Dropout would draw one mask for every replica",
+                "its seed state is mirrored, and a seed folded with the replica's number did "
+                "not always repeat a run",
+                "JAX draws one mask for the whole batch",
+            )
+        if self.clip(spec) is not None:
+            return (
+                "Keras would clip each replica's gradients on their own",
+                "it clips them by their own norm before they are added up",
+                "JAX clips the whole batch's",
+            )
+        return None
 
     def _tested(self, spec: ir.Spec, measured: bool) -> tuple[str, ...]:
         """The line computing the model's loss on the held-out rows (and its accuracy, where
@@ -401,18 +773,22 @@ class Keras(Backend):
 
     def _scheduler(self, spec: ir.Spec) -> tuple[str, ...]:
         """Keras's callback for a learning rate per epoch: its schedules (ExponentialDecay,
-        CosineDecay) count batches, and CosineDecay would decay within an epoch too."""
+        CosineDecay) count batches, and CosineDecay would decay within an epoch too. (Each
+        of fit's epochs is a step where full-batch steps go through fit.)"""
         if spec.schedule is None:
             return ()
+        unit = spec.training.unit
         head, rate = "schedule = keras.callbacks.LearningRateScheduler", (
-            f"lambda epoch: {learning_rate(spec, 'epoch')}"
+            f"lambda {unit}: {learning_rate(spec, unit)}"
         )
         line = f"{head}({rate})"  # as black lays it out: one line where it fits
+        when = (
+            "set before its first batch (fit counts epochs from 0)"
+            if unit == "epoch"
+            else "set before it: each of fit's epochs is a step (counted from 0)"
+        )
         return (
-            *comment_lines(
-                f"Each epoch's learning rate, {schedule_said(spec)}, set before its first "
-                "batch (fit counts epochs from 0)."
-            ),
+            *comment_lines(f"Each {unit}'s learning rate, {schedule_said(spec)}, {when}."),
             *((line,) if width(line) <= LINE_LENGTH else (f"{head}(", f"    {rate}", ")")),
         )
 
@@ -492,6 +868,125 @@ def _zero_in_abs(spec: ir.Spec) -> tuple[str, tuple[int, ...]] | None:
     }
     found = [p for p in spec.network.params if p.name in zero & inside]
     return (found[0].name, found[0].shape) if found else None
+
+
+def _data_rows(spec: ir.Spec, name: str) -> int | None:
+    """The rows of the data `name`, or None where the script reads them from a file."""
+    return next(d.shape[0] for d in spec.data if d.name == name)
+
+
+def _uneven(spec: ir.Spec) -> bool:
+    """Under `distribute`, some training batch, or the training or held-out rows evaluated
+    in one batch, has rows that are not a multiple of the replicas, or rows known only when
+    the script runs: the script pads them."""
+    assert spec.distribute is not None
+    trained = _data_rows(spec, spec.inputs)
+    counts = []
+    if spec.split is not None:
+        counts.append(spec.split.rows)
+        trained = None if trained is None or spec.split.rows is None else trained - spec.split.rows
+    if trained is None:
+        return True
+    batch = min(spec.training.batch or trained, trained)
+    counts += [trained, batch, trained % batch or batch]
+    return any(count is None or count % spec.distribute.replicas for count in counts)
+
+
+def _uneven_new(spec: ir.Spec) -> bool:
+    """Under `distribute`, `predict`'s rows are not a multiple of the replicas, or are
+    known only when the script runs."""
+    assert spec.distribute is not None
+    inputs = spec.predict.inputs if spec.predict else None
+    if inputs is None:
+        return False
+    if isinstance(inputs, ir.ArrayLiteral):
+        rows: int | None = len(inputs.rows)
+    else:
+        total = _data_rows(spec, inputs.arg.name)
+        rows = None if total is None else len(range(total)[inputs.start : inputs.stop])
+    return rows is None or rows % spec.distribute.replicas != 0
+
+
+def _padding(spec: ir.Spec, probabilities: bool) -> tuple[tuple[str, ...], str]:
+    """The lines padding x_new to a multiple of the replicas, and the model's outputs on its
+    own rows: where `probabilities` follow, named `outputs` first."""
+    outputs = "model.predict(np.concatenate([x_new, padding]), verbose=0)[: len(x_new)]"
+    lines = (
+        "# JAX splits a batch only into equal shares: x_new gets zero rows up to a multiple",
+        "# of the replicas, whose outputs are left out.",
+        "padding = np.zeros((-len(x_new) % replicas, *x_new.shape[1:]), dtype=x_new.dtype)",
+    )
+    if probabilities:
+        return (*lines, f"outputs = {outputs}"), "outputs"
+    return lines, outputs
+
+
+def _padded(spec: ir.Spec) -> str:
+    """The function padding a batch (or data evaluated in one batch) to a multiple of the
+    replicas, with each row's weight."""
+    if spec.loss.reduction == "sum":
+        weights = ("Padding rows weigh 0 and real rows 1: the summed loss is the real rows'.",
+                   "1")  # fmt: skip
+    else:
+        weights = (
+            "Padding rows weigh 0 and real rows padded/real, so that the loss, a mean over "
+            "the padded batch, is the real rows' mean.",
+            "(len(x) + pad) / len(x)",
+        )
+    said = (
+        "x and y with zero rows appended up to a multiple of the replicas, and each row's "
+        "weight: JAX splits a batch only into equal shares, and TensorFlow computes each "
+        f"share's loss as if the shares were equal. {weights[0]}"
+    )
+    doc = textwrap.wrap(f'"""{said}', LINE_LENGTH, initial_indent="    ",
+                        subsequent_indent="    ")  # fmt: skip
+    return "\n".join(
+        (
+            "def padded(x, y):",
+            *doc,
+            '    """',
+            "    pad = -len(x) % replicas",
+            f"    weights = np.zeros(len(x) + pad, dtype=np.{spec.dtype})",
+            f"    weights[: len(x)] = {weights[1]}",
+            "    x = np.concatenate([x, np.zeros((pad, *x.shape[1:]), dtype=x.dtype)])",
+            "    y = np.concatenate([y, np.zeros((pad, *y.shape[1:]), dtype=y.dtype)])",
+            "    return x, y, weights",
+        )
+    )
+
+
+def _evaluated(padded: bool) -> str:
+    """The function giving the compiled loss and metrics on data, in one batch that
+    `evaluate` splits between the replicas."""
+    doc = (
+        '    """The compiled loss and metrics on x and y, in one batch that evaluate splits',
+        '    between the replicas as fit does (test_on_batch gives each replica all of it)."""',
+    )
+    if not padded:
+        return "\n".join(
+            (
+                "def evaluated(x, y):",
+                *doc,
+                "    return model.evaluate(x, y, batch_size=len(x), verbose=0, return_dict=True)",
+            )
+        )
+    return "\n".join(
+        (
+            "def evaluated(x, y):",
+            *doc,
+            "    x, y, weights = padded(x, y)",
+            "    return model.evaluate(",
+            "        x, y, batch_size=len(x), sample_weight=weights, verbose=0, return_dict=True",
+            "    )",
+        )
+    )
+
+
+def _guarded(condition: str | None, lines: tuple[str, ...]) -> tuple[str, ...]:
+    """`lines` under `if <condition>:`, or as they are where the condition is None."""
+    if condition is None:
+        return lines
+    return (f"if {condition}:", *(f"    {line}" for line in lines))
 
 
 BACKEND = Keras()
