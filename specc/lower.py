@@ -272,7 +272,13 @@ def _imports(spec: ir.Spec, backend: Backend, csv: bool) -> tuple[str, ...]:
     return (*standard, *([""] if standard else []), *others)
 
 
-STANDARD_LIBRARY = ("contextlib", "csv", "os", "sys")  # the modules a script imports from it
+STANDARD_LIBRARY = (
+    "contextlib",
+    "csv",
+    "os",
+    "sys",
+    "warnings",
+)  # the modules a script imports from it
 
 
 def _data(spec: ir.Spec) -> tuple[str, ...]:

@@ -61,7 +61,19 @@ GRAMMAR = ROOT / "grammar" / "specc.lark"
 # What a script may import: its framework, NumPy, os, csv (only when the spec reads a
 # csv(...) file) and scikit-learn (for a `dataset`); tests/test_compiler_path.py holds each
 # target to its own subset.
-ALLOWED_IMPORTS = {"os", "sys", "csv", "numpy", "sklearn", "torch", "tensorflow", "keras"}
+ALLOWED_IMPORTS = {
+    "os",
+    "sys",
+    "csv",
+    "contextlib",
+    "warnings",
+    "jax",
+    "numpy",
+    "sklearn",
+    "torch",
+    "tensorflow",
+    "keras",
+}
 # A hard stop per CLI call, in CPU seconds (a long run at a low priority waits for the CPU
 # without hanging); the Hypothesis deadline reports slow ones.
 HANG_SECONDS = 20

@@ -7,6 +7,7 @@ MaxPool2D 2x2x32 -> Flatten 128 -> Dense 10
 
 import os
 import sys
+import warnings
 
 import numpy as np
 import torch
@@ -110,13 +111,11 @@ with torch.no_grad():
     model.conv2.bias.copy_(torch.from_numpy(init["conv2.bias"]))
     model.fc1.weight.copy_(torch.from_numpy(init["fc1.kernel"].T))
     model.fc1.bias.copy_(torch.from_numpy(init["fc1.bias"]))
-# Backward averages the replicas' gradients, in place in DDP's buckets (a copy
-# would warn where a gradient's strides differ from its bucket's).
-replica = (
-    DistributedDataParallel(model, gradient_as_bucket_view=True)
-    if distributed
-    else model
-)
+# DDP warns where a gradient's strides differ from its bucket's, as a
+# size-1 axis's may (one input channel): the values are the same.
+warnings.filterwarnings("ignore", "Grad strides do not match")
+# Backward averages the replicas' gradients.
+replica = DistributedDataParallel(model) if distributed else model
 
 criterion = nn.CrossEntropyLoss()
 # A float32 model's betas are float32 numbers, in the bias corrections too, as

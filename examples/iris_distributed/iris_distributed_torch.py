@@ -83,13 +83,8 @@ with torch.no_grad():
     model.fc1.bias.copy_(torch.from_numpy(init["fc1.bias"]))
     model.fc2.weight.copy_(torch.from_numpy(init["fc2.kernel"].T))
     model.fc2.bias.copy_(torch.from_numpy(init["fc2.bias"]))
-# Backward averages the replicas' gradients, in place in DDP's buckets (a copy
-# would warn where a gradient's strides differ from its bucket's).
-replica = (
-    DistributedDataParallel(model, gradient_as_bucket_view=True)
-    if distributed
-    else model
-)
+# Backward averages the replicas' gradients.
+replica = DistributedDataParallel(model) if distributed else model
 
 criterion = nn.CrossEntropyLoss()
 # A float32 model's betas are float32 numbers, in the bias corrections too, as

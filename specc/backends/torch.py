@@ -91,6 +91,7 @@ class Torch(Backend):
     def imported(self, spec: ir.Spec) -> tuple[str, ...]:
         lines = self.imports
         if spec.distribute is not None:
+            lines += ("import warnings",) if _convolves(spec) else ()
             lines += (
                 "import os",
                 "import sys",
@@ -423,13 +424,17 @@ class Torch(Backend):
                 "",
             ),
             replica=(
-                "# Backward averages the replicas' gradients, in place in DDP's buckets (a copy",
-                "# would warn where a gradient's strides differ from its bucket's).",
-                "replica = (",
-                "    DistributedDataParallel(model, gradient_as_bucket_view=True)",
-                "    if distributed",
-                "    else model",
-                ")",
+                *(
+                    (
+                        "# DDP warns where a gradient's strides differ from its bucket's, as a",
+                        "# size-1 axis's may (one input channel): the values are the same.",
+                        'warnings.filterwarnings("ignore", "Grad strides do not match")',
+                    )
+                    if _convolves(spec)
+                    else ()
+                ),
+                "# Backward averages the replicas' gradients.",
+                "replica = DistributedDataParallel(model) if distributed else model",
             ),
             shard=f"shard = {shard}  # this replica's rows",
             backward=(
@@ -567,6 +572,12 @@ class Torch(Backend):
             if w.init.kind != "native"
             for line in spelling(w, "torch", TorchSpelling).loads(w)
         )
+
+
+def _convolves(spec: ir.Spec) -> bool:
+    """The model has a convolution, whose kernel's gradient DDP may find strided otherwise."""
+    layers = spec.network.layers if isinstance(spec.network, ir.Sequential) else ()
+    return any(layer.kind in ("Conv1D", "Conv2D") for layer in layers)
 
 
 _SCHEDULERS = {"step": "StepLR", "exponential": "ExponentialLR", "cosine": "CosineAnnealingLR"}
