@@ -65,7 +65,7 @@ def sum_gradients(tower_gradients):
     """Each weight's gradients from every tower, added up: [(gradient, weight)]."""
     return [
         (tf.add_n([gradient for gradient, _ in pairs]), pairs[0][1])
-        for pairs in zip(*tower_gradients)
+        for pairs in zip(*tower_gradients, strict=True)
     ]
 
 
@@ -92,7 +92,7 @@ optimizer = tf.compat.v1.train.AdamOptimizer(
 # the rows divide between the shards.
 batch_rows = tf.cast(tf.shape(targets)[0], tf.float32)
 tower_outputs, tower_losses, tower_gradients = [], [], []
-shards = zip(split_rows(inputs, replicas), split_rows(targets, replicas))
+shards = zip(split_rows(inputs, replicas), split_rows(targets, replicas), strict=True)
 for tower, (shard_inputs, shard_targets) in enumerate(shards):
     with tf.device(devices[tower]), tf.name_scope(f"tower{tower}"):
         shard_outputs = model(shard_inputs)
