@@ -46,6 +46,20 @@ KNOWN_WRONG = {
     "average pooling by repeating the edge",
 }
 
+# A case that is another with `device gpu` added: where no GPU is found, each run of it says
+# so in one line on stderr (NO_GPU, naming the framework that looked) and prints exactly what
+# its twin's run prints (tests/test_execute.py). No framework sees a GPU that has no device
+# node: an NVIDIA GPU's /dev/nvidia0, ..., an AMD one's /dev/kfd.
+DEVICE_TWINS = {"device_gpu": "minibatch_shuffle"}
+NO_GPU = {
+    "torch": "torch",
+    "tfgraph": "TensorFlow",
+    "keras": "Keras on tensorflow",
+    "keras[jax]": "Keras on jax",
+    "keras[torch]": "Keras on torch",
+}
+GPU_NODES = any(Path("/dev").glob("nvidia[0-9]*")) or Path("/dev/kfd").exists()
+
 # `SPECC_REGEN=1 pytest` rewrites every golden file through the real CLI.
 REGEN = os.environ.get("SPECC_REGEN") == "1"
 

@@ -5,7 +5,18 @@ whose backward pass tests/test_gradients.py holds to finite differences.
 from __future__ import annotations
 
 import pytest
-from support import FORK_CHECK, FRESH, FRESH_RUNS, KNOWN_WRONG, RUNS, Case, build_cases
+from support import (
+    DEVICE_TWINS,
+    FORK_CHECK,
+    FRESH,
+    FRESH_RUNS,
+    GPU_NODES,
+    KNOWN_WRONG,
+    NO_GPU,
+    RUNS,
+    Case,
+    build_cases,
+)
 
 import specc
 from specc import runner
@@ -51,7 +62,8 @@ def test_script_runs_quietly(case: Case, target: str, executions: dict) -> None:
         assert said.startswith(f"{spec.name}: ") and any(t in said for t in told), said
         return
     assert run.returncode == 0, f"{case.name} ({target}) failed:\n{run.stderr}"
-    assert run.stderr == "", f"{case.name} ({target}) wrote to stderr:\n{run.stderr}"
+    said = no_gpu(target) if spec.device == "gpu" and not GPU_NODES else ""
+    assert run.stderr == said, f"{case.name} ({target}) wrote to stderr:\n{run.stderr}"
     report = parse_output(run.stdout)
     assert report.losses or report.text, "the script logged no loss"
     assert report.params, "the script printed no trained parameters"
@@ -138,6 +150,30 @@ def _outside_the_band(case: Case, spec, parsed: dict, executions: dict) -> list[
             measured, run, report, shapes, multiple(RUNS[run][0], spec), loss_floor(run, spec)
         ).problems
     ]
+
+
+def no_gpu(run: str) -> str:
+    """What a `device gpu` script's run says on stderr where it finds no GPU (NumPy: nothing,
+    the reference computes on the CPU)."""
+    return f"no GPU that {NO_GPU[run]} can use: training on the CPU\n" if run in NO_GPU else ""
+
+
+@pytest.mark.parametrize("target", RUNS)
+@pytest.mark.parametrize("case, twin", DEVICE_TWINS.items())
+def test_device_gpu_without_a_gpu_trains_on_the_cpu_as_written(
+    case: str, twin: str, target: str, executions: dict
+) -> None:
+    """Where no GPU is found, a `device gpu` script says so and computes, on the CPU, exactly
+    what its twin without the statement computes: the same bytes on stdout."""
+    paths = {c.name: c.spec for c in CASES}
+    spec, original = (paths[name].read_text(encoding="utf-8") for name in (case, twin))
+    body = spec[spec.index("\nmodel ") :].replace("\ndevice gpu\n", "\n", 1)
+    assert body == original[original.index("\nmodel ") :], f"{case} is not {twin} on a GPU"
+    if GPU_NODES:
+        pytest.skip("this machine has a GPU: the band holds its runs (test_targets_agree)")
+    run, cpu = executions[(case, target)], executions[(twin, target)]
+    assert (run.returncode, run.stderr) == (0, no_gpu(target)), run.stderr
+    assert run.stdout == cpu.stdout, f"{target}: a `device gpu` run on the CPU printed otherwise"
 
 
 def test_forked_runs_print_what_fresh_ones_print(executions: dict) -> None:

@@ -176,12 +176,6 @@ class Keras(Backend):
                 "# JAX sees the CPU as one device unless told before it starts: one per replica.",
                 f'os.environ["JAX_NUM_CPU_DEVICES"] = "{spec.distribute.replicas}"',
             )
-        if spec.device == "gpu":
-            lines += (
-                "# Matmuls and convolutions in full float32 on a GPU too: JAX's default rounds",
-                "# their inputs to bfloat16 or TF32.",
-                'os.environ["JAX_DEFAULT_MATMUL_PRECISION"] = "highest"',
-            )
         if spec.dtype == "float64":
             lines += (
                 "# On the JAX backend, float64 needs JAX's 64-bit mode; other backends ignore it.",
@@ -731,6 +725,9 @@ class Keras(Backend):
             'elif backend == "jax":',
             "    import jax",
             "",
+            "    # Matmuls and convolutions in full float32: on a GPU, JAX's default rounds their",
+            "    # inputs to bfloat16 or TF32.",
+            '    jax.config.update("jax_default_matmul_precision", "highest")',
             '    gpu = jax.default_backend() == "gpu"',
             "else:",
             "    import torch",
