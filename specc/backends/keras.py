@@ -27,6 +27,14 @@ from ..lower import (
 )
 from ..spell import formula, names, py, walk
 from .base import Backend, Optimizer, Unsupported
+from .keras_replicas import (
+    padded_predictions,
+    replicated,
+    tensorflow_refuses,
+    uneven,
+    uneven_new,
+    weighted_metrics,
+)
 
 
 @dataclass(frozen=True)
@@ -121,7 +129,7 @@ class Keras(Backend):
                 "`reduction=mean`, or build for the other targets",
             )
         distributed = spec.distribute is not None
-        if distributed and spec.loss.reduction == "sum" and spec.training.batch and _uneven(spec):
+        if distributed and spec.loss.reduction == "sum" and spec.training.batch and uneven(spec):
             yield Unsupported(
                 "distribute",
                 "`reduction=sum` with mini-batches padded to a multiple of the replicas",
@@ -138,7 +146,7 @@ class Keras(Backend):
                 "Keras 3 has no data parallelism on its torch backend: the script exits there "
                 "with a message",
             )
-            if refused := self._tensorflow_refuses(spec):
+            if refused := tensorflow_refuses(self, spec):
                 short, why, jax = refused
                 yield Unsupported(
                     "distribute",
@@ -191,7 +199,7 @@ class Keras(Backend):
             return None
         if engine != "tensorflow":
             return f"Keras 3 has no data parallelism on its {engine} backend"
-        refused = self._tensorflow_refuses(spec)
+        refused = tensorflow_refuses(self, spec)
         return f"on TensorFlow, {refused[0]}" if refused else None
 
     def hyper(self, spec: ir.Spec, name: str) -> str:
@@ -344,7 +352,7 @@ class Keras(Backend):
         # Under a strategy everything does: train_on_batch (and test_on_batch) would give
         # every replica the whole batch, where fit splits it between them.
         fit = (spec.training.unit == "epoch" and batched) or distributed
-        padded = distributed and _uneven(spec)
+        padded = distributed and uneven(spec)
         # With padding, the logged loss is a metric that counts each real row once (a mean's;
         # a summed loss's padding rows weigh 0, and a batch's sum is the real rows').
         mean_loss = padded and loss.reduction == "mean"
@@ -372,14 +380,14 @@ class Keras(Backend):
         watched = spec.training.patience is not None
         predictions = "model.predict(x_new, verbose=0)"
         padding: tuple[str, ...] = ()
-        if distributed and _uneven_new(spec):
-            padding, predictions = _padding(spec, loss.kind in self.probabilities)
+        if distributed and uneven_new(spec):
+            padding, predictions = padded_predictions(spec, loss.kind in self.probabilities)
         if loss.kind in self.probabilities:
             probabilities = f"{self.probabilities[loss.kind]}({predictions})"
             predictions = f"keras.ops.convert_to_numpy({probabilities})"
         metrics = f"metrics=[{self.metrics[loss.kind]}]" if measured else ""
         if padded:
-            metrics = self._weighted(spec, mean_loss, measured)
+            metrics = weighted_metrics(self, spec, mean_loss, measured)
         begin = (
             (
                 f"# The weights this {counter}'s loss is computed with, before its update.",
@@ -511,202 +519,8 @@ class Keras(Backend):
             predictions=predictions,
             padding=padding,
             placed=self._placed(spec) if spec.device == "gpu" and not distributed else (),
-            **(self._distributed(spec, padded, mean_loss, measured) if distributed else {}),
+            **(replicated(self, spec, padded, mean_loss, measured) if distributed else {}),
         )
-
-    def _weighted(self, spec: ir.Spec, mean_loss: bool, measured: bool) -> str:
-        """compile's `weighted_metrics` for padded batches: the metrics of the script's own
-        that count each real row once (`_counted`), or "" where none is needed."""
-        weighted = []
-        if mean_loss:
-            logits = "from_logits=True, " if spec.classifies else ""
-            weighted.append(f'MeanLoss({logits}name="mean_loss")')
-        if measured:
-            weighted.append("Accuracy(" + self.metrics[spec.loss.kind].split("(", 1)[1])
-        return f"weighted_metrics=[{', '.join(weighted)}]" if weighted else ""
-
-    def _counted(self, spec: ir.Spec, mean_loss: bool, measured: bool) -> tuple[str, ...]:
-        """The metric classes that count each real row of a padded batch once, by the sign
-        of its weight: the mean loss and the accuracy, where the script shows them."""
-        classes = []
-        said = "each real row counted once (a padding row weighs 0)"
-        if mean_loss:
-            classes.append(
-                (f"MeanLoss({self.loss_metrics[spec.loss.kind]})",
-                 f"The loss, {said}: fit's own weighs a batch by its padded rows.")
-            )  # fmt: skip
-        if measured:
-            parent = self.metrics[spec.loss.kind].split("(", 1)[0]
-            classes.append((f"Accuracy({parent})", f"The accuracy, {said}."))
-        return tuple(
-            "\n".join(
-                (
-                    f"class {name}:",
-                    *textwrap.wrap(f'"""{doc}"""', LINE_LENGTH, initial_indent="    ",
-                                   subsequent_indent="    "),
-                    "",
-                    "    def update_state(self, y_true, y_pred, sample_weight):",
-                    "        super().update_state(y_true, y_pred, keras.ops.sign(sample_weight))",
-                )
-            )
-            for name, doc in classes
-        )  # fmt: skip
-
-    def _distributed(
-        self, spec: ir.Spec, padded: bool, mean_loss: bool, measured: bool
-    ) -> dict[str, object]:
-        """The lines of data-parallel training: the strategy, the functions its batches and
-        evaluations need, and fit's feed (a PyDataset of the mini-batches, or the full
-        batch's arrays)."""
-        assert spec.distribute is not None
-        x, y = spec.inputs, spec.targets
-        helpers = [_padded(spec)] if padded else []
-        helpers.append(_evaluated(padded))
-        if padded:
-            helpers += self._counted(spec, mean_loss, measured)
-        optimizer = self.optimizer(spec)
-        spaced = not (optimizer.definition or optimizer.before[:1] == ("",))
-        if spec.training.batch is None:
-            counter = "step" if spec.training.unit == "step" else "epoch"
-            full = f"the full batch: one update per {counter}"
-            if padded:
-                return dict(
-                    strategy=self._strategy(spec), helpers=tuple(helpers), spaced=spaced,
-                    feed="arrays",
-                    prepared=(f"inputs, targets, weights = padded({x}, {y})",),
-                    data=("inputs,", "targets,", "sample_weight=weights,",
-                          f"batch_size=len(inputs),  # {full}"),
-                )  # fmt: skip
-            return dict(
-                strategy=self._strategy(spec), helpers=tuple(helpers), spaced=spaced,
-                feed="arrays", data=(f"{x},", f"{y},", f"batch_size=len({x}),  # {full}"),
-            )  # fmt: skip
-        if spec.training.shuffle:
-            orders: tuple[str, ...] = (
-                "# Every epoch's order, drawn up front in the order every target draws them.",
-                f"orders = [rng.permutation(len({x})) for _ in range(epochs)]",
-            )
-            lookup = (
-                "epoch, step = divmod(index, len(batches))",
-                "rows = orders[epoch][batches[step] : batches[step] + batch_size]",
-            )
-        else:
-            orders = ()
-            lookup = (
-                "start = batches[index % len(batches)]  # the data's own order",
-                "# The rows' numbers, not a slice: indexing by them copies the rows, where a",
-                "# slice would give TensorFlow a view of the data, which it may write into.",
-                f"rows = np.arange(start, min(start + batch_size, len({x})))",
-            )
-        rows = f"{x}[rows], {y}[rows]"
-        logging = spec.logging
-        validated = logging.test_loss or logging.test_accuracy or spec.training.patience
-        return dict(
-            strategy=self._strategy(spec),
-            helpers=tuple(helpers),
-            spaced=spaced,
-            feed="dataset",
-            orders=orders,
-            lookup=(*lookup, f"return padded({rows})" if padded else f"return {rows}"),
-            data=("TrainingBatches(),", "steps_per_epoch=len(batches),"),
-            prepared=(
-                (f"test_batch = padded({x}_test, {y}_test)  # the held-out rows, padded",)
-                if padded and validated
-                else ()
-            ),
-        )
-
-    def _strategy(self, spec: ir.Spec) -> tuple[str, ...]:
-        """The replicas' devices and `scope`: TensorFlow's MirroredStrategy over logical CPU
-        devices (or GPUs, with `device gpu`), JAX's DataParallel over its CPU devices (or
-        GPUs); no data parallelism on Keras's torch backend, nor where TensorFlow's would
-        not train the one-process model (`_tensorflow_refuses`): the script exits there."""
-        assert spec.distribute is not None
-        replicas, name = spec.distribute.replicas, spec.name
-        gpu = spec.device == "gpu"
-        said = (
-            f"Data-parallel over {replicas} replicas, on Keras's own engines: each batch is "
-            f"split into {replicas} contiguous shards, one per device, and the replicas' "
-            "gradients are added up into the one-process step. "
-        )
-        if gpu:
-            said += (
-                "`device gpu`: a GPU per replica where the backend sees enough of them, else "
-                "shares of the CPU, said on stderr."
-            )
-        else:
-            said += "The devices are shares of the CPU."
-        lines = [*comment_lines(said), f"replicas = {replicas}"]
-        lines.append("backend = keras.backend.backend()")
-        refused = self._tensorflow_refuses(spec)
-        if refused:
-            short, why, jax = refused
-            said = comment_lines(f"On TensorFlow, {short}: {why}. {jax}.", 4)
-            lines += [
-                'if backend == "tensorflow":',
-                *(f"    {line}" for line in said),
-                f'    sys.exit("{name}: on TensorFlow, {short}; run it on JAX")',
-                'elif backend == "jax":',
-            ]
-        else:
-            lines += ['if backend == "tensorflow":', "    import tensorflow as tf", ""]
-            split = (
-                "# Split the CPU into logical devices before TensorFlow starts using it.",
-                'cpu = tf.config.list_physical_devices("CPU")[0]',
-                "tf.config.set_logical_device_configuration(",
-                "    cpu, [tf.config.LogicalDeviceConfiguration()] * replicas",
-                ")",
-            )
-            if gpu:
-                lines += [
-                    "    # TF32 off: float32 matmuls and convolutions stay float32.",
-                    "    tf.config.experimental.enable_tensor_float_32_execution(False)",
-                    '    gpus = len(tf.config.list_physical_devices("GPU"))',
-                    '    device = "GPU" if gpus >= replicas else "CPU"',
-                    '    if device == "CPU":',
-                    *(f"        {line}" for line in split),
-                    "    found = tf.config.list_logical_devices(device)[:replicas]",
-                    "    devices = [logical.name for logical in found]",
-                ]
-            else:
-                lines += [
-                    *(f"    {line}" for line in split),
-                    "    devices = [logical.name for logical in "
-                    'tf.config.list_logical_devices("CPU")]',
-                ]
-            lines += [
-                "    # Variables made in the strategy's scope are mirrored on every replica.",
-                "    scope = tf.distribute.MirroredStrategy(devices).scope",
-                'elif backend == "jax":',
-            ]
-        if gpu:
-            lines += [
-                "    import jax",
-                "",
-                '    gpus = jax.device_count() if jax.default_backend() == "gpu" else 0',
-                '    device = "gpu" if gpus >= replicas else "cpu"',
-                "    devices = keras.distribution.list_devices(device)[:replicas]",
-            ]
-        else:
-            lines.append('    devices = keras.distribution.list_devices("cpu")[:replicas]')
-        lines += [
-            "    keras.distribution.set_distribution(",
-            "        keras.distribution.DataParallel(devices=devices)",
-            "    )",
-            "    scope = contextlib.nullcontext  # the distribution set above is global",
-            "else:",
-            f'    sys.exit(f"{name}: Keras 3 has no data parallelism on {{backend}}")',
-            "if len(devices) != replicas:",
-            f'    sys.exit(f"{name}: {{replicas}} replicas need {{replicas}} devices: '
-            '{devices}")',
-        ]
-        if gpu:
-            lines += [
-                'if device.lower() == "cpu":',
-                '    print(f"no {replicas} GPUs that Keras on {backend} can use: training on '
-                'the CPU", file=sys.stderr)',
-            ]
-        return tuple(lines)
 
     def _placed(self, spec: ir.Spec) -> tuple[str, ...]:
         """`device gpu` in one process: Keras places the model and its batches on a GPU
@@ -740,27 +554,6 @@ class Keras(Backend):
             '    print(f"no GPU that Keras on {backend} can use: training on the CPU", '
             "file=sys.stderr)",
         )
-
-    def _tensorflow_refuses(self, spec: ir.Spec) -> tuple[str, str, str] | None:
-        """Why Keras's TensorFlow backend would not train the spec data-parallel as one
-        process trains it: in brief, the cause, and what JAX does instead; or None (each
-        found by execution)."""
-        if spec.distribute is None:
-            return None
-        if spec.draws:
-            return (
-                "Keras's Dropout would draw one mask for every replica",
-                "its seed state is mirrored, and a seed folded with the replica's number did "
-                "not always repeat a run",
-                "JAX draws one mask for the whole batch",
-            )
-        if self.clip(spec) is not None:
-            return (
-                "Keras would clip each replica's gradients on their own",
-                "it clips them by their own norm before they are added up",
-                "JAX clips the whole batch's",
-            )
-        return None
 
     def _tested(self, spec: ir.Spec, measured: bool) -> tuple[str, ...]:
         """The line computing the model's loss on the held-out rows (and its accuracy, where
@@ -865,118 +658,6 @@ def _zero_in_abs(spec: ir.Spec) -> tuple[str, tuple[int, ...]] | None:
     }
     found = [p for p in spec.network.params if p.name in zero & inside]
     return (found[0].name, found[0].shape) if found else None
-
-
-def _data_rows(spec: ir.Spec, name: str) -> int | None:
-    """The rows of the data `name`, or None where the script reads them from a file."""
-    return next(d.shape[0] for d in spec.data if d.name == name)
-
-
-def _uneven(spec: ir.Spec) -> bool:
-    """Under `distribute`, some training batch, or the training or held-out rows evaluated
-    in one batch, has rows that are not a multiple of the replicas, or rows known only when
-    the script runs: the script pads them."""
-    assert spec.distribute is not None
-    trained = _data_rows(spec, spec.inputs)
-    counts = []
-    if spec.split is not None:
-        counts.append(spec.split.rows)
-        trained = None if trained is None or spec.split.rows is None else trained - spec.split.rows
-    if trained is None:
-        return True
-    batch = min(spec.training.batch or trained, trained)
-    counts += [trained, batch, trained % batch or batch]
-    return any(count is None or count % spec.distribute.replicas for count in counts)
-
-
-def _uneven_new(spec: ir.Spec) -> bool:
-    """Under `distribute`, `predict`'s rows are not a multiple of the replicas, or are
-    known only when the script runs."""
-    assert spec.distribute is not None
-    inputs = spec.predict.inputs if spec.predict else None
-    if inputs is None:
-        return False
-    if isinstance(inputs, ir.ArrayLiteral):
-        rows: int | None = len(inputs.rows)
-    else:
-        total = _data_rows(spec, inputs.arg.name)
-        rows = None if total is None else len(range(total)[inputs.start : inputs.stop])
-    return rows is None or rows % spec.distribute.replicas != 0
-
-
-def _padding(spec: ir.Spec, probabilities: bool) -> tuple[tuple[str, ...], str]:
-    """The lines padding x_new to a multiple of the replicas, and the model's outputs on its
-    own rows: where `probabilities` follow, named `outputs` first."""
-    outputs = "model.predict(np.concatenate([x_new, padding]), verbose=0)[: len(x_new)]"
-    lines = (
-        "# JAX splits a batch only into equal shares: x_new gets zero rows up to a multiple",
-        "# of the replicas, whose outputs are left out.",
-        "padding = np.zeros((-len(x_new) % replicas, *x_new.shape[1:]), dtype=x_new.dtype)",
-    )
-    if probabilities:
-        return (*lines, f"outputs = {outputs}"), "outputs"
-    return lines, outputs
-
-
-def _padded(spec: ir.Spec) -> str:
-    """The function padding a batch (or data evaluated in one batch) to a multiple of the
-    replicas, with each row's weight."""
-    if spec.loss.reduction == "sum":
-        weights = ("Padding rows weigh 0 and real rows 1: the summed loss is the real rows'.",
-                   "1")  # fmt: skip
-    else:
-        weights = (
-            "Padding rows weigh 0 and real rows padded/real, so that the loss, a mean over "
-            "the padded batch, is the real rows' mean.",
-            "(len(x) + pad) / len(x)",
-        )
-    said = (
-        "x and y with zero rows appended up to a multiple of the replicas, and each row's "
-        "weight: JAX splits a batch only into equal shares, and TensorFlow computes each "
-        f"share's loss as if the shares were equal. {weights[0]}"
-    )
-    doc = textwrap.wrap(f'"""{said}', LINE_LENGTH, initial_indent="    ",
-                        subsequent_indent="    ")  # fmt: skip
-    return "\n".join(
-        (
-            "def padded(x, y):",
-            *doc,
-            '    """',
-            "    pad = -len(x) % replicas",
-            f"    weights = np.zeros(len(x) + pad, dtype=np.{spec.dtype})",
-            f"    weights[: len(x)] = {weights[1]}",
-            "    x = np.concatenate([x, np.zeros((pad, *x.shape[1:]), dtype=x.dtype)])",
-            "    y = np.concatenate([y, np.zeros((pad, *y.shape[1:]), dtype=y.dtype)])",
-            "    return x, y, weights",
-        )
-    )
-
-
-def _evaluated(padded: bool) -> str:
-    """The function giving the compiled loss and metrics on data, in one batch that
-    `evaluate` splits between the replicas."""
-    doc = (
-        '    """The compiled loss and metrics on x and y, in one batch that evaluate splits',
-        '    between the replicas as fit does (test_on_batch gives each replica all of it)."""',
-    )
-    if not padded:
-        return "\n".join(
-            (
-                "def evaluated(x, y):",
-                *doc,
-                "    return model.evaluate(x, y, batch_size=len(x), verbose=0, return_dict=True)",
-            )
-        )
-    return "\n".join(
-        (
-            "def evaluated(x, y):",
-            *doc,
-            "    x, y, weights = padded(x, y)",
-            "    return model.evaluate(",
-            "        x, y, batch_size=len(x), sample_weight=weights, verbose=0, return_dict=True",
-            "    )",
-        )
-    )
 
 
 def _guarded(condition: str | None, lines: tuple[str, ...]) -> tuple[str, ...]:
