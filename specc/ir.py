@@ -8,12 +8,11 @@ from __future__ import annotations
 
 import builtins
 import functools
-import importlib
 import keyword
 import math
 import re
 from collections.abc import Mapping
-from typing import Annotated, Literal, Union
+from typing import TYPE_CHECKING, Annotated, Any, Literal, Union
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
 
@@ -67,7 +66,7 @@ RESERVED_NAMES = frozenset(
 # grad_w, ...; the layer kinds' prefixes) and the NumPy target's forward formula steps: v1, ...
 @functools.cache
 def _generated() -> re.Pattern[str]:
-    prefixes = "|".join(kind.prefix for kind in _layers.KINDS.values())
+    prefixes = "|".join(_layers.PREFIXES)
     return re.compile(rf"(({prefixes})\d+(_\w+)?|hidden\d*|v\d+|grad_\w+|new_\w+|\w+_value)")
 
 
@@ -105,6 +104,13 @@ class Node(BaseModel):
     # (and importing pydantic's plugin loader) was a sixth of a cold build. The tests
     # validate every IR the checker makes (tests/test_ir.py).
     model_config = ConfigDict(frozen=True, extra="forbid", defer_build=True)
+
+    @classmethod
+    def model_rebuild(cls, **options: Any) -> bool | None:
+        """pydantic rebuilds a node on its first validation: the layer union is made first,
+        of every kind's node (`Layer`), where a build imports only the kinds it uses."""
+        _union()
+        return super().model_rebuild(**options)
 
 
 # Expressions: data formulas (NumPy, float64, computed once) and forward formulas (in
@@ -332,6 +338,10 @@ class LayerNode(Node):
     name: LayerName
     kind: str  # the kind's word: "Dense"
     activation: Activation = "linear"  # applied to the layer's outputs
+
+
+if TYPE_CHECKING:  # at run time, the union of every kind's node (`_union`)
+    Layer = LayerNode
 
 
 class Sequential(Node):
@@ -752,16 +762,28 @@ class Spec(Node):
 
 
 # The layer kinds (specc/layers/, a module per kind or family) declare their nodes on the
-# base types above; the IR's union of layers is theirs, and each node an IR class by name.
+# base types above. The IR's union of layers is theirs, made when pydantic first validates a
+# node (`Node.model_rebuild`), and each node is an IR class by name (`ir.Dense`): a build,
+# which constructs its nodes without validating them, imports only the kinds it uses.
 from . import layers as _layers  # noqa: E402
 
-_NODES = tuple(
-    kind.node
-    for module in _layers.MODULES
-    for kind in importlib.import_module(f"{_layers.__name__}.{module}").KINDS
-)
-if len(_NODES) == 1:
-    Layer = _NODES[0]
-else:  # a union built from a tuple of types at run time
-    Layer = Annotated[Union[_NODES], Field(discriminator="kind")]  # type: ignore[misc]  # noqa: UP007
-globals().update({node.__name__: node for node in _NODES})
+
+def _union() -> None:
+    """`Layer`, the union of every kind's node, for validation."""
+    if "Layer" in globals():
+        return
+    nodes = _layers.NODES
+    if len(nodes) == 1:
+        globals()["Layer"] = nodes[0]
+    else:  # a union built from a tuple of types at run time
+        globals()["Layer"] = Annotated[Union[nodes], Field(discriminator="kind")]  # noqa: UP007
+
+
+def __getattr__(name: str) -> Any:
+    """A kind's node by its word (`ir.Dense`), importing that kind; `Layer`, the union."""
+    if name in _layers.INDEX:
+        return _layers.KINDS[name].node
+    if name == "Layer":
+        _union()
+        return globals()["Layer"]
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

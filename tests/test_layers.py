@@ -3,6 +3,11 @@ and a NumPy backward that is the derivative of its forward, in float64."""
 
 from __future__ import annotations
 
+import importlib
+import subprocess
+import sys
+import typing
+
 import pytest
 from test_gradients import _check_gradients, _script
 
@@ -107,9 +112,35 @@ def test_every_kind_has_a_backward_that_finite_differences_confirm(kind: str) ->
 
 
 def test_the_ir_union_is_the_kinds_nodes() -> None:
-    assert {node.__name__ for node in ir._NODES} == set(layers.KINDS)
-    assert all(getattr(ir, node.__name__) is node for node in ir._NODES)
+    union = typing.get_args(typing.get_args(ir.Layer)[0])
+    assert union == layers.NODES and {node.__name__ for node in union} == set(layers.KINDS)
+    assert all(getattr(ir, node.__name__) is node for node in union)
     assert specc.vocabulary.LAYERS.names == tuple(layers.KINDS)
+
+
+def test_the_index_is_what_each_kind_s_module_declares() -> None:
+    """A build imports a kind's module by the index alone: word, module, name prefix."""
+    declared = {
+        kind.word.name: (module, kind.prefix)
+        for module in layers.MODULES
+        for kind in importlib.import_module(f"specc.layers.{module}").KINDS
+    }
+    assert declared == layers.INDEX and list(declared) == list(layers.INDEX)
+
+
+def test_a_build_imports_only_the_kinds_its_spec_uses() -> None:
+    """A cold build of a Dense stack imports no other kind's module, and builds no validator
+    (the layer union is made on first validation)."""
+    code = (
+        "import sys, specc\n"
+        "from specc.diagnostics import Source\n"
+        "specc.build(Source('m.spec', 'layer Dense 2->3 relu\\nlayer Dense 1\\nloss mse'),"
+        " ['torch', 'keras'])\n"
+        "print(sorted(m for m in sys.modules if m.startswith('specc.layers.')))\n"
+        "print('Layer' in vars(specc.ir))\n"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert done.stdout == "['specc.layers.base', 'specc.layers.dense']\nFalse\n"
 
 
 def test_a_refused_kind_is_an_error_at_its_own_layer(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -133,7 +133,9 @@ def layer_stmt(scope: Scope, stmt: s.LayerStmt) -> None:
     """`layer Dense 1->32 relu init=...`: its kind checks it against the layer before it."""
     report = scope.report
     try:
-        kind = KINDS[choice(report, stmt.kind, v.LAYERS)]
+        word = stmt.kind.text
+        # Only a known kind's module is imported; every kind's words only for the error.
+        kind = KINDS[word if word in KINDS else choice(report, stmt.kind, v.LAYERS)]
         if stmt.words and not kind.activated:
             report.error(
                 f"a {kind.word.name} layer takes no activation",

@@ -1,36 +1,24 @@
 """The layer kinds, one module each (as openapi-python-client keeps one per property kind).
 
-`KINDS` lists them in the order help texts name them; `kind_of(node)` is a node's kind, and
-`LAYERS` their vocabulary entries (`vocabulary.LAYERS`). `specc/ir.py` makes its layer union
-from `NODES`. See `specc/layers/base.py` for what a kind declares.
+`INDEX` lists every kind's word, module and name prefix without importing any: a build
+imports only the modules of the kinds its spec uses, so that kinds added to the language
+cost nothing to a build that does not use them. `KINDS` maps a word to its kind (importing
+its module on first use); `kind_of(node)` is a node's kind; `NODES` and `LAYERS` (every
+kind's node and vocabulary entry, `vocabulary.LAYERS`) import them all, for validation, help
+texts and the lexer. `specc/ir.py` makes its layer union from `NODES` when it first
+validates. See `specc/layers/base.py` for what a kind declares.
 """
 
 from __future__ import annotations
 
-# The kinds' modules, in the order help texts list them; each declares its `KINDS` (Conv1D
-# and Conv2D are one module's: they differ only in their axes). Named before anything is
-# imported: the IR makes its union of their nodes while this package may still import it.
-MODULES = (
-    "dense",
-    "conv",
-    "maxpool",
-    "avgpool",
-    "globalpool",
-    "flatten",
-    "batchnorm",
-    "layernorm",
-    "dropout",
-    "normalize",
-    "embedding",
-    "recurrent",
-)
+import functools
+import importlib
+from collections.abc import Iterator, Mapping
+from typing import Any, TypeVar
 
-import importlib  # noqa: E402
-from typing import TypeVar  # noqa: E402
-
-from .. import ir  # noqa: E402
-from ..vocabulary import Words  # noqa: E402
-from .base import (  # noqa: E402
+from .. import ir
+from ..vocabulary import Words
+from .base import (
     Declared,
     GraphSpelling,
     KerasSpelling,
@@ -42,26 +30,87 @@ from .base import (  # noqa: E402
     TorchSpelling,
 )
 
+# Every kind's word: the module declaring it (one per kind, or per family: Conv1D and Conv2D
+# differ only in their axes) and its layers' name prefix (`fc` for fc1, which a spec's names
+# may not take), in the order help texts list them. tests/test_layers.py holds each module's
+# declarations to it.
+INDEX: dict[str, tuple[str, str]] = {
+    "Dense": ("dense", "fc"),
+    "Conv1D": ("conv", "conv"),
+    "Conv2D": ("conv", "conv"),
+    "MaxPool1D": ("maxpool", "pool"),
+    "MaxPool2D": ("maxpool", "pool"),
+    "AvgPool1D": ("avgpool", "pool"),
+    "AvgPool2D": ("avgpool", "pool"),
+    "GlobalAvgPool1D": ("globalpool", "pool"),
+    "GlobalAvgPool2D": ("globalpool", "pool"),
+    "Flatten": ("flatten", "flatten"),
+    "BatchNorm": ("batchnorm", "bn"),
+    "LayerNorm": ("layernorm", "ln"),
+    "Dropout": ("dropout", "drop"),
+    "Normalize": ("normalize", "norm"),
+    "Embedding": ("embedding", "emb"),
+    "SimpleRNN": ("recurrent", "rnn"),
+    "LSTM": ("recurrent", "lstm"),
+    "GRU": ("recurrent", "gru"),
+}
+MODULES = tuple(dict.fromkeys(module for module, _ in INDEX.values()))
+PREFIXES = tuple(dict.fromkeys(prefix for _, prefix in INDEX.values()))
+
 S = TypeVar("S", bound=Spelling)
 
-KINDS: dict[str, LayerKind] = {
-    kind.word.name: kind
-    for module in MODULES
-    for kind in importlib.import_module(f"{__name__}.{module}").KINDS
-}
-NODES: tuple[type[ir.LayerNode], ...] = tuple(kind.node for kind in KINDS.values())
-LAYERS = Words(
-    "layer",
-    "layers",
-    tuple(kind.word for kind in KINDS.values()),
-    hints=tuple(alias for kind in KINDS.values() for alias in kind.aliases),
-)
+
+class _Kinds(Mapping[str, LayerKind]):
+    """The kinds by word, in INDEX's order; a kind's module is imported on first use."""
+
+    def __init__(self) -> None:
+        self._loaded: dict[str, LayerKind] = {}
+
+    def __getitem__(self, word: str) -> LayerKind:
+        if word not in self._loaded:
+            module = importlib.import_module(f"{__name__}.{INDEX[word][0]}")
+            self._loaded |= {kind.word.name: kind for kind in module.KINDS}
+        return self._loaded[word]
+
+    def __contains__(self, word: object) -> bool:
+        return word in INDEX
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(INDEX)
+
+    def __len__(self) -> int:
+        return len(INDEX)
+
+
+KINDS: Mapping[str, LayerKind] = _Kinds()
+
+
+@functools.cache
+def _every(name: str) -> object:
+    if name == "NODES":
+        return tuple(kind.node for kind in KINDS.values())
+    return Words(
+        "layer",
+        "layers",
+        tuple(kind.word for kind in KINDS.values()),
+        hints=tuple(alias for kind in KINDS.values() for alias in kind.aliases),
+    )
+
+
+def __getattr__(name: str) -> Any:
+    """`NODES` (every kind's IR node) and `LAYERS` (their words), which import every kind."""
+    if name in ("NODES", "LAYERS"):
+        return _every(name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
 
 __all__ = [
+    "INDEX",
     "KINDS",
     "LAYERS",
     "MODULES",
     "NODES",
+    "PREFIXES",
     "Declared",
     "GraphSpelling",
     "KerasSpelling",
