@@ -62,8 +62,10 @@ def test_script_runs_quietly(case: Case, target: str, executions: dict) -> None:
         assert said.startswith(f"{spec.name}: ") and any(t in said for t in told), said
         return
     assert run.returncode == 0, f"{case.name} ({target}) failed:\n{run.stderr}"
-    said = no_gpu(target) if spec.device == "gpu" and not GPU_NODES else ""
-    assert run.stderr == said, f"{case.name} ({target}) wrote to stderr:\n{run.stderr}"
+    allowed = {""}
+    if spec.device == "gpu":  # where no GPU is found, one line (on a GPU machine, either)
+        allowed = {no_gpu(target), ""} if GPU_NODES else {no_gpu(target)}
+    assert run.stderr in allowed, f"{case.name} ({target}) wrote to stderr:\n{run.stderr}"
     report = parse_output(run.stdout)
     assert report.losses or report.text, "the script logged no loss"
     assert report.params, "the script printed no trained parameters"
@@ -169,10 +171,11 @@ def test_device_gpu_without_a_gpu_trains_on_the_cpu_as_written(
     spec, original = (paths[name].read_text(encoding="utf-8") for name in (case, twin))
     body = spec[spec.index("\nmodel ") :].replace("\ndevice gpu\n", "\n", 1)
     assert body == original[original.index("\nmodel ") :], f"{case} is not {twin} on a GPU"
-    if GPU_NODES:
-        pytest.skip("this machine has a GPU: the band holds its runs (test_targets_agree)")
     run, cpu = executions[(case, target)], executions[(twin, target)]
-    assert (run.returncode, run.stderr) == (0, no_gpu(target)), run.stderr
+    assert run.returncode == 0, run.stderr
+    if GPU_NODES and run.stderr == "" and target in NO_GPU:
+        pytest.skip(f"{target} trained on this machine's GPU: the band holds it")
+    assert run.stderr == no_gpu(target), run.stderr
     assert run.stdout == cpu.stdout, f"{target}: a `device gpu` run on the CPU printed otherwise"
 
 
