@@ -86,9 +86,12 @@ KINDS: Mapping[str, LayerKind] = _Kinds()
 
 
 @functools.cache
-def _every(name: str) -> object:
-    if name == "NODES":
-        return tuple(kind.node for kind in KINDS.values())
+def _nodes() -> tuple[type[ir.LayerNode], ...]:
+    return tuple(kind.node for kind in KINDS.values())
+
+
+@functools.cache
+def _words() -> Words:
     return Words(
         "layer",
         "layers",
@@ -99,8 +102,10 @@ def _every(name: str) -> object:
 
 def __getattr__(name: str) -> Any:
     """`NODES` (every kind's IR node) and `LAYERS` (their words), which import every kind."""
-    if name in ("NODES", "LAYERS"):
-        return _every(name)
+    if name == "NODES":
+        return _nodes()
+    if name == "LAYERS":
+        return _words()
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
