@@ -4,17 +4,19 @@ from __future__ import annotations
 
 import functools
 import re
+import sys
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
+import lark
 from lark import Lark, Token, Transformer, v_args
 from lark.exceptions import UnexpectedCharacters, UnexpectedEOF, UnexpectedInput, UnexpectedToken
 from lark.lexer import PatternStr
 
 from . import syntax as s
 from .diagnostics import Diagnostic, Source, Span, SpecError, did_you_mean, one_of
-from .resources import resource_dir
+from .resources import cache_dir, resource_dir
 
 MAX_NESTING = 32  # brackets deeper than this are an error, not a RecursionError
 MAX_DEPTH = 100  # brackets and chained operators: the syntax tree's depth, bounded
@@ -111,6 +113,10 @@ class _TooDeep(Exception):
 
 @functools.cache
 def _parser() -> Lark:
+    # The parse tables are cached between runs in specc's own cache directory (lark checks
+    # the grammar's hash): not with `cache=True`, a file anyone may make first (`cache_dir`).
+    folder = cache_dir()
+    version = f"lark{lark.__version__}-py{sys.version_info[0]}{sys.version_info[1]}"
     return Lark(
         (resource_dir("grammar") / "specc.lark").read_text(encoding="utf-8"),
         parser="lalr",
@@ -118,7 +124,7 @@ def _parser() -> Lark:
         postlex=_Limits(),
         propagate_positions=True,
         maybe_placeholders=False,
-        cache=True,  # parse tables cached in the temp dir, keyed by the grammar's hash
+        cache=False if folder is None else str(folder / f"grammar-{version}.lark"),
     )
 
 

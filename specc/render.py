@@ -11,7 +11,7 @@ import functools
 import jinja2
 
 from .lower import Plan
-from .resources import resource_dir
+from .resources import cache_dir, resource_dir
 
 
 def markdown_cell(text: str) -> str:
@@ -27,7 +27,7 @@ def lines(items: tuple[str, ...], indent: int = 0) -> str:
 
 
 class _CompiledTemplates(jinja2.FileSystemBytecodeCache):
-    """Templates compiled once and kept in the temp dir between runs, as Python keeps
+    """Templates compiled once and kept between runs (`cache_dir`), as Python keeps
     bytecode: jinja2 checks each against its source's hash before using it. Compiling them
     every run would be a quarter of a cold build. A cache that cannot be written is none."""
 
@@ -39,10 +39,8 @@ class _CompiledTemplates(jinja2.FileSystemBytecodeCache):
 
 
 def _bytecode_cache() -> jinja2.BytecodeCache | None:
-    try:
-        return _CompiledTemplates()  # jinja2's own private dir: the temp dir, mode 0700
-    except (OSError, RuntimeError):
-        return None
+    folder = cache_dir()
+    return None if folder is None else _CompiledTemplates(str(folder))
 
 
 @functools.cache

@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+import os
+import stat
 import subprocess
 import sys
+import tempfile
 from pathlib import Path
 
 import pytest
-from support import specc
+from support import EXAMPLES, ROOT, specc
 
 import specc as compiler
+from specc import resources
 
 
 def test_code_like_strings_are_printed_exactly_as_written(executions: dict) -> None:
@@ -55,3 +59,36 @@ def test_adversarial_specs_get_a_located_error(spec: str) -> None:
     assert result.stderr.startswith("<stdin>:")
     assert ": error: " in result.stderr.splitlines()[0]
     assert result.stdout == ""
+
+
+@pytest.mark.skipif(not hasattr(os, "getuid"), reason="POSIX users")
+def test_the_build_cache_is_a_directory_only_its_user_may_write(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """What a build compiles once (the parse tables, which lark loads with pickle, and the
+    templates) is kept in a directory of the user's own, never in a file of a predictable
+    name in the shared temp dir, which another user could make first."""
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
+    folder = resources.cache_dir()
+    assert folder == tmp_path / f"specc-cache-{os.getuid()}"
+    assert stat.S_IMODE(folder.stat().st_mode) == stat.S_IRWXU
+    folder.chmod(0o777)  # as a directory someone else made for us would be
+    assert resources.cache_dir() is None
+    folder.rmdir()
+    (tmp_path / "elsewhere").mkdir(mode=0o700)
+    folder.symlink_to(tmp_path / "elsewhere")
+    assert resources.cache_dir() is None
+    folder.unlink()
+    environment = {**os.environ, "TMPDIR": str(tmp_path), "PYTHONPATH": str(ROOT)}
+    for _ in range(2):  # the second run loads what the first cached
+        built = subprocess.run(
+            [sys.executable, "-m", "specc", "build", str(EXAMPLES / "simplenet.spec")],
+            capture_output=True,
+            text=True,
+            env=environment,
+        )
+        assert built.returncode == 0, built.stderr
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["elsewhere", folder.name]
+    cached = [p.name for p in folder.iterdir()]
+    assert any(name.startswith("grammar-lark") for name in cached), cached
+    assert any(name.startswith("__jinja2_") for name in cached), cached
