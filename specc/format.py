@@ -7,7 +7,9 @@ lay code out as black does, so only a statement too wide for its line needs more
 - a long list of numbers is wrapped here, several numbers or a row to a line, between
   `# fmt: off` and `# fmt: on` (black would give each number a line of its own);
 - a call is broken here as black breaks it (`break_call`);
-- any other such statement is formatted by black alone;
+- any other such statement is formatted by black alone, and its layout kept between runs in
+  specc's cache directory (`specc.resources.cache_dir`), so a build that meets it again
+  does not import black;
 - a wide line outside a simple statement (a docstring) has black format the file.
 black costs a tenth of a second or more to import and formats about a thousand lines a second,
 so a typical build never imports it, and a deep model's build formats only what it must.
@@ -18,9 +20,14 @@ from __future__ import annotations
 import ast
 import functools
 import gc
+import hashlib
+import os
 import re
 import unicodedata
 from collections.abc import Iterator, Sequence
+from pathlib import Path
+
+from .resources import cache_dir
 
 LINE_LENGTH = 88  # black's default, which every script is formatted to
 INDENT = "    "
@@ -140,11 +147,15 @@ _COMPOUND = (ast.FunctionDef, ast.ClassDef, ast.For, ast.While, ast.If, ast.With
 @functools.lru_cache(maxsize=4096)
 def _black_alone(text: str) -> tuple[str, ...] | None:
     """One simple statement formatted by black at its own indentation. Kept: the specs of a
-    project built together share many (an optimizer's `compile` line, a `print`)."""
+    project built together share many (an optimizer's `compile` line, a `print`), and a
+    spec built again meets the same ones (`_kept`)."""
     indent = text[: len(text) - len(text.lstrip(" "))]
     body = text.splitlines()
     if not all(line.startswith(indent) or not line.strip() for line in body):
         return None
+    kept = _kept(text)
+    if kept is not None and kept.is_file():
+        return tuple(kept.read_text(encoding="utf-8").split("\n"))
     import black
 
     mode = black.Mode(
@@ -152,7 +163,29 @@ def _black_alone(text: str) -> tuple[str, ...] | None:
     )
     dedented = "\n".join(line[len(indent) :] for line in body) + "\n"
     formatted = black.format_str(dedented, mode=mode)
-    return tuple(indent + line if line else line for line in formatted.splitlines())
+    laid_out = tuple(indent + line if line else line for line in formatted.splitlines())
+    if kept is not None:
+        try:  # written whole, then renamed: a build running beside it reads all or nothing
+            partial = kept.with_name(f"{kept.name}.{os.getpid()}")
+            partial.write_text("\n".join(laid_out), encoding="utf-8")
+            os.replace(partial, kept)
+        except OSError:
+            pass
+    return laid_out
+
+
+def _kept(text: str) -> Path | None:
+    """Where black's layout of a statement is kept between runs: named by the statement, the
+    line length and black's version (read without importing black); None for no cache."""
+    folder = cache_dir()
+    try:
+        from _black_version import version  # black's own record of its version
+    except ImportError:
+        return None
+    if folder is None:
+        return None
+    key = hashlib.sha256(f"{version}\0py311\0{LINE_LENGTH}\0{text}".encode()).hexdigest()
+    return folder / f"black-{key}.txt"
 
 
 def _wrap_literals(node: ast.stmt, lines: list[str], wide: set[int]) -> list[str] | None:

@@ -10,10 +10,23 @@ from __future__ import annotations
 
 import ast
 import difflib
+import os
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
-from support import REGEN, TARGETS, Case, build_cases, case_targets, error_cases, specc_main
+from support import (
+    EXAMPLES,
+    REGEN,
+    ROOT,
+    TARGETS,
+    Case,
+    build_cases,
+    case_targets,
+    error_cases,
+    specc_main,
+)
 
 from specc.backends import backend
 from specc.compiler import analyze, generate
@@ -82,6 +95,33 @@ def test_output_is_exactly_blacks(case: Case) -> None:
             if script == rendered:  # black_format(script) is the call just made: it is black's
                 continue
         assert black_format(script) == script, f"{target}: black would change it"
+
+
+def test_a_statement_black_laid_out_is_kept_for_the_next_build(tmp_path: Path) -> None:
+    """The TF graph's BatchNorm line of the digits example is laid out by black alone: the
+    first build imports black, the next reads the layout from the cache directory and does
+    not, and both write the golden's bytes."""
+    code = (
+        "import sys\n"
+        "from specc.cli import main\n"
+        "status = main(['build', sys.argv[1], '--target', 'tfgraph', '-o', sys.argv[2]])\n"
+        "print(status, 'black' in sys.modules)\n"
+    )
+    spec = EXAMPLES / "digits_batchnorm.spec"
+    (tmp_path / "tmp").mkdir()
+    environment = {**os.environ, "TMPDIR": str(tmp_path / "tmp"), "PYTHONPATH": str(ROOT)}
+    said = [
+        subprocess.run(
+            [sys.executable, "-c", code, str(spec), str(tmp_path / f"{run}.py")],
+            capture_output=True,
+            text=True,
+            env=environment,
+        ).stdout
+        for run in ("first", "second")
+    ]
+    assert said == ["0 True\n", "0 False\n"]
+    golden = (EXAMPLES / "digits_batchnorm" / "digits_batchnorm_tfgraph.py").read_bytes()
+    assert (tmp_path / "first.py").read_bytes() == (tmp_path / "second.py").read_bytes() == golden
 
 
 @pytest.mark.parametrize("target", TARGETS)
