@@ -164,13 +164,13 @@ def _black_alone(text: str) -> tuple[str, ...] | None:
     dedented = "\n".join(line[len(indent) :] for line in body) + "\n"
     formatted = black.format_str(dedented, mode=mode)
     laid_out = tuple(indent + line if line else line for line in formatted.splitlines())
-    if kept is not None:
-        try:  # written whole, then renamed: a build running beside it reads all or nothing
-            partial = kept.with_name(f"{kept.name}.{os.getpid()}")
+    if kept is not None:  # written whole, then renamed: a build beside it reads all or none
+        partial = kept.with_name(f"{kept.name}.{os.getpid()}")
+        try:
             partial.write_text("\n".join(laid_out), encoding="utf-8")
             os.replace(partial, kept)
         except OSError:
-            pass
+            partial.unlink(missing_ok=True)
     return laid_out
 
 
@@ -178,11 +178,11 @@ def _kept(text: str) -> Path | None:
     """Where black's layout of a statement is kept between runs: named by the statement, the
     line length and black's version (read without importing black); None for no cache."""
     folder = cache_dir()
+    if folder is None:
+        return None
     try:
         from _black_version import version  # black's own record of its version
     except ImportError:
-        return None
-    if folder is None:
         return None
     key = hashlib.sha256(f"{version}\0py311\0{LINE_LENGTH}\0{text}".encode()).hexdigest()
     return folder / f"black-{key}.txt"

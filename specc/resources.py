@@ -1,5 +1,6 @@
 """Where the grammar and templates live (inside the installed package, or in a checkout), and
-where a build keeps what it compiles once: the parser's tables and the compiled templates."""
+where builds keep what they compute once: the parser's tables, the compiled templates and
+black's layouts of statements."""
 
 from __future__ import annotations
 
@@ -20,7 +21,7 @@ def resource_dir(name: str) -> Path:
 
 
 def cache_dir() -> Path | None:
-    """A directory of the user's own for what builds compile once, or None (no cache): in
+    """A directory of the user's own for what builds compute once, or None (no cache): in
     the temp dir, made with mode 0700 and used only while it is a directory the user owns
     that no one else may write. lark's own cache is a file of a predictable name in the
     temp dir, which anyone may make first, and it loads with pickle: on a shared machine
