@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 from .. import ir
 from .. import vocabulary as v
@@ -31,8 +31,7 @@ class Unsupported:
     layer: str | None = None  # the layer it is about (`fc2`): reported at its own statement
 
 
-@dataclass(frozen=True)
-class Optimizer:
+class Optimizer(NamedTuple):
     """An optimizer as one target spells it.
 
     `construct` is the code that makes the optimizer object, or for an update written out in

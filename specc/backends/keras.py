@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import textwrap
 from collections.abc import Iterator, Mapping
-from dataclasses import dataclass, replace
+from typing import NamedTuple
 
 from .. import ir
 from ..format import LINE_LENGTH, width
@@ -37,8 +37,7 @@ from .keras_replicas import (
 )
 
 
-@dataclass(frozen=True)
-class KerasModel:
+class KerasModel(NamedTuple):
     """The Keras half of a plan."""
 
     floatx: str | None  # `keras.config.set_floatx(...)` for a dtype other than float32
@@ -237,7 +236,7 @@ class Keras(Backend):
         made = super().optimizer(spec, params)
         if self.clip(spec) is not None:  # not clipnorm=, which clips each weight's own norm
             clipping = f", global_clipnorm={self.hyper(spec, 'clip')})"
-            made = replace(made, construct=made.construct.removesuffix(")") + clipping)
+            made = made._replace(construct=made.construct.removesuffix(")") + clipping)
         dense = spec.optimizer.kind in _SQUARING and _sparse(spec)
         decay = self.coupled_decay(spec)
         if not dense and not decay:
@@ -291,7 +290,7 @@ class Keras(Backend):
         gap = () if made.definition else ("", "")
         defined = (*gap, f"class {name}({parent}):", *doc, *methods, "", "")
         construct = name + made.construct.removeprefix(parent)
-        return replace(made, construct=construct, before=(*defined, *made.before))
+        return made._replace(construct=construct, before=(*defined, *made.before))
 
     def optim_sgd(self, spec: ir.Spec, params: str) -> Optimizer:
         options = f"learning_rate={self.hyper(spec, 'lr')}"
@@ -374,8 +373,8 @@ class Keras(Backend):
                          "test_loss", "test_accuracy")
         )  # fmt: skip
         if tested_first:
-            site = replace(site, test_loss=f"self.tested['{figure}']",
-                           test_accuracy="self.tested['accuracy']")  # fmt: skip
+            site = site._replace(test_loss=f"self.tested['{figure}']",
+                                 test_accuracy="self.tested['accuracy']")  # fmt: skip
         tested_lines = self._tested(spec, measured)
         watched = spec.training.patience is not None
         predictions = "model.predict(x_new, verbose=0)"

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import textwrap
 from collections.abc import Iterator
-from dataclasses import dataclass, replace
+from typing import NamedTuple
 
 from .. import ir
 from ..differentiate import DERIVATIVES, differentiate, used_names
@@ -16,8 +16,7 @@ from ..spell import names, py, walk
 from .base import Backend, Optimizer, Unsupported
 
 
-@dataclass(frozen=True)
-class NumpyModel:
+class NumpyModel(NamedTuple):
     """The NumPy half of a plan."""
 
     helpers: tuple[str, ...]  # templates of the functions the script needs: relu, sigmoid, ...
@@ -99,7 +98,7 @@ class Numpy(Backend):
                 f"gradients = {{name: gradient + {py(decay)} * weights[name] for name, gradient in "
                 "gradients.items()}",
             ]
-        return replace(made, step=(*lines, *made.step))
+        return made._replace(step=(*lines, *made.step))
 
     def save(self, spec: ir.Spec, name: str) -> tuple[str, ...]:
         path = py(f"{name}_numpy.npz")
@@ -170,7 +169,7 @@ class Numpy(Backend):
         test_figures, watch = held_out(spec, _tested(spec, logging.test_accuracy))
         if batched and not watch:  # an epoch's: after its updates
             before += test_figures
-        site = replace(site, test_loss="test_loss", test_accuracy="test_accuracy")
+        site = site._replace(test_loss="test_loss", test_accuracy="test_accuracy")
         return NumpyModel(
             helpers=_helpers(spec),
             unpack=f"{names([w.var for w in spec.trainable])} = weights.values()",

@@ -12,7 +12,7 @@ to find which of the scripts' ops have one).
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from .. import ir
 from ..layers import KINDS, GraphSpelling, spelling
@@ -33,8 +33,7 @@ from ..spell import formula, names, py
 from .base import Backend, Optimizer
 
 
-@dataclass(frozen=True)
-class Towers:
+class Towers(NamedTuple):
     """With `distribute`: the model as a function that each tower calls on its shard."""
 
     adapts: tuple[str, ...]  # what the layers fix before training (Normalize's statistics)
@@ -47,8 +46,7 @@ class Towers:
     gradients: str  # the tower's gradients: `optimizer.compute_gradients(tower_loss)`
 
 
-@dataclass(frozen=True)
-class GraphModel:
+class GraphModel(NamedTuple):
     """The TF-graph half of a plan."""
 
     devices: tuple[str, ...]  # where the graph runs, with `distribute` or `device gpu`

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Iterator
-from dataclasses import dataclass, replace
+from typing import NamedTuple
 
 from .. import ir
 from ..format import LINE_LENGTH
@@ -27,8 +27,7 @@ from ..spell import formula, pow_text, py
 from .base import Backend, Optimizer, Unsupported
 
 
-@dataclass(frozen=True)
-class TorchModel:
+class TorchModel(NamedTuple):
     """The PyTorch half of a plan."""
 
     tensors: tuple[str, ...]  # a formula's weights: `w = torch.tensor(...)`
@@ -139,7 +138,7 @@ class Torch(Backend):
             "for grad in grads:",
             f"    grad.mul_(torch.clamp({py(clip)} / norm, max=1.0))",
         )
-        return replace(made, step=(*clipping, *made.step))
+        return made._replace(step=(*clipping, *made.step))
 
     def save(self, spec: ir.Spec, name: str) -> tuple[str, ...]:
         lines = self._saved(spec, name)
@@ -272,7 +271,7 @@ class Torch(Backend):
         )
         if batched and not watch:  # an epoch's: after its updates
             before += test_figures
-        site = replace(site, test_loss="test_loss", test_accuracy="test_accuracy")
+        site = site._replace(test_loss="test_loss", test_accuracy="test_accuracy")
         loss = spec.loss
         reduction = f'reduction="{loss.reduction}"' if loss.reduction != "mean" else ""
         predictions = f"{model}(torch.from_numpy(x_new){to_device})"
