@@ -6,8 +6,7 @@ import functools
 import re
 import sys
 from collections.abc import Iterator
-from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 import lark
 from lark import Lark, Token, Transformer, v_args
@@ -372,8 +371,7 @@ def _character_error(source: Source, error: UnexpectedCharacters) -> Diagnostic:
     return Diagnostic.error(f"unexpected character `{shown}`", span)
 
 
-@dataclass(frozen=True)
-class _Found:
+class _Found(NamedTuple):
     """The token the parser could not take (None at the end of the file), and what it wanted."""
 
     token: Token | None

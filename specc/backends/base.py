@@ -8,7 +8,6 @@ that map one to one (activations, functions, losses, dtypes) and one method per 
 from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
-from dataclasses import dataclass
 from typing import Any, NamedTuple
 
 from .. import ir
@@ -17,8 +16,7 @@ from ..layers import KINDS, spelling
 from ..spell import py
 
 
-@dataclass(frozen=True)
-class Unsupported:
+class Unsupported(NamedTuple):
     """A construct one target cannot compute as the spec means it.
 
     The checker reports it as a located error naming the target, at the statement whose

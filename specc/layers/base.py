@@ -12,8 +12,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping
-from dataclasses import dataclass
-from typing import TYPE_CHECKING, ClassVar, Literal, Protocol
+from typing import TYPE_CHECKING, ClassVar, Literal, NamedTuple, Protocol
 
 from .. import ir
 from ..vocabulary import Word
@@ -24,8 +23,7 @@ if TYPE_CHECKING:
     from ..diagnostics import Span
 
 
-@dataclass(frozen=True)
-class Declared:
+class Declared(NamedTuple):
     """One weight of a layer, as its kind declares it: role, canonical shape, initializer."""
 
     role: str  # "kernel", "bias": the weight's name after the layer's (`fc1.kernel`)
