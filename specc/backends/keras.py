@@ -404,34 +404,10 @@ class Keras(Backend):
                     "self.model.reset_metrics()  # evaluate filled those fit's epoch counts in",
                 ),
             )
-        validation: tuple[str, ...] = ()
-        if (shows_test or watched) and fit and batched:
-            held = "test_batch" if padded else f"({spec.inputs}_test, {spec.targets}_test)"
-            size = "len(test_batch[0])" if padded else f"len({spec.inputs}_test)"
-            validation = (
-                # Keras's own validation, where an epoch is logged or early stopping
-                # watches, in one batch as the other targets compute it.
-                f"validation_data={held},",
-                f"validation_batch_size={size},  # one batch, as elsewhere",
-                *((f"validation_freq={every},",) if every > 1 and not watched else ()),
-            )
-        if distributed:  # evaluate splits a batch between the replicas
-            x, y = spec.inputs, spec.targets
-            reported = trained_loss(spec, f"logs['{figure}']", "logs['accuracy']",
-                                    (f"logs = evaluated({x}, {y})",))  # fmt: skip
-            reported_test = tested(spec, f"logs['{figure}']", "logs['accuracy']",
-                                   (f"logs = evaluated({x}_test, {y}_test)",))  # fmt: skip
-        else:
-            reported = trained_loss(
-                spec,
-                "loss_value",
-                "accuracy",
-                (
-                    "# test_on_batch calls the model with training=False and updates nothing.",
-                    f"{trained} = model.test_on_batch({spec.inputs}, {spec.targets})",
-                ),
-            )
-            reported_test = tested(spec, "test_loss", "test_accuracy", tested_lines)
+        validation = (
+            _validation(spec, padded) if (shows_test or watched) and fit and batched else ()
+        )
+        reported, reported_test = _reports(spec, figure, trained, tested_lines)
         return KerasModel(
             floatx=None if spec.dtype == "float32" else self.dtypes[spec.dtype],
             definitions=self.definitions(spec),
@@ -490,26 +466,7 @@ class Keras(Backend):
                 ]
             )
             + "]",
-            stopping=(
-                (
-                    f"patience = {spec.training.patience}",
-                    f"# Stop after an epoch when the test loss (fit's val_{figure}) has not gone "
-                    "below",
-                    "# its best for `patience` epochs.",
-                    "early_stopping = keras.callbacks.EarlyStopping("
-                    f'monitor="val_{figure}", patience=patience)',
-                )
-                if watched
-                else ()
-            ),
-            stopped=(
-                (
-                    "if early_stopping.stopped_epoch:  # counted from 0",
-                    "    " + STOPPED.format(epoch="early_stopping.stopped_epoch + 1"),
-                )
-                if watched
-                else ()
-            ),
+            **_early_stopping(spec, figure),
             log=log(
                 spec, site, (f"{names(values)} = self.weights_before",) if values and fit else ()
             ),
@@ -657,6 +614,60 @@ def _zero_in_abs(spec: ir.Spec) -> tuple[str, tuple[int, ...]] | None:
     }
     found = [p for p in spec.network.params if p.name in zero & inside]
     return (found[0].name, found[0].shape) if found else None
+
+
+def _validation(spec: ir.Spec, padded: bool) -> tuple[str, ...]:
+    """fit's arguments for Keras's own validation, where an epoch is logged or early stopping
+    watches: the held-out rows in one batch, as the other targets compute them."""
+    held = "test_batch" if padded else f"({spec.inputs}_test, {spec.targets}_test)"
+    size = "len(test_batch[0])" if padded else f"len({spec.inputs}_test)"
+    every, watched = spec.logging.every, spec.training.patience is not None
+    return (
+        f"validation_data={held},",
+        f"validation_batch_size={size},  # one batch, as elsewhere",
+        *((f"validation_freq={every},",) if every > 1 and not watched else ()),
+    )
+
+
+def _reports(
+    spec: ir.Spec, figure: str, trained: str, tested_lines: tuple[str, ...]
+) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """The trained model's loss (and accuracy) on the training rows and on the held-out ones:
+    under `distribute` through `evaluate`, which splits a batch between the replicas."""
+    x, y = spec.inputs, spec.targets
+    if spec.distribute is not None:
+        return (
+            trained_loss(spec, f"logs['{figure}']", "logs['accuracy']",
+                         (f"logs = evaluated({x}, {y})",)),
+            tested(spec, f"logs['{figure}']", "logs['accuracy']",
+                   (f"logs = evaluated({x}_test, {y}_test)",)),
+        )  # fmt: skip
+    said = "# test_on_batch calls the model with training=False and updates nothing."
+    return (
+        trained_loss(spec, "loss_value", "accuracy",
+                     (said, f"{trained} = model.test_on_batch({x}, {y})")),
+        tested(spec, "test_loss", "test_accuracy", tested_lines),
+    )  # fmt: skip
+
+
+def _early_stopping(spec: ir.Spec, figure: str) -> dict[str, tuple[str, ...]]:
+    """With `patience`: the EarlyStopping callback, watching fit's validation loss, and the
+    line saying after fit where it stopped; none without."""
+    if spec.training.patience is None:
+        return dict(stopping=(), stopped=())
+    return dict(
+        stopping=(
+            f"patience = {spec.training.patience}",
+            f"# Stop after an epoch when the test loss (fit's val_{figure}) has not gone below",
+            "# its best for `patience` epochs.",
+            "early_stopping = keras.callbacks.EarlyStopping("
+            f'monitor="val_{figure}", patience=patience)',
+        ),
+        stopped=(
+            "if early_stopping.stopped_epoch:  # counted from 0",
+            "    " + STOPPED.format(epoch="early_stopping.stopped_epoch + 1"),
+        ),
+    )
 
 
 def _guarded(condition: str | None, lines: tuple[str, ...]) -> tuple[str, ...]:
